@@ -1,0 +1,1 @@
+"""Location and duplicate scoring for the intake gateway."""
