@@ -1,0 +1,7 @@
+"""Complaint classification into the national code editions: jieba segmentation, a linear model, rules."""
+
+from classifier.core import Candidate, Classification, Classifier
+from classifier.rules import Rule
+from classifier.tables import ClassCode, CodeTables, load_tables
+
+__all__ = ["Candidate", "ClassCode", "Classification", "Classifier", "CodeTables", "Rule", "load_tables"]

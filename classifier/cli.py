@@ -1,0 +1,109 @@
+"""`python -m classifier`: classify, eval, train, retrain."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from classifier.core import Classification, Classifier
+from classifier.corpus import read_examples
+from classifier.evaluate import evaluate, format_report
+from classifier.lifecycle import Sources, retrain, train
+from classifier.registry import default_model_dir
+from classifier.tables import DEFAULT_EDITION, EDITIONS, CodeTables, load_tables
+
+ALTERNATIVES = 3
+CODE_FIELDS = ("kind", "major_code", "major_name", "minor_code", "minor_name")
+
+
+def render(result: Classification, edition: str, tables: CodeTables) -> dict[str, Any]:
+    """The JSON object of one classified complaint in `edition`; code fields are null when it needs review."""
+    def coded(class_id: str, confidence: float) -> dict[str, Any] | None:
+        code = tables.render(class_id, edition)
+        if code is None:
+            return None
+        return {**code.as_dict(), "confidence": round(confidence, 4), "class_id": class_id}
+
+    candidates = [c for c in (coded(c.class_id, c.confidence) for c in result.candidates) if c is not None]
+    out: dict[str, Any] = {**dict.fromkeys(CODE_FIELDS), "edition": edition, "confidence": round(result.confidence, 4),
+                           "class_id": result.class_id}
+    reason = result.reason
+    if result.class_id is not None:
+        top = coded(result.class_id, result.confidence)
+        if top is None:
+            reason = "unmapped_in_edition"
+        else:
+            out.update(top)
+            candidates = [c for c in candidates if c["class_id"] != result.class_id]
+    out["alternatives"] = candidates[:ALTERNATIVES]
+    if reason is not None:
+        out["needs_review"] = True
+        out["reason"] = reason
+    if result.rule_ids:
+        out["rule_ids"] = result.rule_ids
+    if result.truncated:
+        out["truncated"] = True
+    return out
+
+
+def _classify(args: argparse.Namespace) -> int:
+    clf = Classifier.load(args.model_dir, **({"threshold": args.threshold} if args.threshold is not None else {}))
+    tables = load_tables()
+    for line in sys.stdin:
+        text = line.rstrip("\r\n")
+        sys.stdout.write(json.dumps(render(clf.classify(text), args.edition, tables), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    clf = Classifier.load(args.model_dir)
+    report = evaluate(clf, read_examples(args.file))
+    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else format_report(report))
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    outcome = train(args.model_dir or default_model_dir(), Sources.default(), force=args.force)
+    print(outcome.summary())
+    return 0
+
+
+def _retrain(args: argparse.Namespace) -> int:
+    outcome = retrain(args.model_dir or default_model_dir(), Sources.default(args.corrections))
+    print(outcome.summary())
+    return 0 if outcome.activated else 3
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m classifier", description=__doc__)
+    p.add_argument("--model-dir", type=Path, default=None,
+                   help="model directory (default: $CLASSIFIER_MODEL_DIR, else var/classifier)")
+    sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("classify", help="classify one complaint per stdin line, one JSON object per stdout line")
+    c.add_argument("--edition", choices=EDITIONS, default=DEFAULT_EDITION)
+    c.add_argument("--threshold", type=float, default=None, help="confidence below which a case needs review")
+    c.set_defaults(run=_classify)
+    e = sub.add_parser("eval", help="evaluate the active model on a label<TAB>text file")
+    e.add_argument("file", type=Path)
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(run=_eval)
+    t = sub.add_parser("train", help="train and activate a model (skipped when the corpus is unchanged)")
+    t.add_argument("--force", action="store_true", help="train even if the corpus is unchanged")
+    t.set_defaults(run=_train)
+    r = sub.add_parser("retrain", help="train a candidate with corrections; activate it if no worse on the test set")
+    r.add_argument("--corrections", type=Path, default=None, help="label<TAB>text lines exported by the gateway")
+    r.set_defaults(run=_retrain)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

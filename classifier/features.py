@@ -1,0 +1,99 @@
+"""Feature extraction (word, word-pair and character n-grams) and its tf-idf weighting."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from classifier.segment import Segmenter
+from classifier.text import is_han
+
+# Bumped whenever the features change, so that a model is retrained rather than reused.
+FEATURE_VERSION = "1"
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureConfig:
+    """Which n-grams to extract."""
+
+    char_min: int = 2
+    char_max: int = 3
+    word_bigrams: bool = True
+    latin_prefix: int = 5
+
+    def as_dict(self) -> dict[str, int | bool]:
+        return {"char_min": self.char_min, "char_max": self.char_max,
+                "word_bigrams": self.word_bigrams, "latin_prefix": self.latin_prefix}
+
+
+def _han_runs(text: str) -> list[str]:
+    runs: list[str] = []
+    current: list[str] = []
+    for ch in text:
+        if is_han(ch):
+            current.append(ch)
+        elif current:
+            runs.append("".join(current))
+            current = []
+    if current:
+        runs.append("".join(current))
+    return runs
+
+
+def extract(words: list[str], canonical: list[str], text: str, config: FeatureConfig) -> list[str]:
+    """Feature strings of one normalised complaint: `w:` words and official terms, `b:` word pairs, `c:` Han n-grams."""
+    feats = [f"w:{w}" for w in words]
+    feats += [f"w:{c}" for c in canonical]
+    if config.latin_prefix:
+        feats += [f"p:{w[:config.latin_prefix]}" for w in words if w.isascii() and len(w) > config.latin_prefix]
+    if config.word_bigrams:
+        feats += [f"b:{a}_{b}" for a, b in zip(words, words[1:])]
+    for run in _han_runs(text):
+        for n in range(config.char_min, config.char_max + 1):
+            feats += [f"c:{run[i:i + n]}" for i in range(len(run) - n + 1)]
+    return feats
+
+
+def featurize(segmenter: Segmenter, text: str, config: FeatureConfig) -> list[str]:
+    """Features of a normalised text."""
+    words = segmenter.words(text)
+    return extract(words, segmenter.canonical(words), text, config)
+
+
+class Vocabulary:
+    """Feature index and inverse document frequencies; sublinear tf, l2-normalised rows."""
+
+    def __init__(self, names: list[str], idf: np.ndarray) -> None:
+        self.names = names
+        self.index = {f: i for i, f in enumerate(names)}
+        self.idf = idf
+
+    @classmethod
+    def fit(cls, docs: list[list[str]], min_df: int = 2) -> Vocabulary:
+        df = Counter(f for doc in docs for f in set(doc))
+        names = sorted(f for f, n in df.items() if n >= min_df)
+        n_docs = len(docs)
+        idf = np.array([math.log((1 + n_docs) / (1 + df[f])) + 1.0 for f in names], dtype=np.float32)
+        return cls(names, idf)
+
+    def vector(self, feats: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Indices and weights of the known features of one document."""
+        counts = Counter(f for f in feats if f in self.index)
+        if not counts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        idx = np.fromiter((self.index[f] for f in counts), dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        vals = (1.0 + np.log(tf)) * self.idf[idx]
+        return idx, vals / np.linalg.norm(vals)
+
+    def matrix(self, docs: list[list[str]]) -> sparse.csr_matrix:
+        rows = [self.vector(d) for d in docs]
+        indptr = np.cumsum([0] + [len(i) for i, _ in rows])
+        indices = np.concatenate([i for i, _ in rows]) if rows else np.zeros(0, dtype=np.int64)
+        data = np.concatenate([v for _, v in rows]) if rows else np.zeros(0, dtype=np.float32)
+        return sparse.csr_matrix((data, indices, indptr), shape=(len(docs), len(self.index)))

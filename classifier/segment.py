@@ -1,0 +1,54 @@
+"""Segmentation with a jieba tokenizer owned by the classifier, its domain dictionary and synonyms."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import jieba
+
+from classifier.text import has_signal
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+USERDICT = DATA_DIR / "userdict.txt"
+SYNONYMS = DATA_DIR / "synonyms.tsv"
+SYNONYM_FREQ = 2000
+
+
+def read_synonyms(path: Path = SYNONYMS) -> dict[str, str]:
+    """`variant<TAB>canonical` lines (after `#` comments): the words citizens use for official terms."""
+    pairs: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        variant, canonical = line.split("\t")
+        pairs[variant.strip().lower()] = canonical.strip().lower()
+    return pairs
+
+
+class Segmenter:
+    """Word segmentation for complaints; a dedicated `jieba.Tokenizer`, never the global one."""
+
+    def __init__(self, cache_dir: Path | None = None) -> None:
+        jieba.setLogLevel(logging.WARNING)
+        self._tokenizer = jieba.Tokenizer()
+        if cache_dir is not None:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            self._tokenizer.tmp_dir = str(cache_dir)
+        self._tokenizer.initialize()
+        self._tokenizer.load_userdict(str(USERDICT))
+        self.synonyms = read_synonyms()
+        for variant, canonical in self.synonyms.items():
+            for word in (variant, canonical):
+                if " " not in word and self._tokenizer.FREQ.get(word, 0) < SYNONYM_FREQ:
+                    self._tokenizer.add_word(word, SYNONYM_FREQ)
+
+    def words(self, text: str) -> list[str]:
+        """Tokens of a normalised text that carry letters or Han characters (punctuation, digits, emoji dropped)."""
+        return [t for t in self._tokenizer.lcut(text, HMM=False) if has_signal(t)]
+
+    def canonical(self, words: list[str]) -> list[str]:
+        """Official terms named by the words or two-word phrases (English 'manhole cover') of a complaint."""
+        found = [self.synonyms[w] for w in words if w in self.synonyms]
+        found += [self.synonyms[p] for p in (f"{a} {b}" for a, b in zip(words, words[1:])) if p in self.synonyms]
+        return found

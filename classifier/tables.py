@@ -1,0 +1,181 @@
+"""Code tables: every class held once under a stable id, written out in any edition."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+Kind = Literal["event", "component"]
+
+EDITIONS: tuple[str, ...] = ("cjt214-2007", "gbt30428-2013", "gbt47678-2026")
+DEFAULT_EDITION = "gbt30428-2013"
+UNMAPPED = "unmapped"
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "config" / "classes"
+
+
+@dataclass(frozen=True, slots=True)
+class ClassCode:
+    """One class written out in one edition."""
+
+    kind: Kind
+    major_code: str
+    major_name: str
+    minor_code: str
+    minor_name: str
+    edition: str
+    inferred: bool = False
+
+    def as_dict(self) -> dict[str, str | bool]:
+        return {
+            "kind": self.kind,
+            "major_code": self.major_code,
+            "major_name": self.major_name,
+            "minor_code": self.minor_code,
+            "minor_name": self.minor_name,
+            "edition": self.edition,
+            "inferred": self.inferred,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ClassInfo:
+    """A class under its stable internal id, with its minor code in each edition (None = unmapped)."""
+
+    class_id: str
+    kind: Kind
+    name: str
+    codes: dict[str, str | None]
+    note: str
+
+
+class TableError(ValueError):
+    """The code tables are inconsistent."""
+
+
+class CodeTables:
+    """The three editions and the classes that map onto them."""
+
+    def __init__(self, classes: list[ClassInfo], editions: dict[str, dict[tuple[str, str], ClassCode]]):
+        self._classes = {c.class_id: c for c in classes}
+        self._editions = editions
+        self._reverse: dict[tuple[str, str, str], str] = {}
+        self._validate(classes)
+
+    def _validate(self, classes: list[ClassInfo]) -> None:
+        if len(self._classes) != len(classes):
+            raise TableError("duplicate class id in classes.csv")
+        for info in classes:
+            for edition, code in info.codes.items():
+                if code is None:
+                    continue
+                if (info.kind, code) not in self._editions[edition]:
+                    raise TableError(f"{info.class_id}: {info.kind} {code} is not in edition {edition}")
+                key = (edition, info.kind, code)
+                if key in self._reverse:
+                    raise TableError(f"{edition} {info.kind} {code} claimed by {self._reverse[key]} and {info.class_id}")
+                self._reverse[key] = info.class_id
+
+    def classes(self) -> list[ClassInfo]:
+        return list(self._classes.values())
+
+    def get(self, class_id: str) -> ClassInfo | None:
+        return self._classes.get(class_id)
+
+    def __contains__(self, class_id: object) -> bool:
+        return class_id in self._classes
+
+    def edition_rows(self, edition: str) -> list[ClassCode]:
+        return list(self._edition(edition).values())
+
+    def render(self, class_id: str, edition: str, *, allow_inferred: bool = True) -> ClassCode | None:
+        """The class written in `edition`; None when it has no counterpart there (explicitly unmapped)."""
+        info = self._classes.get(class_id)
+        if info is None:
+            raise KeyError(f"unknown class id {class_id!r}")
+        code = info.codes[self._check_edition(edition)]
+        if code is None:
+            return None
+        row = self._editions[edition][(info.kind, code)]
+        if row.inferred and not allow_inferred:
+            return None
+        return row
+
+    def lookup(self, edition: str, minor_code: str, kind: Kind | None = None) -> str | None:
+        """The class id behind a minor code of `edition`; `kind` is needed where events and components share codes."""
+        self._check_edition(edition)
+        kinds: tuple[Kind, ...] = (kind,) if kind else ("event", "component")
+        found = [self._reverse[k] for k in ((edition, kd, minor_code) for kd in kinds) if k in self._reverse]
+        if len(found) > 1:
+            raise ValueError(f"{edition} code {minor_code} names both an event and a component class: pass kind")
+        return found[0] if found else None
+
+    def major_of(self, class_id: str) -> str:
+        """The major class group (kind and major name) used to score major-class accuracy."""
+        for edition in (DEFAULT_EDITION, "cjt214-2007", "gbt47678-2026"):
+            code = self.render(class_id, edition)
+            if code is not None:
+                return f"{code.kind}:{code.major_name}"
+        raise TableError(f"{class_id} has no code in any edition")
+
+    def _edition(self, edition: str) -> dict[tuple[str, str], ClassCode]:
+        return self._editions[self._check_edition(edition)]
+
+    @staticmethod
+    def _check_edition(edition: str) -> str:
+        if edition not in EDITIONS:
+            raise ValueError(f"unknown edition {edition!r}; expected one of {', '.join(EDITIONS)}")
+        return edition
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _read_edition(path: Path, edition: str) -> dict[tuple[str, str], ClassCode]:
+    rows: dict[tuple[str, str], ClassCode] = {}
+    for r in _read_csv(path):
+        key = (r["kind"], r["minor_code"])
+        if key in rows:
+            raise TableError(f"{path.name}: duplicate {r['kind']} code {r['minor_code']}")
+        if not (r["major_name"] and r["minor_name"]):
+            raise TableError(f"{path.name}: {r['kind']} {r['minor_code']} lacks a name")
+        rows[key] = ClassCode(
+            kind=r["kind"],  # type: ignore[arg-type]
+            major_code=r["major_code"],
+            major_name=r["major_name"],
+            minor_code=r["minor_code"],
+            minor_name=r["minor_name"],
+            edition=edition,
+            inferred=r["provenance"].startswith("inferred"),
+        )
+    return rows
+
+
+def _parse_code(class_id: str, edition: str, cell: str) -> str | None:
+    if cell == UNMAPPED:
+        return None
+    if not cell:
+        raise TableError(f"{class_id}: empty cell for {edition}; write a code or '{UNMAPPED}'")
+    return cell
+
+
+@cache
+def load_tables(config_dir: Path = CONFIG_DIR) -> CodeTables:
+    """Read and validate the code tables (cached per directory)."""
+    editions = {e: _read_edition(config_dir / "editions" / f"{e}.csv", e) for e in EDITIONS}
+    classes = [
+        ClassInfo(
+            class_id=r["class_id"],
+            kind=r["kind"],  # type: ignore[arg-type]
+            name=r["name"],
+            codes={e: _parse_code(r["class_id"], e, r[e]) for e in EDITIONS},
+            note=r["note"],
+        )
+        for r in _read_csv(config_dir / "classes.csv")
+    ]
+    return CodeTables(classes, editions)

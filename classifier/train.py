@@ -1,0 +1,72 @@
+"""Fitting the linear model and calibrating its confidence by cross-validated temperature scaling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.svm import LinearSVC
+
+from classifier.corpus import Example
+from classifier.features import FeatureConfig, Vocabulary, featurize
+from classifier.model import LinearModel, softmax
+from classifier.segment import Segmenter
+from classifier.text import FEATURE_CHARS, normalize
+
+
+@dataclass(frozen=True, slots=True)
+class TrainConfig:
+    """Model settings, chosen by cross-validation on the training corpus."""
+
+    c: float = 0.5
+    min_df: int = 2
+    calibration_folds: int = 3
+    features: FeatureConfig = FeatureConfig()
+
+    def as_dict(self) -> dict[str, object]:
+        return {"c": self.c, "min_df": self.min_df, "calibration_folds": self.calibration_folds,
+                "features": self.features.as_dict()}
+
+
+def docs_of(segmenter: Segmenter, texts: list[str], config: FeatureConfig) -> list[list[str]]:
+    return [featurize(segmenter, normalize(t)[:FEATURE_CHARS], config) for t in texts]
+
+
+def _estimator(config: TrainConfig) -> LinearSVC:
+    return LinearSVC(C=config.c, class_weight="balanced")
+
+
+def fit_temperature(scores: np.ndarray, labels: np.ndarray) -> float:
+    """The softmax temperature that minimises the negative log-likelihood of held-out scores."""
+
+    def nll(log_t: float) -> float:
+        p = softmax(scores, float(np.exp(log_t)))
+        return float(-np.log(p[np.arange(len(labels)), labels] + 1e-12).mean())
+
+    result = minimize_scalar(nll, bounds=(-6.0, 3.0), method="bounded")
+    return float(np.exp(result.x))
+
+
+def fit(examples: list[Example], segmenter: Segmenter, config: TrainConfig = TrainConfig()) -> LinearModel:
+    """Train on the examples; the temperature comes from out-of-fold decision scores."""
+    docs = docs_of(segmenter, [e.text for e in examples], config.features)
+    vocabulary = Vocabulary.fit(docs, config.min_df)
+    x = vocabulary.matrix(docs)
+    classes = sorted({e.label for e in examples})
+    y = np.array([classes.index(e.label) for e in examples])
+    folds = min(config.calibration_folds, int(np.bincount(y).min()))
+    if folds < 2:
+        raise ValueError("every class needs at least two examples")
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    held_out = cross_val_predict(_estimator(config), x, y, cv=cv, method="decision_function")
+    estimator = _estimator(config).fit(x, y)
+    return LinearModel(
+        classes=classes,
+        vocabulary=vocabulary,
+        weights=np.ascontiguousarray(estimator.coef_.T, dtype=np.float32),
+        intercept=estimator.intercept_.astype(np.float32),
+        temperature=fit_temperature(held_out, y),
+        config=config.features,
+    )
