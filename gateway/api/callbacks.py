@@ -1,0 +1,77 @@
+"""POST /api/v1/platforms/{platform_id}/callbacks: a platform's progress on a case, signed like our webhooks."""
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from gateway.api.cases import load_case
+from gateway.api.errors import ApiError
+from gateway.appkeys import SETTINGS, STORE
+from gateway.domain import CaseStatus, parse_status, platform_transition_allowed
+from gateway.signing import SignatureError, verify
+from gateway.store.store import utcnow
+
+routes = web.RouteTableDef()
+
+
+class CallbackIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    case_id: str = Field(min_length=1, max_length=40)
+    status: str
+    note: str | None = Field(default=None, max_length=2000)
+    platform_case_id: str | None = Field(default=None, max_length=100)
+
+    @field_validator("status")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if parse_status(value) is None:
+            raise ValueError("unknown_status")
+        return value
+
+
+@routes.post("/platforms/{platform_id}/callbacks")
+async def platform_callback(request: web.Request) -> web.Response:
+    settings = request.config_dict[SETTINGS]
+    platform_id = request.match_info["platform_id"]
+    platform = settings.platform(platform_id)
+    if platform is None:
+        raise ApiError(404, "unknown_platform", platform=platform_id)
+    raw = await request.content.read(settings.intake.max_body_bytes + 1)
+    if len(raw) > settings.intake.max_body_bytes:
+        raise ApiError(413, "body_too_large", limit=settings.intake.max_body_bytes)
+    header = request.headers.get("X-Gateway-Signature")
+    try:
+        verify(platform.secret, raw, header, settings.intake.callback_tolerance_seconds)
+    except SignatureError as exc:
+        raise ApiError(401, exc.code) from None
+    try:
+        body = CallbackIn.model_validate(json.loads(raw.decode("utf-8")))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ApiError(400, "invalid_json") from None
+    new = parse_status(body.status)
+    assert new is not None
+    store = request.config_dict[STORE]
+    case = await load_case(store, body.case_id)
+    signature = header.rsplit("v1=", 1)[1][:64] if header else ""
+    async with store.transaction() as tx:
+        if not await tx.remember_callback(platform_id, signature):
+            raise ApiError(409, "replayed")
+        locked = await tx.case(case.id, for_update=True)
+        assert locked is not None
+        current = CaseStatus(locked.status)
+        changed = current is not new
+        if changed and not platform_transition_allowed(current, new):
+            raise ApiError(409, "invalid_transition", "status", case=body.case_id, from_status=current.value, to_status=new.value)
+        if changed:
+            locked.status = new
+        if body.note:
+            locked.last_note = body.note
+        locked.updated_at = utcnow()
+        await tx.audit(
+            "case", locked.id, "status_changed" if changed else "platform_note", f"platform:{platform_id}",
+            status=new.value, previous=current.value, note=body.note, platform_case_id=body.platform_case_id,
+        )
+    return web.json_response({"case_id": body.case_id, "status": new.value, "changed": changed})

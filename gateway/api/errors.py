@@ -1,0 +1,86 @@
+"""API errors as JSON in the request's language, and the middleware that renders them."""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from gateway import metrics
+from gateway.i18n import MESSAGES, Lang, message, negotiate
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, field: str | None = None, **params: Any) -> None:
+        super().__init__(code)
+        self.status, self.code, self.field, self.params = status, code, field, params
+
+
+def request_language(request: web.Request) -> Lang:
+    return negotiate(request.headers.get("Accept-Language"), request.query.get("lang"))
+
+
+def error_response(request: web.Request, status: int, code: str, field: str | None = None, **params: Any) -> web.Response:
+    lang = request_language(request)
+    body: dict[str, Any] = {"error": {"code": code, "message": message(code, lang, **params)}}
+    if field:
+        body["error"]["field"] = field
+    return web.json_response(body, status=status, headers={"Content-Language": lang})
+
+
+def validation_error(exc: ValidationError) -> ApiError:
+    """The first problem of a pydantic error, as a catalogue entry."""
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err["loc"]) or None
+    cause = (err.get("ctx") or {}).get("error")
+    code = getattr(cause, "code", None) or (str(cause) if cause is not None else None)
+    if code in MESSAGES:
+        return ApiError(400, code, field, **getattr(cause, "params", {}))
+    if err["type"] == "missing":
+        return ApiError(400, "missing_field", field, field=field)
+    return ApiError(400, "invalid_field", field, field=field, detail=err["msg"])
+
+
+async def read_json(request: web.Request, limit: int) -> Any:
+    """The body as JSON, refusing oversized bodies, invalid UTF-8 and invalid JSON."""
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, "body_too_large", limit=limit)
+    raw = await request.content.read(limit + 1)
+    if len(raw) > limit:
+        raise ApiError(413, "body_too_large", limit=limit)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "invalid_utf8") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise ApiError(400, "invalid_json") from None
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        if exc.status < 500:
+            metrics.REJECTED.labels(exc.code).inc()
+        return error_response(request, exc.status, exc.code, exc.field, **exc.params)
+    except ValidationError as exc:
+        err = validation_error(exc)
+        metrics.REJECTED.labels(err.code).inc()
+        return error_response(request, err.status, err.code, err.field, **err.params)
+    except web.HTTPNotFound:
+        return error_response(request, 404, "not_found")
+    except web.HTTPMethodNotAllowed:
+        return error_response(request, 405, "method_not_allowed")
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(request, 500, "internal_error")

@@ -1,0 +1,86 @@
+"""Published contracts: JSON Schema of the case payload and the OpenAPI description of API v1."""
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from gateway.api.callbacks import CallbackIn
+from gateway.api.cases import ClassDecision
+from gateway.domain import ReportIn
+from gateway.payload import CasePayload
+
+routes = web.RouteTableDef()
+REF = "#/components/schemas/"
+
+
+def _component(model: type[BaseModel], components: dict[str, Any]) -> dict[str, str]:
+    schema = model.model_json_schema(by_alias=True, ref_template=REF + "{model}")
+    components.update(schema.pop("$defs", {}))
+    components[model.__name__] = schema
+    return {"$ref": REF + model.__name__}
+
+
+def _json(ref: dict[str, str]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": ref}}}
+
+
+@cache
+def openapi() -> dict[str, Any]:
+    components: dict[str, Any] = {}
+    report, case, callback, decision = (_component(m, components) for m in (ReportIn, CasePayload, CallbackIn, ClassDecision))
+    error = {"description": "Error in the request's language", **_json({"$ref": REF + "Error"})}
+    components["Error"] = {
+        "type": "object",
+        "properties": {"error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}}}},
+    }
+    secured = [{"apiKey": []}]
+    number = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Intake gateway API", "version": "1"},
+        "servers": [{"url": "/api/v1"}],
+        "components": {"schemas": components, "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}}},
+        "paths": {
+            "/reports": {"post": {"summary": "Submit a report", "security": secured, "requestBody": _json(report),
+                                  "responses": {"201": {"description": "Accepted (committed)"}, "200": {"description": "Same client_ref seen before"}, "400": error, "401": error, "413": error}}},
+            "/cases": {"get": {"summary": "List cases", "security": secured, "parameters": [
+                {"name": n, "in": "query", "schema": {"type": "string"}} for n in ("status", "class_id", "channel", "since", "until", "limit", "offset", "edition")],
+                "responses": {"200": {"description": "A page of cases"}, "400": error}}},
+            "/cases/{number}": {"get": {"summary": "One case with its timeline", "security": secured, "parameters": [number],
+                                        "responses": {"200": {"description": "The case"}, "404": error}}},
+            "/cases/{number}/class": {"post": {"summary": "An agent's class decision", "security": secured, "parameters": [number],
+                                               "requestBody": _json(decision), "responses": {"200": {"description": "The case"}, "400": error, "404": error}}},
+            "/platforms/{platform_id}/callbacks": {"post": {"summary": "A platform's status change, signed with X-Gateway-Signature",
+                                                            "parameters": [{"name": "platform_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                                                            "requestBody": _json(callback),
+                                                            "responses": {"200": {"description": "Applied"}, "401": error, "409": error}}},
+            "/deliveries": {"get": {"summary": "Outbox rows (status=dead for dead letters)", "security": secured, "responses": {"200": {"description": "Deliveries"}}}},
+            "/deliveries/{delivery_id}/replay": {"post": {"summary": "Replay a dead letter", "security": secured,
+                                                          "parameters": [{"name": "delivery_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                                                          "responses": {"200": {"description": "Queued again"}, "409": error}}},
+            "/schema/case.json": {"get": {"summary": "JSON Schema of the case payload sent to platforms", "responses": {"200": {"description": "Schema"}}}},
+        },
+        "webhooks": {"case": {"post": {"summary": "A case delivered to a platform (headers X-Gateway-Event, X-Gateway-Delivery, X-Gateway-Signature)",
+                                       "requestBody": _json(case), "responses": {"2XX": {"description": "Received"}}}}},
+    }
+
+
+@cache
+def case_schema() -> dict[str, Any]:
+    schema = CasePayload.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "/api/v1/schema/case.json"
+    return schema
+
+
+@routes.get("/openapi.json")
+async def get_openapi(_: web.Request) -> web.Response:
+    return web.json_response(openapi())
+
+
+@routes.get("/schema/case.json")
+async def get_case_schema(_: web.Request) -> web.Response:
+    return web.json_response(case_schema())

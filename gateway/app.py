@@ -1,0 +1,91 @@
+"""The aiohttp application: resources owned by one cleanup context, areas as sub-applications."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from classifier.tables import load_tables
+from gateway.api import callbacks, cases, deliveries, reports, schema
+from gateway.api.auth import KEY_CACHE
+from gateway.api.errors import error_middleware
+from gateway.appkeys import PIPELINE, QUEUE, REDIS, SETTINGS, STORE, TABLES
+from gateway.outbox import Outbox
+from gateway.pipeline import ClassifierPort, DedupPort, LocatorPort, Pipeline
+from gateway.queueing import make_queue, redis_connection
+from gateway.settings import Settings
+from gateway.store.engine import create_engine
+from gateway.store.store import Store
+from gateway.sweeper import run_sweeper
+
+log = logging.getLogger(__name__)
+
+
+def build_app(
+    settings: Settings,
+    *,
+    classifier: ClassifierPort | None = None,
+    locator: LocatorPort | None = None,
+    dedup: DedupPort | None = None,
+    sweeper: bool = True,
+) -> web.Application:
+    """The whole HTTP surface. Parts not given are built from settings at start-up."""
+    app = web.Application()
+    app[SETTINGS] = settings
+    app[TABLES] = load_tables()
+
+    async def resources(app: web.Application) -> AsyncIterator[None]:
+        store = Store(create_engine(settings.database_url))
+        redis = redis_connection(settings)
+        queue = make_queue(settings, redis)
+        app[STORE], app[REDIS], app[QUEUE] = store, redis, queue
+        app[PIPELINE] = Pipeline(store, Outbox(settings, app[TABLES], queue), app[TABLES], classifier, locator, dedup)
+        task = asyncio.create_task(run_sweeper(settings, store, queue)) if sweeper else None
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        redis.close()
+        await store.close()
+
+    app.cleanup_ctx.append(resources)
+
+    api = web.Application(middlewares=[error_middleware])
+    api[KEY_CACHE] = {}
+    for module in (reports, cases, callbacks, deliveries, schema):
+        api.add_routes(module.routes)
+    app.add_subapp("/api/v1", api)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_endpoint)
+    return app
+
+
+async def healthz(_: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    checks: dict[str, Any] = {}
+    try:
+        await request.app[STORE].ping()
+        checks["database"] = "ok"
+    except Exception as exc:  # reported to the caller, not swallowed
+        checks["database"] = f"error: {type(exc).__name__}"
+    try:
+        request.app[REDIS].ping()
+        checks["redis"] = "ok"
+    except Exception as exc:
+        checks["redis"] = f"error: {type(exc).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return web.json_response({"ready": ready, "checks": checks}, status=200 if ready else 503)
+
+
+async def metrics_endpoint(_: web.Request) -> web.Response:
+    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})

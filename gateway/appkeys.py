@@ -1,0 +1,22 @@
+"""Typed application storage: what `request.app[...]` holds, searchable by name."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from redis import Redis
+from rq import Queue
+
+from classifier.tables import CodeTables
+from gateway.settings import Settings
+from gateway.store.store import Store
+
+if TYPE_CHECKING:
+    from gateway.pipeline import Pipeline
+
+SETTINGS = web.AppKey("settings", Settings)
+STORE = web.AppKey("store", Store)
+REDIS = web.AppKey("redis", Redis)
+QUEUE = web.AppKey("queue", Queue)
+TABLES = web.AppKey("tables", CodeTables)
+PIPELINE = web.AppKey("pipeline", "Pipeline")

@@ -1,0 +1,154 @@
+"""The domain: channels, case states and their transitions, and the Report a channel hands in."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from gateway.location.crs import normalize_crs, validate
+
+
+class Channel(StrEnum):
+    HOTLINE = "hotline"
+    VOICE = "voice"
+    WEB = "web"
+    TELEGRAM = "telegram"
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    OPEN311 = "open311"
+    API = "api"
+
+
+CASE_SOURCE: dict[Channel, str] = {
+    Channel.HOTLINE: "12319热线",
+    Channel.VOICE: "12319热线",
+    Channel.WEB: "网络上报",
+    Channel.OPEN311: "网络上报",
+    Channel.TELEGRAM: "公众举报",
+    Channel.SMS: "公众举报",
+    Channel.WHATSAPP: "公众举报",
+    Channel.API: "公众举报",
+}
+
+
+class CaseStatus(StrEnum):
+    """Our own states, then the platform's (受理 … 结案, 作废)."""
+
+    NEEDS_REVIEW = "needs_review"
+    CLASSIFIED = "classified"
+    FORWARDED = "forwarded"
+    ACCEPTED = "accepted"
+    FILED = "filed"
+    DISPATCHED = "dispatched"
+    DISPOSED = "disposed"
+    VERIFIED = "verified"
+    CLOSED = "closed"
+    VOIDED = "voided"
+
+
+STATUS_NAMES_ZH: dict[CaseStatus, str] = {
+    CaseStatus.NEEDS_REVIEW: "待人工分类",
+    CaseStatus.CLASSIFIED: "已分类",
+    CaseStatus.FORWARDED: "已转送",
+    CaseStatus.ACCEPTED: "受理",
+    CaseStatus.FILED: "立案",
+    CaseStatus.DISPATCHED: "派遣",
+    CaseStatus.DISPOSED: "处置",
+    CaseStatus.VERIFIED: "核查",
+    CaseStatus.CLOSED: "结案",
+    CaseStatus.VOIDED: "作废",
+}
+
+PLATFORM_FLOW: list[CaseStatus] = [
+    CaseStatus.FORWARDED,
+    CaseStatus.ACCEPTED,
+    CaseStatus.FILED,
+    CaseStatus.DISPATCHED,
+    CaseStatus.DISPOSED,
+    CaseStatus.VERIFIED,
+    CaseStatus.CLOSED,
+]
+OPEN_STATUSES: frozenset[CaseStatus] = frozenset(set(CaseStatus) - {CaseStatus.CLOSED, CaseStatus.VOIDED})
+REWORK: set[tuple[CaseStatus, CaseStatus]] = {
+    (CaseStatus.DISPOSED, CaseStatus.DISPATCHED),
+    (CaseStatus.VERIFIED, CaseStatus.DISPATCHED),
+}
+
+
+def parse_status(value: str) -> CaseStatus | None:
+    """A status given by its English value or its Chinese name."""
+    try:
+        return CaseStatus(value)
+    except ValueError:
+        return next((s for s, name in STATUS_NAMES_ZH.items() if name == value), None)
+
+
+def platform_transition_allowed(current: CaseStatus, new: CaseStatus) -> bool:
+    """A platform moves a case forward along its flow (steps may be skipped), back to rework, or voids it."""
+    if current not in PLATFORM_FLOW:
+        return False
+    if new is CaseStatus.VOIDED:
+        return current is not CaseStatus.CLOSED
+    if (current, new) in REWORK:
+        return True
+    return new in PLATFORM_FLOW and PLATFORM_FLOW.index(new) > PLATFORM_FLOW.index(current)
+
+
+class PointIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lat: float
+    lon: float
+    crs: str = "wgs84"
+
+    @field_validator("crs")
+    @classmethod
+    def _known_crs(cls, value: str) -> str:
+        return normalize_crs(value)
+
+    @model_validator(mode="after")
+    def _in_range(self) -> "PointIn":
+        validate(self.lat, self.lon)
+        return self
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=100)
+    phone: str | None = Field(default=None, max_length=32, pattern=r"^\+?[0-9 ()-]{3,32}$")
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    telegram_chat_id: int | None = None
+    consent_updates: bool = False
+
+
+class MediaIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(max_length=2000)
+    content_type: str = Field(max_length=100, pattern=r"^(image|audio)/[a-z0-9.+-]+$")
+
+
+class ReportIn(BaseModel):
+    """What every channel hands to the pipeline: one submission as received."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    text: str = Field(max_length=100_000)
+    channel: Channel = Channel.API
+    language: str = Field(default="zh", pattern=r"^(zh|en)$")
+    location: PointIn | None = None
+    address: str | None = Field(default=None, max_length=300)
+    contact: ContactIn | None = None
+    media: list[MediaIn] = Field(default=[], max_length=8)
+    client_ref: str | None = Field(default=None, max_length=128)
+    class_id: str | None = Field(default=None, max_length=64, description="A class already chosen (e.g. by an agent).")
+    received_at: datetime | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _text_present(cls, value: str) -> str:
+        if not value:
+            raise ValueError("text_required")
+        return value

@@ -1,0 +1,62 @@
+"""The one message catalogue: every text a person reads from the core, in Chinese and English."""
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+
+MESSAGES: dict[str, dict[Lang, str]] = {
+    "body_too_large": {"zh": "请求内容过大（上限 {limit} 字节）。", "en": "Request body too large (limit {limit} bytes)."},
+    "invalid_json": {"zh": "请求内容不是有效的 JSON。", "en": "Request body is not valid JSON."},
+    "invalid_utf8": {"zh": "请求内容不是有效的 UTF-8 编码。", "en": "Request body is not valid UTF-8."},
+    "invalid_field": {"zh": "字段 {field} 无效：{detail}", "en": "Field {field} is invalid: {detail}"},
+    "missing_field": {"zh": "缺少必填字段 {field}。", "en": "Required field {field} is missing."},
+    "text_required": {"zh": "请描述问题（内容不能为空）。", "en": "Please describe the problem (text must not be empty)."},
+    "text_too_long": {"zh": "描述过长（上限 {limit} 字）。", "en": "Description too long (limit {limit} characters)."},
+    "unknown_crs": {"zh": "未知的坐标系 {crs}（可用：wgs84、gcj02、bd09、cgcs2000）。", "en": "Unknown coordinate system {crs} (use wgs84, gcj02, bd09 or cgcs2000)."},
+    "lat_out_of_range": {"zh": "纬度必须在 -90 到 90 之间。", "en": "Latitude must be between -90 and 90."},
+    "lon_out_of_range": {"zh": "经度必须在 -180 到 180 之间。", "en": "Longitude must be between -180 and 180."},
+    "lat_not_finite": {"zh": "纬度必须是有限的数字。", "en": "Latitude must be a finite number."},
+    "lon_not_finite": {"zh": "经度必须是有限的数字。", "en": "Longitude must be a finite number."},
+    "coordinate_not_a_number": {"zh": "坐标必须是数字。", "en": "Coordinates must be numbers."},
+    "unknown_class": {"zh": "未知的分类 {class_id}。", "en": "Unknown class {class_id}."},
+    "unauthorized": {"zh": "需要有效的 API 密钥。", "en": "A valid API key is required."},
+    "forbidden": {"zh": "没有权限执行此操作。", "en": "You are not allowed to do this."},
+    "not_found": {"zh": "未找到。", "en": "Not found."},
+    "case_not_found": {"zh": "未找到案件 {case}。", "en": "Case {case} not found."},
+    "unknown_platform": {"zh": "未知的平台 {platform}。", "en": "Unknown platform {platform}."},
+    "bad_signature": {"zh": "签名无效。", "en": "Invalid signature."},
+    "stale_signature": {"zh": "签名时间戳超出允许范围。", "en": "Signature timestamp outside the allowed window."},
+    "replayed": {"zh": "该回调已处理过（重放）。", "en": "This callback was already received (replay)."},
+    "invalid_transition": {"zh": "案件 {case} 不能从“{from_status}”变为“{to_status}”。", "en": "Case {case} cannot move from {from_status} to {to_status}."},
+    "unknown_status": {"zh": "未知的状态 {status}。", "en": "Unknown status {status}."},
+    "not_dead_letter": {"zh": "投递 {delivery} 不在死信队列中。", "en": "Delivery {delivery} is not a dead letter."},
+    "method_not_allowed": {"zh": "不支持该请求方法。", "en": "Method not allowed."},
+    "internal_error": {"zh": "服务器内部错误，请稍后重试。", "en": "Internal server error, please try again later."},
+}
+
+
+def message(code: str, lang: str, **params: object) -> str:
+    """The text of a catalogue entry in `lang` (zh unless en)."""
+    entry = MESSAGES[code]
+    return entry["en" if lang == "en" else "zh"].format(**params)
+
+
+def negotiate(accept_language: str | None, explicit: str | None = None) -> Lang:
+    """Pick zh or en: an explicit choice first, else the first supported Accept-Language entry."""
+    if explicit in ("zh", "en"):
+        return explicit  # type: ignore[return-value]
+    ranked: list[tuple[float, str]] = []
+    for part in (accept_language or "").split(","):
+        tag, _, q = part.strip().partition(";q=")
+        try:
+            weight = float(q) if q else 1.0
+        except ValueError:
+            weight = 0.0
+        ranked.append((weight, tag.strip().lower()))
+    for _, tag in sorted(ranked, key=lambda item: -item[0]):
+        if tag.startswith("en"):
+            return "en"
+        if tag.startswith("zh"):
+            return "zh"
+    return "zh"

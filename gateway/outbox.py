@@ -1,0 +1,77 @@
+"""The outbox, writing side: delivery rows in the same transaction as the case change, then queued."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Literal
+
+from redis.exceptions import RedisError
+from rq import Queue
+
+from classifier.tables import CodeTables
+from gateway.domain import CaseStatus
+from gateway.location.crs import from_wgs84
+from gateway.payload import LocationPayload, build_payload
+from gateway.settings import PlatformSettings, Settings
+from gateway.store.models import CaseRow
+from gateway.store.store import Tx
+
+log = logging.getLogger(__name__)
+
+
+def job_id(delivery_id: str) -> str:
+    return f"deliver-{delivery_id}"
+
+
+def enqueue_delivery(queue: Queue, delivery_id: str) -> None:
+    """Queue one delivery now; the fixed job id makes a repeat harmless."""
+    queue.enqueue("gateway.delivery.deliver", delivery_id, job_id=job_id(delivery_id), result_ttl=0, failure_ttl=7 * 86400)
+
+
+class Outbox:
+    def __init__(self, settings: Settings, tables: CodeTables, queue: Queue) -> None:
+        self.settings = settings
+        self.tables = tables
+        self.queue = queue
+
+    async def forward(self, tx: Tx, case: CaseRow, actor: str) -> list[str]:
+        """First delivery of a classified case to every enabled platform."""
+        platforms = self.settings.enabled_platforms
+        if not platforms:
+            return []
+        case.status = CaseStatus.FORWARDED
+        await tx.audit("case", case.id, "forwarded", actor, platforms=[p.id for p in platforms])
+        return await self._write(tx, case, "case.created", platforms)
+
+    async def update(self, tx: Tx, case: CaseRow, actor: str) -> list[str]:
+        """An update (more reporters, new class) of a case platforms already have."""
+        if case.status in (CaseStatus.NEEDS_REVIEW, CaseStatus.CLASSIFIED):
+            return []
+        platforms = self.settings.enabled_platforms
+        await tx.audit("case", case.id, "update_queued", actor, version=case.version)
+        return await self._write(tx, case, "case.updated", platforms)
+
+    async def _write(self, tx: Tx, case: CaseRow, event: Literal["case.created", "case.updated"], platforms: Iterable[PlatformSettings]) -> list[str]:
+        reports = await tx.reports_of_case(case.id)
+        ids = []
+        for platform in platforms:
+            class_code = self.tables.render(case.class_id, platform.edition) if case.class_id else None
+            body = build_payload(event, case, reports, class_code, self._location(case, platform))
+            ids.append(tx.add_delivery(platform.id, case.id, event, body).id)
+        return ids
+
+    @staticmethod
+    def _location(case: CaseRow, platform: PlatformSettings) -> LocationPayload | None:
+        if case.lat is None or case.lon is None:
+            return None
+        lat, lon = from_wgs84(case.lat, case.lon, platform.crs)
+        return LocationPayload(lat=round(lat, 7), lon=round(lon, 7), crs=platform.crs, precision_m=case.precision_m, address=case.address, grid_code=case.grid_code)
+
+    def enqueue(self, delivery_ids: Iterable[str]) -> None:
+        """Queue committed deliveries; if Redis is unreachable the sweeper queues them later."""
+        ids = list(delivery_ids)
+        try:
+            for delivery_id in ids:
+                enqueue_delivery(self.queue, delivery_id)
+        except RedisError as exc:
+            log.warning("could not queue %d deliveries (%s); the sweeper will queue them", len(ids), exc)

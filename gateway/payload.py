@@ -1,0 +1,111 @@
+"""The normalized case a platform receives: its pydantic model (and so its JSON Schema) and its builder."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field
+
+from classifier.tables import ClassCode
+from gateway.domain import STATUS_NAMES_ZH, CaseStatus
+from gateway.store.models import CaseRow, ReportRow
+
+CHINA = ZoneInfo("Asia/Shanghai")
+SCHEMA_VERSION = "1.0"
+
+
+def case_number(case_id: int, created_at: datetime) -> str:
+    """The number citizens read back: the China date of creation and the id (e.g. 20261122000042)."""
+    local = (created_at if created_at.tzinfo else created_at.replace(tzinfo=ZoneInfo("UTC"))).astimezone(CHINA)
+    return f"{local:%Y%m%d}{case_id:06d}"
+
+
+def parse_case_number(number: str) -> int | None:
+    """The id inside a case number (or a bare id); None when it cannot be one. Callers check the date part."""
+    if not number.isdigit() or len(number) > 30:
+        return None
+    return int(number[8:]) if len(number) >= 14 else int(number)
+
+
+class ClassPayload(BaseModel):
+    kind: Literal["event", "component"]
+    major_code: str
+    major_name: str
+    minor_code: str
+    minor_name: str
+    edition: str
+
+
+class LocationPayload(BaseModel):
+    lat: float = Field(description="Latitude in the platform's datum")
+    lon: float
+    crs: str
+    precision_m: float | None = None
+    address: str | None = None
+    grid_code: str | None = Field(default=None, pattern=r"^\d{15}$")
+
+
+class SourcePayload(BaseModel):
+    channel: str
+    case_source: str = Field(description="案件来源, e.g. 12319热线, 公众举报")
+
+
+class MediaPayload(BaseModel):
+    url: str
+    content_type: str
+
+
+class CasePayload(BaseModel):
+    """One normalized case as delivered to a supervision platform."""
+
+    schema_version: str = SCHEMA_VERSION
+    event: Literal["case.created", "case.updated"]
+    case_number: str
+    version: int
+    status: CaseStatus
+    status_name: str
+    created_at: datetime
+    updated_at: datetime
+    class_: ClassPayload | None = Field(alias="class", serialization_alias="class")
+    class_id: str | None = Field(description="The gateway's own stable class id")
+    class_unmapped: bool = Field(description="True when the class has no counterpart in the platform's edition")
+    class_confidence: float | None
+    description: str
+    language: str
+    location: LocationPayload | None
+    source: SourcePayload
+    reports_count: int
+    media: list[MediaPayload]
+
+    model_config = {"populate_by_name": True}
+
+
+def build_payload(
+    event: Literal["case.created", "case.updated"],
+    case: CaseRow,
+    reports: list[ReportRow],
+    class_code: ClassCode | None,
+    location: LocationPayload | None,
+) -> str:
+    """The JSON body of one delivery, frozen in the outbox so every retry sends the same bytes."""
+    payload = CasePayload(
+        event=event,
+        case_number=case_number(case.id, case.created_at),
+        version=case.version,
+        status=CaseStatus(case.status),
+        status_name=STATUS_NAMES_ZH[CaseStatus(case.status)],
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        class_=ClassPayload(**{k: v for k, v in class_code.as_dict().items() if k != "inferred"}) if class_code else None,
+        class_id=case.class_id,
+        class_unmapped=case.class_id is not None and class_code is None,
+        class_confidence=case.class_confidence,
+        description=case.text,
+        language=case.language,
+        location=location,
+        source=SourcePayload(channel=case.source_channel, case_source=case.case_source),
+        reports_count=case.reports_count,
+        media=[MediaPayload(**m) for r in reports for m in (r.media or [])],
+    )
+    return payload.model_dump_json(by_alias=True)

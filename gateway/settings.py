@@ -1,0 +1,136 @@
+"""The one settings object: a YAML file named by GATEWAY_CONFIG, with environment overrides."""
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import AliasChoices, BaseModel, Field, HttpUrl, field_validator
+from gateway.location.crs import normalize_crs
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = REPO_ROOT / "config" / "gateway.yaml"
+
+_FILE_DATA: ContextVar[dict[str, Any]] = ContextVar("gateway_settings_file", default={})
+
+Edition = Literal["cjt214-2007", "gbt30428-2013", "gbt47678-2026"]
+
+
+class PlatformSettings(BaseModel):
+    """One supervision platform that receives cases by signed webhook."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
+    url: HttpUrl
+    secret: str = Field(min_length=16)
+    edition: Edition = "gbt30428-2013"
+    enabled: bool = True
+    timeout: float = Field(default=10.0, gt=0, le=120)
+    crs: str = Field(default="wgs84", description="Datum of coordinates sent to this platform")
+
+    @field_validator("crs")
+    @classmethod
+    def _known_crs(cls, value: str) -> str:
+        return normalize_crs(value)
+
+
+class DeliverySettings(BaseModel):
+    """Retry, circuit-breaker and sweeper timing of the outbox."""
+
+    backoff_base: float = Field(default=10.0, gt=0)
+    backoff_max: float = Field(default=3600.0, gt=0)
+    retry_window_hours: float = Field(default=48.0, ge=24.0)
+    breaker_failures: int = Field(default=5, ge=1)
+    probe_interval: float = Field(default=30.0, gt=0)
+    probe_interval_max: float = Field(default=600.0, gt=0)
+    sweep_interval: float = Field(default=15.0, gt=0)
+    stale_claim_seconds: float = Field(default=300.0, gt=0)
+
+
+class IntakeSettings(BaseModel):
+    """Limits of what the public API accepts."""
+
+    max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    max_text_chars: int = Field(default=5000, gt=0)
+    classify_threshold: float = Field(default=0.45, ge=0, le=1)
+    callback_tolerance_seconds: int = Field(default=300, gt=0)
+
+
+class Settings(BaseSettings):
+    """Everything the gateway reads at start-up. Secrets may come from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_nested_delimiter="__", extra="forbid")
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///var/gateway.db",
+        validation_alias=AliasChoices("database_url", "GATEWAY_DATABASE_URL", "DATABASE_URL"),
+    )
+    redis_url: str | None = Field(default=None, validation_alias=AliasChoices("redis_url", "GATEWAY_REDIS_URL", "REDIS_URL"))
+    queue_name: str = "gateway"
+    public_base_url: str = "http://127.0.0.1:8080"
+    log_level: str = "INFO"
+    bootstrap_api_key: str | None = None
+    city_dir: Path | None = None
+    platforms: list[PlatformSettings] = []
+    delivery: DeliverySettings = DeliverySettings()
+    intake: IntakeSettings = IntakeSettings()
+
+    @field_validator("platforms")
+    @classmethod
+    def _unique_platform_ids(cls, platforms: list[PlatformSettings]) -> list[PlatformSettings]:
+        ids = [p.id for p in platforms]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"platform ids must be unique: {ids}")
+        return platforms
+
+    def platform(self, platform_id: str) -> PlatformSettings | None:
+        return next((p for p in self.platforms if p.id == platform_id), None)
+
+    @property
+    def enabled_platforms(self) -> list[PlatformSettings]:
+        return [p for p in self.platforms if p.enabled]
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _FileSource(settings_cls))
+
+
+class _FileSource(PydanticBaseSettingsSource):
+    """The YAML file's values: below the environment and explicit arguments."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return _FILE_DATA.get().get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_FILE_DATA.get())
+
+
+def _platform_secret_overrides(data: dict[str, Any]) -> None:
+    """GATEWAY_PLATFORM_<ID>_SECRET replaces the secret of that platform."""
+    for platform in data.get("platforms") or []:
+        key = "GATEWAY_PLATFORM_" + str(platform.get("id", "")).upper().replace("-", "_") + "_SECRET"
+        if key in os.environ:
+            platform["secret"] = os.environ[key]
+
+
+def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read the YAML file (GATEWAY_CONFIG or config/gateway.yaml), apply env overrides, validate."""
+    path = Path(path or os.environ.get("GATEWAY_CONFIG") or DEFAULT_CONFIG)
+    data: dict[str, Any] = {}
+    if path.exists():
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    _platform_secret_overrides(data)
+    token = _FILE_DATA.set(data)
+    try:
+        return Settings(**overrides)
+    finally:
+        _FILE_DATA.reset(token)

@@ -1,0 +1,41 @@
+"""The one signing helper: X-Gateway-Signature `t=<unix>,v1=<hex HMAC-SHA256("<t>.<body>")>`."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+
+class SignatureError(Exception):
+    """A signature that does not verify; `code` is a message-catalogue key."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
+    """The header value signing `body` at `timestamp` (now by default)."""
+    t = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={t},v1={mac}"
+
+
+def verify(secret: str, body: bytes, header: str | None, tolerance: int, now: float | None = None) -> int:
+    """Check a signature header; return its timestamp or raise SignatureError."""
+    if not header:
+        raise SignatureError("bad_signature")
+    fields: dict[str, list[str]] = {}
+    for part in header.split(","):
+        key, _, value = part.strip().partition("=")
+        fields.setdefault(key, []).append(value)
+    try:
+        t = int(fields["t"][0])
+    except (KeyError, ValueError):
+        raise SignatureError("bad_signature") from None
+    if abs((time.time() if now is None else now) - t) > tolerance:
+        raise SignatureError("stale_signature")
+    expected = sign(secret, body, t).split("v1=", 1)[1]
+    if not any(hmac.compare_digest(expected, given) for given in fields.get("v1", [])):
+        raise SignatureError("bad_signature")
+    return t

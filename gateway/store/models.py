@@ -1,0 +1,144 @@
+"""Tables of the system of record. Changes go through Alembic migrations (gateway/migrations)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    class_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    class_confidence: Mapped[float | None]
+    class_source: Mapped[str | None] = mapped_column(String(20))
+    review_reason: Mapped[str | None] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(5))
+    lat: Mapped[float | None] = mapped_column(Float, index=True)
+    lon: Mapped[float | None] = mapped_column(Float)
+    precision_m: Mapped[float | None]
+    address: Mapped[str | None] = mapped_column(String(300))
+    grid_code: Mapped[str | None] = mapped_column(String(15))
+    source_channel: Mapped[str] = mapped_column(String(20))
+    case_source: Mapped[str] = mapped_column(String(20))
+    reports_count: Mapped[int] = mapped_column(Integer, default=1)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    last_note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_cases_open_geo", "status", "lat", "lon"),)
+
+
+class ReportRow(Base):
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    received_at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(5))
+    text: Mapped[str] = mapped_column(Text)
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    crs_in: Mapped[str | None] = mapped_column(String(10))
+    address: Mapped[str | None] = mapped_column(String(300))
+    contact: Mapped[dict[str, Any] | None]
+    reporter_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    consent_updates: Mapped[bool] = mapped_column(Boolean, default=False)
+    media: Mapped[list[Any]]
+    client_ref: Mapped[str | None] = mapped_column(String(128))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+
+    __table_args__ = (UniqueConstraint("channel", "client_ref", name="uq_reports_client_ref"),)
+
+
+class DeliveryRow(Base):
+    """The outbox: one row per (case change, platform); its id is the receiver's idempotency key."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    platform_id: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    retry_from: Mapped[datetime] = mapped_column(comment="Start of the retry window (creation, or the last replay)")
+    next_attempt_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"), Index("ix_deliveries_platform", "platform_id", "status"))
+
+
+class PlatformStateRow(Base):
+    """Circuit breaker of one platform."""
+
+    __tablename__ = "platform_state"
+
+    platform_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    probe_at: Mapped[datetime | None]
+    probe_interval: Mapped[float | None]
+    changed_at: Mapped[datetime]
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    entity: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[dict[str, Any] | None]
+
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+
+
+class CallbackReceiptRow(Base):
+    """Signatures of platform callbacks already accepted: replay protection."""
+
+    __tablename__ = "callback_receipts"
+
+    platform_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    signature: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]

@@ -1,0 +1,308 @@
+"""The one store interface: every SQL statement of the gateway lives behind it."""
+from __future__ import annotations
+
+import hashlib
+import uuid
+import zlib
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import and_, func, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from gateway.domain import OPEN_STATUSES, CaseStatus
+from gateway.store.models import (
+    ApiKeyRow,
+    AuditRow,
+    CallbackReceiptRow,
+    CaseRow,
+    DeliveryRow,
+    PlatformStateRow,
+    ReportRow,
+    UserRow,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes: they were written in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def hash_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class DeliveryStatus:
+    PENDING = "pending"
+    DELIVERING = "delivering"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    status: str | None = None
+    class_id: str | None = None
+    channel: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+class Tx:
+    """One open transaction; commit happens when the `Store.transaction()` block ends without error."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def lock(self, keys: Sequence[str]) -> None:
+        """Serialize transactions that share a key (PostgreSQL advisory locks; SQLite writers are serial already)."""
+        if self.session.bind.dialect.name != "postgresql":
+            return
+        for key in sorted(set(keys)):
+            await self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(key.encode())})
+
+    async def report_by_client_ref(self, channel: str, client_ref: str) -> ReportRow | None:
+        return await self.session.scalar(select(ReportRow).where(ReportRow.channel == channel, ReportRow.client_ref == client_ref))
+
+    async def add(self, row: Any) -> Any:
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def case(self, case_id: int, *, for_update: bool = False) -> CaseRow | None:
+        stmt = select(CaseRow).where(CaseRow.id == case_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return await self.session.scalar(stmt)
+
+    async def open_cases_near(
+        self, min_lat: float, max_lat: float, min_lon: float, max_lon: float, since: datetime, limit: int = 200
+    ) -> list[CaseRow]:
+        """Open cases inside a bounding box, created since `since` (the dedup pre-filter)."""
+        rows = await self.session.scalars(
+            select(CaseRow)
+            .where(
+                CaseRow.status.in_([s.value for s in OPEN_STATUSES]),
+                CaseRow.lat.between(min_lat, max_lat),
+                CaseRow.lon.between(min_lon, max_lon),
+                CaseRow.created_at >= since,
+            )
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def open_cases_of_reporter(self, reporter_key: str, since: datetime) -> list[CaseRow]:
+        rows = await self.session.scalars(
+            select(CaseRow)
+            .join(ReportRow, ReportRow.case_id == CaseRow.id)
+            .where(
+                ReportRow.reporter_key == reporter_key,
+                ReportRow.received_at >= since,
+                CaseRow.status.in_([s.value for s in OPEN_STATUSES]),
+            )
+            .order_by(ReportRow.received_at.desc())
+            .limit(5)
+        )
+        return list(rows)
+
+    async def audit(self, entity: str, entity_id: str | int, action: str, actor: str, **detail: Any) -> None:
+        self.session.add(AuditRow(at=utcnow(), entity=entity, entity_id=str(entity_id), action=action, actor=actor, detail=detail or None))
+
+    def add_delivery(self, platform_id: str, case_id: int, event: str, payload: str, not_before: datetime | None = None) -> DeliveryRow:
+        now = utcnow()
+        row = DeliveryRow(
+            id=str(uuid.uuid4()),
+            platform_id=platform_id,
+            case_id=case_id,
+            event=event,
+            payload=payload,
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            created_at=now,
+            retry_from=now,
+            next_attempt_at=not_before or now,
+        )
+        self.session.add(row)
+        return row
+
+    async def reports_of_case(self, case_id: int) -> list[ReportRow]:
+        return list(await self.session.scalars(select(ReportRow).where(ReportRow.case_id == case_id).order_by(ReportRow.id)))
+
+    async def delivery(self, delivery_id: str) -> DeliveryRow | None:
+        return await self.session.get(DeliveryRow, delivery_id)
+
+    async def claim_delivery(self, delivery_id: str) -> DeliveryRow | None:
+        """Mark a pending delivery as being delivered; None if someone else has it or it is finished."""
+        result = await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id == delivery_id, DeliveryRow.status == DeliveryStatus.PENDING)
+            .values(status=DeliveryStatus.DELIVERING, claimed_at=utcnow(), attempts=DeliveryRow.attempts + 1)
+        )
+        if result.rowcount != 1:
+            return None
+        return await self.session.get(DeliveryRow, delivery_id, populate_existing=True)
+
+    async def platform_state(self, platform_id: str) -> PlatformStateRow:
+        row = await self.session.get(PlatformStateRow, platform_id, with_for_update=True)
+        if row is None:
+            row = PlatformStateRow(platform_id=platform_id, consecutive_failures=0, paused=False, changed_at=utcnow())
+            self.session.add(row)
+            await self.session.flush()
+        return row
+
+    async def replay_dead(self, delivery_id: str, actor: str) -> DeliveryRow | None:
+        """Put a dead letter back in the outbox with a fresh retry window; None if it is not dead."""
+        row = await self.session.get(DeliveryRow, delivery_id, with_for_update=True)
+        if row is None or row.status != DeliveryStatus.DEAD:
+            return None
+        now = utcnow()
+        row.status, row.retry_from, row.next_attempt_at = DeliveryStatus.PENDING, now, now
+        await self.audit("delivery", row.id, "replayed", actor)
+        return row
+
+    async def remember_callback(self, platform_id: str, signature: str) -> bool:
+        """Record a callback signature; False when it was seen before (a replay)."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(CallbackReceiptRow(platform_id=platform_id, signature=signature, received_at=utcnow()))
+        except IntegrityError:
+            return False
+        return True
+
+
+class Store:
+    """Owns the engine; hands out transactions and answers read queries."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        async with self._sessions() as session, session.begin():
+            yield Tx(session)
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    # --- reads -----------------------------------------------------------------------------
+
+    async def case(self, case_id: int) -> CaseRow | None:
+        async with self.transaction() as tx:
+            return await tx.case(case_id)
+
+    async def case_with_reports(self, case_id: int) -> tuple[CaseRow, list[ReportRow]] | None:
+        async with self.transaction() as tx:
+            case = await tx.case(case_id)
+            return None if case is None else (case, await tx.reports_of_case(case_id))
+
+    async def cases(self, flt: CaseFilter) -> tuple[list[CaseRow], int]:
+        conditions = []
+        if flt.status:
+            conditions.append(CaseRow.status == flt.status)
+        if flt.class_id:
+            conditions.append(CaseRow.class_id == flt.class_id)
+        if flt.channel:
+            conditions.append(CaseRow.source_channel == flt.channel)
+        if flt.since:
+            conditions.append(CaseRow.created_at >= flt.since)
+        if flt.until:
+            conditions.append(CaseRow.created_at < flt.until)
+        where = and_(*conditions) if conditions else and_(True)
+        async with self.transaction() as tx:
+            total = await tx.session.scalar(select(func.count()).select_from(CaseRow).where(where)) or 0
+            rows = await tx.session.scalars(select(CaseRow).where(where).order_by(CaseRow.id.desc()).limit(flt.limit).offset(flt.offset))
+            return list(rows), total
+
+    async def deliveries(self, *, status: str | None = None, case_id: int | None = None, limit: int = 100) -> list[DeliveryRow]:
+        stmt = select(DeliveryRow).order_by(DeliveryRow.created_at)
+        if status:
+            stmt = stmt.where(DeliveryRow.status == status)
+        if case_id is not None:
+            stmt = stmt.where(DeliveryRow.case_id == case_id)
+        async with self.transaction() as tx:
+            return list(await tx.session.scalars(stmt.limit(limit)))
+
+    async def audit_of(self, entity: str, entity_id: str | int) -> list[AuditRow]:
+        async with self.transaction() as tx:
+            return list(
+                await tx.session.scalars(
+                    select(AuditRow).where(AuditRow.entity == entity, AuditRow.entity_id == str(entity_id)).order_by(AuditRow.id)
+                )
+            )
+
+    async def due_deliveries(self, due_before: datetime, paused: Sequence[str], limit: int = 500) -> list[DeliveryRow]:
+        """Pending rows that should have been attempted by `due_before`."""
+        stmt = select(DeliveryRow).where(DeliveryRow.status == DeliveryStatus.PENDING, DeliveryRow.next_attempt_at <= due_before)
+        if paused:
+            stmt = stmt.where(DeliveryRow.platform_id.not_in(list(paused)))
+        async with self.transaction() as tx:
+            return list(await tx.session.scalars(stmt.order_by(DeliveryRow.next_attempt_at).limit(limit)))
+
+    async def release_stale_claims(self, stale_before: datetime) -> int:
+        async with self.transaction() as tx:
+            result = await tx.session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.status == DeliveryStatus.DELIVERING, DeliveryRow.claimed_at < stale_before)
+                .values(status=DeliveryStatus.PENDING, claimed_at=None, last_error="claim expired (worker lost)")
+            )
+            return result.rowcount or 0
+
+    async def platform_states(self) -> list[PlatformStateRow]:
+        async with self.transaction() as tx:
+            return list(await tx.session.scalars(select(PlatformStateRow)))
+
+    async def oldest_pending(self, platform_id: str) -> DeliveryRow | None:
+        async with self.transaction() as tx:
+            return await tx.session.scalar(
+                select(DeliveryRow)
+                .where(DeliveryRow.platform_id == platform_id, DeliveryRow.status == DeliveryStatus.PENDING)
+                .order_by(DeliveryRow.created_at)
+                .limit(1)
+            )
+
+    async def pending_ids(self, platform_id: str) -> list[str]:
+        async with self.transaction() as tx:
+            rows = await tx.session.scalars(
+                select(DeliveryRow.id).where(DeliveryRow.platform_id == platform_id, DeliveryRow.status == DeliveryStatus.PENDING)
+            )
+            return list(rows)
+
+    async def prune_callback_receipts(self, before: datetime) -> None:
+        async with self.transaction() as tx:
+            await tx.session.execute(CallbackReceiptRow.__table__.delete().where(CallbackReceiptRow.received_at < before))
+
+    # --- accounts ----------------------------------------------------------------------------
+
+    async def api_key_role(self, secret: str) -> str | None:
+        async with self.transaction() as tx:
+            row = await tx.session.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == hash_key(secret), ApiKeyRow.revoked_at.is_(None)))
+            return row.role if row else None
+
+    async def add_api_key(self, name: str, secret: str, role: str) -> None:
+        async with self.transaction() as tx:
+            tx.session.add(ApiKeyRow(name=name, key_hash=hash_key(secret), role=role, created_at=utcnow()))
+            await tx.audit("api_key", name, "created", "system", role=role)
+
+    async def has_admin(self) -> bool:
+        async with self.transaction() as tx:
+            return bool(await tx.session.scalar(select(func.count()).select_from(UserRow).where(UserRow.role == "admin")))
+
+    async def add_user(self, username: str, password_hash: str, role: str) -> None:
+        async with self.transaction() as tx:
+            tx.session.add(UserRow(username=username, password_hash=password_hash, role=role, created_at=utcnow()))
+            await tx.audit("user", username, "created", "system", role=role)

@@ -1,0 +1,63 @@
+"""The sweeper: the SQL outbox is the record; whatever Redis lost is queued again from it."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from redis.exceptions import RedisError
+from rq import Queue
+from rq.job import Job, JobStatus
+from rq.exceptions import NoSuchJobError
+
+from gateway import metrics
+from gateway.outbox import enqueue_delivery, job_id
+from gateway.settings import Settings
+from gateway.store.store import Store, as_utc, utcnow
+
+log = logging.getLogger(__name__)
+WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+
+
+def job_waiting(queue: Queue, id_: str) -> bool:
+    """True while a job will still run: queued, scheduled or deferred (not lost, failed or finished)."""
+    try:
+        return Job.fetch(id_, connection=queue.connection).get_status(refresh=False) in WAITING
+    except NoSuchJobError:
+        return False
+
+
+async def sweep_once(settings: Settings, store: Store, queue: Queue) -> int:
+    """Release dead claims, re-queue due deliveries whose job is gone, restart lost probes. Returns the count re-queued."""
+    now = utcnow()
+    stale_before = now - timedelta(seconds=settings.delivery.stale_claim_seconds)
+    released = await store.release_stale_claims(stale_before)
+    if released:
+        log.warning("released %d delivery claims left by a lost worker", released)
+    states = await store.platform_states()
+    paused = [s.platform_id for s in states if s.paused]
+    for state in states:
+        metrics.PLATFORM_PAUSED.labels(state.platform_id).set(1 if state.paused else 0)
+        if state.paused and state.probe_at and as_utc(state.probe_at) < now - timedelta(seconds=settings.delivery.sweep_interval):
+            if not job_waiting(queue, f"probe-{state.platform_id}"):
+                queue.enqueue("gateway.delivery.probe", state.platform_id, job_id=f"probe-{state.platform_id}", result_ttl=0)
+    requeued = 0
+    for row in await store.due_deliveries(now - timedelta(seconds=settings.delivery.sweep_interval), paused):
+        if not job_waiting(queue, job_id(row.id)):
+            enqueue_delivery(queue, row.id)
+            requeued += 1
+    if requeued:
+        log.warning("re-queued %d deliveries whose jobs were lost", requeued)
+    metrics.OUTBOX_DUE.set(requeued)
+    await store.prune_callback_receipts(now - timedelta(seconds=2 * settings.intake.callback_tolerance_seconds))
+    return requeued
+
+
+async def run_sweeper(settings: Settings, store: Store, queue: Queue) -> None:
+    """Sweep forever at the configured interval; a failed sweep is logged and retried next time."""
+    while True:
+        try:
+            await sweep_once(settings, store, queue)
+        except (RedisError, OSError) as exc:
+            log.warning("sweep failed: %s", exc)
+        await asyncio.sleep(settings.delivery.sweep_interval)
