@@ -1,0 +1,208 @@
+"""Duplicate scoring: joins, possibles and new cases, and the geometry helpers the store uses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gateway.location.crs import from_wgs84, to_wgs84
+from gateway.location.dedup import (
+    DedupPolicy,
+    PolicyBook,
+    Sighting,
+    best_match,
+    major_of,
+    rank,
+    score,
+    search_box,
+)
+from gateway.location.errors import DedupError
+from gateway.location.geo import bbox, haversine_m, metres_per_degree
+from gateway.location.similarity import TextSimilarity
+
+T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+LAT, LON = 31.3125, 120.6105
+M_LAT, M_LON = metres_per_degree(LAT)
+POLICY = DedupPolicy()
+
+
+@pytest.fixture(scope="module")
+def sim() -> TextSimilarity:
+    return TextSimilarity(ignore=["人民路", "解放路", "幸福小区"])
+
+
+def north(metres: float) -> float:
+    return LAT + metres / M_LAT
+
+
+def sighting(**kw: object) -> Sighting:
+    base: dict[str, object] = dict(
+        class_id="ev-2013-0102", lat=LAT, lon=LON, precision_m=20.0, created_at=T0,
+        text="人民路和解放路路口垃圾桶满了，垃圾溢出来了", reporter="web:alice",
+    )
+    base.update(kw)
+    return Sighting(**base)  # type: ignore[arg-type]
+
+
+def test_web_and_phone_reports_40m_apart_join(sim: TextSimilarity) -> None:
+    case = sighting()
+    call = sighting(lat=north(40), created_at=T0 + timedelta(hours=2), reporter="tel:+8613800000000",
+                    text="解放路人民路口那个垃圾箱都满出来了没人清理")
+    decision = score(call, case, POLICY, similarity=sim)
+    assert decision.verdict == "join"
+    assert 39.5 < decision.distance_m < 40.5
+    assert "same_class" in decision.reasons
+
+
+def test_same_report_given_in_gcj02_lands_on_the_same_case(sim: TextSimilarity) -> None:
+    case = sighting()
+    glat, glon = from_wgs84(north(40), LON, "gcj02")
+    assert haversine_m(glat, glon, LAT, LON) > 300  # raw GCJ-02 would be far off
+    lat, lon = to_wgs84(glat, glon, "gcj02")
+    call = sighting(lat=lat, lon=lon, reporter="tg:42", text="解放路人民路口那个垃圾箱都满出来了没人清理")
+    assert score(call, case, POLICY, similarity=sim).verdict == "join"
+
+
+def test_report_3km_away_is_new(sim: TextSimilarity) -> None:
+    decision = score(sighting(lat=north(3000), reporter="tg:1"), sighting(), POLICY, similarity=sim)
+    assert decision.verdict == "new" and decision.reasons == ("too_far",)
+
+
+def test_outside_time_window_is_new(sim: TextSimilarity) -> None:
+    later = sighting(created_at=T0 + timedelta(hours=73), reporter="tg:1")
+    assert score(later, sighting(), POLICY, similarity=sim).reasons == ("outside_window",)
+
+
+def test_different_family_is_new_even_when_close(sim: TextSimilarity) -> None:
+    cover = sighting(class_id="co-2013-0101", text="人民路和解放路路口井盖不见了", reporter="tg:1")
+    assert score(cover, sighting(), POLICY, similarity=sim).reasons == ("different_family",)
+
+
+def test_same_family_needs_full_threshold(sim: TextSimilarity) -> None:
+    street_dirty = sighting(class_id="ev-2013-0104", lat=north(30), reporter="tg:1", text="人民路和解放路路口垃圾桶满了溢出来")
+    decision = score(street_dirty, sighting(), POLICY, similarity=sim)
+    assert decision.verdict == "join" and decision.reasons[0] == "same_family"
+
+
+def test_same_place_different_problem_does_not_join(sim: TextSimilarity) -> None:
+    vendor = sighting(lat=north(150), reporter="tg:1", text="人民路和解放路路口有人摆摊卖水果")
+    assert score(vendor, sighting(), POLICY, similarity=sim).verdict == "new"
+
+
+def test_borderline_text_is_a_possible_duplicate() -> None:
+    decision = score(sighting(lat=north(120), reporter="tg:1"), sighting(), POLICY, similarity=lambda a, b: 0.2)
+    assert decision.verdict == "possible" and "text_borderline" in decision.reasons
+
+
+def test_very_close_same_class_needs_less_text() -> None:
+    near = score(sighting(lat=north(30), reporter="tg:1"), sighting(), POLICY, similarity=lambda a, b: 0.15)
+    far = score(sighting(lat=north(200), reporter="tg:1"), sighting(), POLICY, similarity=lambda a, b: 0.15)
+    assert near.verdict == "join" and "very_close" in near.reasons
+    assert far.verdict == "possible"
+
+
+def test_coarse_location_reaches_further_but_leans_on_text() -> None:
+    coarse = sighting(lat=north(400), precision_m=500.0, reporter="tg:1")
+    similar = score(coarse, sighting(), POLICY, similarity=lambda a, b: 0.45)
+    vague = score(coarse, sighting(), POLICY, similarity=lambda a, b: 0.32)
+    assert similar.verdict == "join" and "coarse_location" in similar.reasons and "beyond_radius" in similar.reasons
+    assert vague.verdict == "possible"
+    precise = score(sighting(lat=north(400), reporter="tg:1"), sighting(), POLICY, similarity=lambda a, b: 1.0)
+    assert precise.verdict == "new"
+
+
+def test_coarse_reach_never_passes_the_hard_cap() -> None:
+    decision = score(sighting(lat=north(1100), precision_m=5000.0, reporter="tg:1"), sighting(), POLICY,
+                     similarity=lambda a, b: 1.0)
+    assert decision.reasons == ("too_far",)
+
+
+def test_same_reporter_follow_up_joins_whatever_the_class() -> None:
+    follow_up = sighting(class_id="co-2013-0118", created_at=T0 + timedelta(hours=3), text="还有路灯也坏了")
+    decision = score(follow_up, sighting(), POLICY, similarity=lambda a, b: 0.0)
+    assert decision.verdict == "join" and decision.reasons == ("same_reporter_follow_up",)
+    late = sighting(class_id="co-2013-0118", created_at=T0 + timedelta(hours=5), text="还有路灯也坏了")
+    assert score(late, sighting(), POLICY, similarity=lambda a, b: 0.0).verdict == "new"
+
+
+def test_closed_case_is_never_joined() -> None:
+    assert score(sighting(), sighting(is_open=False), POLICY, similarity=lambda a, b: 1.0).reasons == ("case_closed",)
+
+
+def test_reports_in_the_same_instant_join_either_way(sim: TextSimilarity) -> None:
+    a = sighting()
+    b = sighting(lat=north(10), reporter="tg:9")
+    assert score(a, b, POLICY, similarity=sim).verdict == score(b, a, POLICY, similarity=sim).verdict == "join"
+
+
+def test_rank_orders_joins_first_then_nearest(sim: TextSimilarity) -> None:
+    new = sighting(reporter="tg:1")
+    candidates = [
+        ("c-far", sighting(lat=north(3000))),
+        ("c-200", sighting(lat=north(200))),
+        ("c-50", sighting(lat=north(50))),
+        ("c-other", sighting(lat=north(10), class_id="co-2013-0101")),
+    ]
+    ranked = rank(new, candidates, PolicyBook(), similarity=sim)
+    assert [c for c, _ in ranked] == ["c-50", "c-200", "c-other", "c-far"]
+    assert best_match(new, candidates, PolicyBook(), similarity=sim) == ranked[0]
+    assert best_match(new, candidates[:1], PolicyBook(), similarity=sim) is None
+
+
+def test_per_class_policy_is_used() -> None:
+    book = PolicyBook(by_class={"ev-2013-0102": DedupPolicy(radius_m=50.0)})
+    new = sighting(lat=north(80), reporter="tg:1")
+    assert rank(new, [("c", sighting())], book, similarity=lambda a, b: 1.0)[0][1].reasons == ("too_far",)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"radius_m": 1500.0}, "dedup_radius_out_of_range"),
+        ({"radius_m": 0.0}, "dedup_radius_out_of_range"),
+        ({"window": timedelta(0)}, "dedup_window_not_positive"),
+        ({"threshold": 0.2, "borderline": 0.3}, "dedup_threshold_out_of_range"),
+    ],
+)
+def test_policy_limits(kwargs: dict[str, object], code: str) -> None:
+    with pytest.raises(DedupError) as info:
+        DedupPolicy(**kwargs)  # type: ignore[arg-type]
+    assert info.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("class_id", "family"),
+    [("ev-2013-0110", "ev-2013-01"), ("co-2026-06001", "co-2026-06"), ("ev-0110", "ev-01"), ("local-x", "local-x")],
+)
+def test_major_of(class_id: str, family: str) -> None:
+    assert major_of(class_id) == family
+
+
+def test_text_similarity_bounds(sim: TextSimilarity) -> None:
+    assert sim("井盖不见了", "井盖不见了") == 1.0
+    assert sim("", "井盖不见了") == 0.0
+    assert sim("井盖丢了，很危险", "井盖不见了") > sim("有人摆摊卖水果", "井盖不见了")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lat=st.floats(-89.0, 89.0), lon=st.floats(-179.9, 179.9),
+    radius=st.floats(1.0, 1000.0), bearing_lat=st.floats(-1.0, 1.0), bearing_lon=st.floats(-1.0, 1.0),
+)
+def test_bbox_holds_every_point_within_the_radius(lat: float, lon: float, radius: float, bearing_lat: float,
+                                                  bearing_lon: float) -> None:
+    m_lat, m_lon = metres_per_degree(lat)
+    plat = lat + bearing_lat * radius / m_lat * 0.999
+    plon = lon + bearing_lon * radius / max(m_lon, 1e-9) * 0.999
+    if not (-90 <= plat <= 90 and -180 <= plon <= 180) or haversine_m(lat, lon, plat, plon) > radius:
+        return
+    assert bbox(lat, lon, radius).contains(plat, plon)
+
+
+def test_search_box_widens_for_coarse_locations() -> None:
+    tight, wide = search_box(LAT, LON, POLICY), search_box(LAT, LON, POLICY, precision_m=500.0)
+    assert wide.max_lat - wide.min_lat > tight.max_lat - tight.min_lat
+    assert haversine_m(tight.min_lat, LON, tight.max_lat, LON) == pytest.approx(500.0, rel=1e-6)
