@@ -72,7 +72,8 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8080"
     log_level: str = "INFO"
     bootstrap_api_key: str | None = None
-    city_dir: Path | None = None
+    city_dir: Path | None = REPO_ROOT / "config" / "cities" / "sample"
+    classifier_model_dir: Path | None = Field(default=None, description="Trained models; default CLASSIFIER_MODEL_DIR or var/classifier")
     platforms: list[PlatformSettings] = []
     delivery: DeliverySettings = DeliverySettings()
     intake: IntakeSettings = IntakeSettings()

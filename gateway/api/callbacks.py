@@ -64,7 +64,7 @@ async def platform_callback(request: web.Request) -> web.Response:
         current = CaseStatus(locked.status)
         changed = current is not new
         if changed and not platform_transition_allowed(current, new):
-            raise ApiError(409, "invalid_transition", "status", case=body.case_id, from_status=current.value, to_status=new.value)
+            raise ApiError(409, "invalid_transition", at="status", case=body.case_id, from_status=current.value, to_status=new.value)
         if changed:
             locked.status = new
         if body.note:

@@ -61,7 +61,7 @@ async def load_case(store: Store, number: str) -> CaseRow:
 def edition_param(request: web.Request) -> str:
     edition = request.query.get("edition", "gbt30428-2013")
     if edition not in EDITIONS:
-        raise ApiError(400, "invalid_field", "edition", field="edition", detail=", ".join(EDITIONS))
+        raise ApiError(400, "invalid_field", at="edition", field="edition", detail=", ".join(EDITIONS))
     return edition
 
 
@@ -107,6 +107,6 @@ async def set_case_class(request: web.Request) -> web.Response:
     try:
         updated = await request.config_dict[PIPELINE].set_class(case.id, decision.class_id, actor=f"api:{role}")
     except UnknownClass as exc:
-        raise ApiError(400, "unknown_class", "class_id", class_id=exc.class_id) from None
+        raise ApiError(400, "unknown_class", at="class_id", class_id=exc.class_id) from None
     assert updated is not None
     return web.json_response(case_json(updated, request.config_dict[TABLES], edition_param(request)))

@@ -32,7 +32,7 @@ async def list_deliveries(request: web.Request) -> web.Response:
     await require(request, "admin")
     status = request.query.get("status")
     if status not in (None, "pending", "delivering", "delivered", "dead"):
-        raise ApiError(400, "invalid_field", "status", field="status", detail="pending, delivering, delivered, dead")
+        raise ApiError(400, "invalid_field", at="status", field="status", detail="pending, delivering, delivered, dead")
     rows = await request.config_dict[STORE].deliveries(status=status, limit=500)
     return web.json_response({"items": [delivery_json(r) for r in rows]})
 

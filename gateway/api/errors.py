@@ -16,20 +16,20 @@ log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, field: str | None = None, **params: Any) -> None:
+    def __init__(self, status: int, code: str, *, at: str | None = None, **params: Any) -> None:
         super().__init__(code)
-        self.status, self.code, self.field, self.params = status, code, field, params
+        self.status, self.code, self.at, self.params = status, code, at, params
 
 
 def request_language(request: web.Request) -> Lang:
     return negotiate(request.headers.get("Accept-Language"), request.query.get("lang"))
 
 
-def error_response(request: web.Request, status: int, code: str, field: str | None = None, **params: Any) -> web.Response:
+def error_response(request: web.Request, status: int, code: str, at: str | None = None, **params: Any) -> web.Response:
     lang = request_language(request)
     body: dict[str, Any] = {"error": {"code": code, "message": message(code, lang, **params)}}
-    if field:
-        body["error"]["field"] = field
+    if at:
+        body["error"]["field"] = at
     return web.json_response(body, status=status, headers={"Content-Language": lang})
 
 
@@ -40,10 +40,10 @@ def validation_error(exc: ValidationError) -> ApiError:
     cause = (err.get("ctx") or {}).get("error")
     code = getattr(cause, "code", None) or (str(cause) if cause is not None else None)
     if code in MESSAGES:
-        return ApiError(400, code, field, **getattr(cause, "params", {}))
+        return ApiError(400, code, at=field, **getattr(cause, "params", {}))
     if err["type"] == "missing":
-        return ApiError(400, "missing_field", field, field=field)
-    return ApiError(400, "invalid_field", field, field=field, detail=err["msg"])
+        return ApiError(400, "missing_field", at=field, field=field)
+    return ApiError(400, "invalid_field", at=field, field=field, detail=err["msg"])
 
 
 async def read_json(request: web.Request, limit: int) -> Any:
@@ -70,11 +70,11 @@ async def error_middleware(request: web.Request, handler: Callable[[web.Request]
     except ApiError as exc:
         if exc.status < 500:
             metrics.REJECTED.labels(exc.code).inc()
-        return error_response(request, exc.status, exc.code, exc.field, **exc.params)
+        return error_response(request, exc.status, exc.code, exc.at, **exc.params)
     except ValidationError as exc:
         err = validation_error(exc)
         metrics.REJECTED.labels(err.code).inc()
-        return error_response(request, err.status, err.code, err.field, **err.params)
+        return error_response(request, err.status, err.code, err.at, **err.params)
     except web.HTTPNotFound:
         return error_response(request, 404, "not_found")
     except web.HTTPMethodNotAllowed:

@@ -25,11 +25,11 @@ async def post_report(request: web.Request) -> web.Response:
         raise ApiError(400, "invalid_json")
     report = ReportIn.model_validate(body)
     if len(report.text) > settings.intake.max_text_chars:
-        raise ApiError(400, "text_too_long", "text", limit=settings.intake.max_text_chars)
+        raise ApiError(400, "text_too_long", at="text", limit=settings.intake.max_text_chars)
     try:
         result = await request.config_dict[PIPELINE].submit(report, actor=f"api:{report.channel}")
     except UnknownClass as exc:
-        raise ApiError(400, "unknown_class", "class_id", class_id=exc.class_id) from None
+        raise ApiError(400, "unknown_class", at="class_id", class_id=exc.class_id) from None
     metrics.REPORTS.labels(report.channel.value, "joined" if result.joined else "new").inc()
     metrics.INTAKE_SECONDS.observe(time.perf_counter() - started)
     return web.json_response(result.as_json(), status=200 if result.replayed else 201)

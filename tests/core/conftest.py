@@ -1,0 +1,66 @@
+"""Core fixtures: settings around real parts, the app under an HTTP client, API keys."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from gateway.api.auth import new_api_key
+from gateway.app import build_app
+from gateway.settings import DeliverySettings, PlatformSettings, Settings
+from gateway.store.engine import create_engine
+from gateway.store.store import Store
+from tests.support.receiver import Receiver, running_receiver
+
+SECRET = "platform-secret-0123456789"
+
+
+def make_settings(database_url: str, redis_url: str, receiver_url: str | None, **delivery: Any) -> Settings:
+    timing = {"backoff_base": 0.2, "backoff_max": 1.0, "breaker_failures": 3, "probe_interval": 0.5, "sweep_interval": 0.3, "stale_claim_seconds": 2.0}
+    platforms = [PlatformSettings(id="city", url=receiver_url, secret=SECRET, edition="gbt30428-2013")] if receiver_url else []
+    return Settings(database_url=database_url, redis_url=redis_url, platforms=platforms, delivery=DeliverySettings(**(timing | delivery)))
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    async with running_receiver(SECRET) as r:
+        yield r
+
+
+@dataclass
+class Api:
+    client: TestClient
+    settings: Settings
+    store: Store
+    keys: dict[str, str]
+
+    def auth(self, role: str = "client", lang: str | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.keys[role]}"}
+        if lang:
+            headers["Accept-Language"] = lang
+        return headers
+
+    async def report(self, role: str = "client", **body: Any) -> Any:
+        resp = await self.client.post("/api/v1/reports", json=body, headers=self.auth(role))
+        assert resp.status in (200, 201), await resp.text()
+        return await resp.json()
+
+
+async def start_api(aiohttp_client: Any, settings: Settings, **parts: Any) -> Api:
+    client = await aiohttp_client(build_app(settings, sweeper=False, **parts))
+    store = Store(create_engine(settings.database_url))
+    keys = {}
+    for role in ("client", "agent", "admin"):
+        keys[role] = new_api_key()
+        await store.add_api_key(f"test-{role}", keys[role], role)
+    return Api(client, settings, store, keys)
+
+
+@pytest.fixture
+async def api(aiohttp_client: Any, database_url: str, redis_url: str, receiver: Receiver) -> AsyncIterator[Api]:
+    api = await start_api(aiohttp_client, make_settings(database_url, redis_url, receiver.url))
+    yield api
+    await api.store.close()
