@@ -35,7 +35,7 @@ def docs_of(segmenter: Segmenter, texts: list[str], config: FeatureConfig) -> li
 
 
 def _estimator(config: TrainConfig) -> LinearSVC:
-    return LinearSVC(C=config.c, class_weight="balanced")
+    return LinearSVC(C=config.c, class_weight="balanced", random_state=0)
 
 
 def fit_temperature(scores: np.ndarray, labels: np.ndarray) -> float:

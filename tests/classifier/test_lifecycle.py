@@ -1,0 +1,66 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+from classifier.corpus import read_corpus
+from classifier.lifecycle import Outcome, Sources, retrain, train
+from classifier.registry import META_FILE, REPORT_FILE, ModelStore
+from classifier.train import TrainConfig
+
+
+def test_training_is_skipped_when_corpus_unchanged(trained: Outcome, model_dir: Path, sources: Sources) -> None:
+    again = train(model_dir, sources)
+    assert again.skipped and again.version == trained.version
+    assert ModelStore(model_dir).versions() == [trained.version]
+
+
+def test_version_holds_model_report_and_hash(trained: Outcome, model_dir: Path, sources: Sources) -> None:
+    store = ModelStore(model_dir)
+    assert store.active() == trained.version
+    meta = store.read_json(trained.version, META_FILE)
+    assert meta["corpus_hash"] == sources.fingerprint(TrainConfig())
+    report = store.read_json(trained.version, REPORT_FILE)
+    assert report["test"]["examples"] > 0 and report["activated"] is True
+
+
+def _copy(model_dir: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "models"
+    shutil.copytree(model_dir, target)
+    return target
+
+
+def test_worse_candidate_is_not_activated(trained: Outcome, model_dir: Path, sources: Sources, tmp_path: Path) -> None:
+    models = _copy(model_dir, tmp_path)
+    examples = read_corpus(sources.train)
+    labels = sorted({e.label for e in examples})
+    shifted = {a: b for a, b in zip(labels, labels[1:] + labels[:1])}
+    corrections = tmp_path / "corrections.tsv"
+    corrections.write_text("".join(f"{shifted[e.label]}\t{e.text}\n" for e in examples * 2), encoding="utf-8")
+    outcome = retrain(models, Sources(sources.train, sources.test, corrections))
+    store = ModelStore(models)
+    assert not outcome.activated
+    assert store.active() == trained.version
+    report = store.read_json(outcome.version, REPORT_FILE)
+    assert report["activated"] is False
+    assert report["compared_with"]["version"] == trained.version
+    assert report["test"]["accuracy_minor"] < report["compared_with"]["accuracy_minor"]
+    assert store.read_json(outcome.version, META_FILE)["corrections"] == 2 * len(examples)
+
+
+def test_equally_good_candidate_is_activated(trained: Outcome, model_dir: Path, sources: Sources, tmp_path: Path) -> None:
+    models = _copy(model_dir, tmp_path)
+    outcome = retrain(models, sources)
+    store = ModelStore(models)
+    report = store.read_json(outcome.version, REPORT_FILE)
+    assert report["test"]["accuracy_minor"] == report["compared_with"]["accuracy_minor"]
+    assert outcome.activated and store.active() == outcome.version
+
+
+def test_unknown_label_in_corrections_is_refused(trained: Outcome, model_dir: Path, sources: Sources, tmp_path: Path) -> None:
+    models = _copy(model_dir, tmp_path)
+    corrections = tmp_path / "corrections.tsv"
+    corrections.write_text("ev-0000-0000\t井盖丢了\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown class ids ev-0000-0000"):
+        retrain(models, Sources(sources.train, sources.test, corrections))
+    assert ModelStore(models).active() == trained.version
