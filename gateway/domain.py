@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from gateway.i18n import InputError
 from gateway.location.crs import normalize_crs, validate
 
 
@@ -150,5 +151,5 @@ class ReportIn(BaseModel):
     @classmethod
     def _text_present(cls, value: str) -> str:
         if not value:
-            raise ValueError("text_required")
+            raise InputError("text_required")
         return value

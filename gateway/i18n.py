@@ -36,6 +36,14 @@ MESSAGES: dict[str, dict[Lang, str]] = {
 }
 
 
+class InputError(ValueError):
+    """Bad input with a catalogue code and the parameters its message needs."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code, self.params = code, params
+
+
 def message(code: str, lang: str, **params: object) -> str:
     """The text of a catalogue entry in `lang` (zh unless en)."""
     entry = MESSAGES[code]

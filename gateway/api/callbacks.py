@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from gateway.api.cases import load_case
 from gateway.api.errors import ApiError
 from gateway.appkeys import SETTINGS, STORE
+from gateway.i18n import InputError
 from gateway.domain import CaseStatus, parse_status, platform_transition_allowed
 from gateway.signing import SignatureError, verify
 from gateway.store.store import utcnow
@@ -28,7 +29,7 @@ class CallbackIn(BaseModel):
     @classmethod
     def _known(cls, value: str) -> str:
         if parse_status(value) is None:
-            raise ValueError("unknown_status")
+            raise InputError("unknown_status", status=value)
         return value
 
 

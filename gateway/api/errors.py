@@ -16,21 +16,21 @@ log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, *, at: str | None = None, **params: Any) -> None:
+    def __init__(self, http_status: int, code: str, /, *, at: str | None = None, **params: Any) -> None:
         super().__init__(code)
-        self.status, self.code, self.at, self.params = status, code, at, params
+        self.status, self.code, self.at, self.params = http_status, code, at, params
 
 
 def request_language(request: web.Request) -> Lang:
     return negotiate(request.headers.get("Accept-Language"), request.query.get("lang"))
 
 
-def error_response(request: web.Request, status: int, code: str, at: str | None = None, **params: Any) -> web.Response:
+def error_response(request: web.Request, http_status: int, code: str, /, at: str | None = None, **params: Any) -> web.Response:
     lang = request_language(request)
     body: dict[str, Any] = {"error": {"code": code, "message": message(code, lang, **params)}}
     if at:
         body["error"]["field"] = at
-    return web.json_response(body, status=status, headers={"Content-Language": lang})
+    return web.json_response(body, status=http_status, headers={"Content-Language": lang})
 
 
 def validation_error(exc: ValidationError) -> ApiError:

@@ -50,7 +50,7 @@ class Api:
 
 
 async def start_api(aiohttp_client: Any, settings: Settings, **parts: Any) -> Api:
-    client = await aiohttp_client(build_app(settings, sweeper=False, **parts))
+    client = await aiohttp_client(build_app(settings, **({"sweeper": False} | parts)))
     store = Store(create_engine(settings.database_url))
     keys = {}
     for role in ("client", "agent", "admin"):

@@ -1,0 +1,71 @@
+"""Platform callbacks: signed, fresh, never replayed, and only along the platform's flow."""
+from __future__ import annotations
+
+import json
+import time
+
+from gateway.signing import sign
+from tests.core.conftest import SECRET, Api
+
+
+async def post_callback(api: Api, body: dict[str, object], *, secret: str = SECRET, t: int | None = None, lang: str = "en", platform: str = "city"):
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    headers = {"X-Gateway-Signature": sign(secret, raw, t), "Content-Type": "application/json", "Accept-Language": lang}
+    return await api.client.post(f"/api/v1/platforms/{platform}/callbacks", data=raw, headers=headers)
+
+
+async def forwarded_case(api: Api) -> str:
+    return (await api.report(text="小区门口垃圾堆了好几天", class_id="ev-2013-0111"))["case_id"]
+
+
+async def test_platform_moves_case_through_its_states(api: Api) -> None:
+    number = await forwarded_case(api)
+    for status in ("受理", "filed", "派遣", "disposed", "核查", "结案"):
+        resp = await post_callback(api, {"case_id": number, "status": status, "note": f"进度：{status}"})
+        assert resp.status == 200, await resp.text()
+        assert (await resp.json())["changed"] is True
+    case = await (await api.client.get(f"/api/v1/cases/{number}", headers=api.auth())).json()
+    assert case["status"] == "closed" and case["note"] == "进度：结案"
+    changes = [t for t in case["timeline"] if t["action"] == "status_changed"]
+    assert [c["detail"]["status"] for c in changes] == ["accepted", "filed", "dispatched", "disposed", "verified", "closed"]
+    assert all(c["actor"] == "platform:city" for c in changes)
+
+
+async def test_invalid_transition_is_refused_with_a_clear_error(api: Api) -> None:
+    number = await forwarded_case(api)
+    assert (await post_callback(api, {"case_id": number, "status": "closed"})).status == 200
+    resp = await post_callback(api, {"case_id": number, "status": "dispatched"}, lang="zh-CN")
+    assert resp.status == 409
+    error = (await resp.json())["error"]
+    assert error["code"] == "invalid_transition" and "不能从“closed”变为“dispatched”" in error["message"]
+
+
+async def test_review_case_cannot_be_moved_by_a_platform(api: Api) -> None:
+    number = (await api.report(text="说不清楚的问题"))["case_id"]
+    resp = await post_callback(api, {"case_id": number, "status": "accepted"})
+    assert resp.status == 409
+
+
+async def test_forged_stale_and_replayed_callbacks_are_refused(api: Api) -> None:
+    number = await forwarded_case(api)
+    body = {"case_id": number, "status": "accepted"}
+    assert (await post_callback(api, body, secret="wrong-secret-0123456789")).status == 401
+    stale = await post_callback(api, body, t=int(time.time()) - 301)
+    assert stale.status == 401 and (await stale.json())["error"]["code"] == "stale_signature"
+    raw = json.dumps(body).encode()
+    headers = {"X-Gateway-Signature": sign(SECRET, raw), "Content-Type": "application/json"}
+    first = await api.client.post("/api/v1/platforms/city/callbacks", data=raw, headers=headers)
+    again = await api.client.post("/api/v1/platforms/city/callbacks", data=raw, headers=headers)
+    assert first.status == 200 and again.status == 409
+    assert (await again.json())["error"]["code"] == "replayed"
+    unsigned = await api.client.post("/api/v1/platforms/city/callbacks", data=raw)
+    assert unsigned.status == 401
+
+
+async def test_unknown_platform_status_and_case(api: Api) -> None:
+    number = await forwarded_case(api)
+    assert (await post_callback(api, {"case_id": number, "status": "accepted"}, platform="nowhere")).status == 404
+    resp = await post_callback(api, {"case_id": number, "status": "teleported"})
+    assert resp.status == 400 and (await resp.json())["error"]["code"] == "unknown_status"
+    resp = await post_callback(api, {"case_id": "20200101999999", "status": "accepted"})
+    assert resp.status == 404
