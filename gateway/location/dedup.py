@@ -1,4 +1,4 @@
-"""Pure duplicate scoring: does a new report join an open case, need an agent's look, or start a case?
+"""Pure duplicate scoring: does a new report join an open case, need an operator's look, or start a case?
 
 The store does the indexed pre-filter (`bbox`) and hands candidates here; this
 module decides per pair and ranks. Channels play no part: only class, place,
@@ -81,11 +81,11 @@ class PolicyBook:
 
 @dataclass(frozen=True)
 class Sighting:
-    """What dedup needs of a report or of an open case (WGS-84 place, aware datetime)."""
+    """What dedup needs of a report or of an open case (WGS-84 place or None, aware datetime)."""
 
     class_id: str
-    lat: float
-    lon: float
+    lat: float | None
+    lon: float | None
     precision_m: float
     created_at: datetime
     text: str
@@ -98,9 +98,16 @@ class Decision:
     """Outcome for one (new report, candidate case) pair, with the reasons that led to it."""
 
     verdict: Verdict
-    distance_m: float
+    distance_m: float | None
     similarity: float
     reasons: tuple[str, ...]
+
+
+def _distance(a: Sighting, b: Sighting) -> float | None:
+    """Metres between two sightings, rounded to decimetres; None if either has no place."""
+    if a.lat is None or a.lon is None or b.lat is None or b.lon is None:
+        return None
+    return round(haversine_m(a.lat, a.lon, b.lat, b.lon), 1)
 
 
 def search_box(lat: float, lon: float, policy: DedupPolicy, precision_m: float = 0.0) -> BBox:
@@ -116,16 +123,23 @@ def score(
     similarity: Callable[[str, str], float] = text_similarity,
     follow_up: timedelta = FOLLOW_UP_WINDOW,
 ) -> Decision:
-    """Decide whether `new` joins `candidate` (an open case's representative sighting)."""
-    distance = round(haversine_m(new.lat, new.lon, candidate.lat, candidate.lon), 1)
+    """Decide whether `new` joins `candidate` (an open case's representative sighting).
+
+    A follow-up from the same reporter within `follow_up` joins whatever its
+    class, if it is within the hard cap or either side has no place; the store
+    finds those candidates by reporter key, not by box.
+    """
+    distance = _distance(new, candidate)
     if not candidate.is_open:
         return Decision("new", distance, 0.0, ("case_closed",))
     gap = abs(new.created_at - candidate.created_at)
+    if new.reporter and new.reporter == candidate.reporter and gap <= follow_up and (distance or 0.0) <= HARD_CAP_M:
+        return Decision("join", distance, 0.0, ("same_reporter_follow_up",))
+    if distance is None:
+        return Decision("new", None, 0.0, ("no_location",))
     vague = max(new.precision_m, candidate.precision_m)
     if distance > policy.reach_m(vague):
         return Decision("new", distance, 0.0, ("too_far",))
-    if new.reporter and new.reporter == candidate.reporter and gap <= follow_up:
-        return Decision("join", distance, 0.0, ("same_reporter_follow_up",))
     if gap > policy.window:
         return Decision("new", distance, 0.0, ("outside_window",))
     if new.class_id == candidate.class_id:
@@ -150,6 +164,10 @@ def score(
     return Decision("new", distance, sim, (*reasons, "text_dissimilar"))
 
 
+def _far(distance_m: float | None) -> float:
+    return float("inf") if distance_m is None else distance_m
+
+
 def rank(
     new: Sighting,
     candidates: Iterable[tuple[str, Sighting]],
@@ -166,7 +184,7 @@ def rank(
         (case_id, score(new, sighting, policies.policy_for(sighting.class_id), family_of, similarity))
         for case_id, sighting in candidates
     ]
-    return sorted(scored, key=lambda p: (_RANK[p[1].verdict], p[1].distance_m, -p[1].similarity, p[0]))
+    return sorted(scored, key=lambda p: (_RANK[p[1].verdict], _far(p[1].distance_m), -p[1].similarity, p[0]))
 
 
 def best_match(

@@ -121,6 +121,7 @@ class Gazetteer:
         self._road_alias = {a: r.name for r in roads for a in (r.name, *r.aliases)}
         self._spot_alias = {a: s for s in spots for a in (s.name, *s.aliases)}
         self._junctions = self._compute_junctions(listed)
+        self._longest_first = sorted({n for n, _ in self.names() if len(n) >= 2}, key=lambda n: (-len(n), n))
 
     # ----- loading -------------------------------------------------------------------
     @classmethod
@@ -278,8 +279,8 @@ class Gazetteer:
         place = self._exact(text)
         if place is not None:
             return place
-        for name, _ in sorted(self.names(), key=lambda n: len(n[0]), reverse=True):
-            if len(name) >= 2 and name in text:
+        for name in self._longest_first:
+            if name in text:
                 found = self._exact(name)
                 if found is not None:
                     return Place(found.lat, found.lon, found.label, found.precision_m, round(found.confidence * 0.8, 3),

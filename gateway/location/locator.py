@@ -88,7 +88,7 @@ class Locator:
         photo_gps: tuple[float, float] | None = None,
         point_precision_m: float = GPS_PRECISION_M,
     ) -> Location | None:
-        """Best location of a report, or None when it stays unknown (an agent then places it).
+        """Best location of a report, or None when it stays unknown (a call-centre operator then places it).
 
         An explicit point that is not a valid coordinate raises LocationError:
         the citizen gave something wrong and should hear so.

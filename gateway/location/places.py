@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import jieba
 import jieba.posseg
 
-from gateway.location.address import ROAD
 from gateway.location.gazetteer import Gazetteer, Place
 
 jieba.setLogLevel(logging.WARNING)
@@ -33,8 +32,12 @@ _TAILS = frozenset({
     "号", "号楼", "栋", "幢", "座", "单元", "室", "弄",
     "附近", "旁边", "对面", "周边", "一带", "边上",
 })
+_NAME_SUFFIXES = frozenset({"路", "街", "大街", "大道", "巷", "胡同", "小区", "花园", "新村", "家园"})
 _NUMBER = re.compile(r"^[0-9零〇一二两三四五六七八九十百千]+$")
-_PLACE_SHAPE = re.compile(rf"^(?:{ROAD}|[\u4e00-\u9fff]{{2,8}}(?:小区|花园|新村|家园))$")
+_PLACE_SHAPE = re.compile(r"^[\u4e00-\u9fff]{2,8}(?:大道|大街|路|街|巷|胡同|小区|花园|新村|家园)$")
+# Words shaped like a road or estate name that name no particular place.
+_GENERIC = frozenset({"马路", "公路", "道路", "小路", "大路", "大街", "街道", "这条路", "那条路", "这条街", "那条街",
+                      "高速公路", "人行道路", "我们小区", "这个小区", "那个小区", "老小区"})
 # Phrases made only of names the tagger guessed are less sure than gazetteer names.
 GUESSED_NAME_FACTOR = 0.7
 # Two different places named in one complaint: the winner is less certain.
@@ -71,18 +74,32 @@ class PlaceFinder:
         self._pos = jieba.posseg.POSTokenizer(tokenizer)
 
     def _is_place(self, word: str, flag: str) -> bool:
-        return word in self._names or flag in PLACE_FLAGS or bool(_PLACE_SHAPE.match(word))
+        if word in self._names:
+            return True
+        return word not in _GENERIC and (flag in PLACE_FLAGS or bool(_PLACE_SHAPE.match(word)))
 
     def _is_tail(self, word: str) -> bool:
         return word in _TAILS or bool(_NUMBER.match(word))
 
-    def phrases(self, text: str) -> list[tuple[str, int, int, bool]]:
-        """Candidate phrases as (phrase, start, end, has_gazetteer_name), in text order."""
+    def _tokens(self, text: str) -> list[tuple[str, str, int]]:
+        """(word, flag, offset) triples; a noun followed by a road or estate suffix becomes one place."""
         tokens: list[tuple[str, str, int]] = []
         offset = 0
         for pair in self._pos.cut(_half_width(text)):
-            tokens.append((pair.word, pair.flag, offset))
-            offset += len(pair.word)
+            word, flag = pair.word, pair.flag
+            if tokens and word in _NAME_SUFFIXES:
+                prev, pflag, pstart = tokens[-1]
+                if len(prev) >= 2 and pflag[:1] in ("n", "t", "j") and prev + word not in _GENERIC:
+                    tokens[-1] = (prev + word, "ns", pstart)
+                    offset += len(word)
+                    continue
+            tokens.append((word, flag, offset))
+            offset += len(word)
+        return tokens
+
+    def phrases(self, text: str) -> list[tuple[str, int, int, bool]]:
+        """Candidate phrases as (phrase, start, end, has_gazetteer_name), in text order."""
+        tokens = self._tokens(text)
         found: list[tuple[str, int, int, bool]] = []
         i = 0
         while i < len(tokens):

@@ -18,6 +18,8 @@ from gateway.location.address import cn_number, normalize, parse
         ("人民路和解放路十字路口", "人民路和解放路交叉口"),
         ("在幸福小区公交车站", "幸福小区公交站"),
         ("长乐路一百二十三弄", "长乐路123弄"),
+        ("人民路口", "人民路口"),
+        ("幸福小区东门口", "幸福小区东门"),
     ],
 )
 def test_normalize(raw: str, expected: str) -> None:

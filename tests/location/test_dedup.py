@@ -128,6 +128,22 @@ def test_same_reporter_follow_up_joins_whatever_the_class() -> None:
     assert score(late, sighting(), POLICY, similarity=lambda a, b: 0.0).verdict == "new"
 
 
+def test_follow_up_reaches_past_a_small_class_radius_but_not_the_hard_cap() -> None:
+    tight = DedupPolicy(radius_m=50.0)
+    near = sighting(lat=north(300), class_id="co-2013-0118", created_at=T0 + timedelta(hours=1))
+    far = sighting(lat=north(1500), class_id="co-2013-0118", created_at=T0 + timedelta(hours=1))
+    assert score(near, sighting(), tight, similarity=lambda a, b: 0.0).verdict == "join"
+    assert score(far, sighting(), tight, similarity=lambda a, b: 0.0).reasons == ("too_far",)
+
+
+def test_report_without_place_joins_only_its_reporters_own_case() -> None:
+    call = sighting(lat=None, lon=None, created_at=T0 + timedelta(hours=1), text="刚才说的那个垃圾桶还是满的")
+    own = score(call, sighting(), POLICY, similarity=lambda a, b: 1.0)
+    other = score(call, sighting(reporter="tg:7"), POLICY, similarity=lambda a, b: 1.0)
+    assert own.verdict == "join" and own.distance_m is None
+    assert other.verdict == "new" and other.reasons == ("no_location",)
+
+
 def test_closed_case_is_never_joined() -> None:
     assert score(sighting(), sighting(is_open=False), POLICY, similarity=lambda a, b: 1.0).reasons == ("case_closed",)
 

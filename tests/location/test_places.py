@@ -79,3 +79,12 @@ def test_two_different_places_lower_the_confidence(finder: PlaceFinder) -> None:
 
 def test_global_jieba_dictionary_is_untouched(finder: PlaceFinder) -> None:
     assert "幸福小区" not in jieba.lcut("幸福小区东门")
+
+
+def test_generic_road_words_are_not_places(finder: PlaceFinder) -> None:
+    assert finder.find("马路上有个大坑，这条路晚上很黑") is None
+
+
+def test_unknown_road_name_is_still_a_phrase(finder: PlaceFinder) -> None:
+    found = finder.find("青年路有人乱倒建筑垃圾")
+    assert found is not None and found.phrase == "青年路" and found.place is None
