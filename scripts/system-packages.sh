@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Debian/Ubuntu packages the gateway and its tests need. Installs what is missing when run as root.
+set -euo pipefail
+packages=(python3 python3-venv python3-dev build-essential redis-server postgresql chromium fonts-wqy-microhei)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing system packages: ${missing[*]}" >&2
+  echo "Install them with: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "Installing system packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian starts a system Redis and PostgreSQL on install; the tests start their own Redis and use
+# PostgreSQL at 127.0.0.1:5432 when it accepts trust logins, else scripts/test-postgres.sh starts one.
