@@ -30,7 +30,8 @@ _LEAD = re.compile(r"^(?:地址[:是为]?|地点[:是为]?|位置[:是为]?|位�
 _PROVINCE = re.compile(rf"^{_HAN}{{2,3}}(?:省|自治区)")
 
 _INTERSECTION = re.compile(
-    rf"(?P<a>{ROAD})(?:与|和|跟|同|及|、|/|&|\+)(?P<b>{ROAD})(?:的)?(?:交叉口)?(?P<near>{_NEAR})?"
+    rf"(?P<a>{ROAD})(?:与|和|跟|同|及|、|/|&|\+)(?P<b>{ROAD})(?:交叉口)?(?P<near>{_NEAR})?"
+    rf"|(?P<a2>{ROAD})(?P<b2>{ROAD})交叉口(?P<near2>{_NEAR})?"
 )
 _HOUSE = re.compile(rf"(?P<road>{ROAD})(?:(?P<lane>\d+)弄)?(?:(?P<num>\d+)号)?(?:之\d+)?(?P<near>{_NEAR})?")
 _ESTATE = re.compile(
@@ -100,6 +101,8 @@ def normalize(text: str, admin_names: Iterable[str] = ()) -> str:
     s = re.sub(rf"(?<={_ESTATE_END})(\d+)-(\d+)-(\d+)", r"\1栋\2单元\3室", s)
     s = re.sub(rf"(?<={_ESTATE_END})(\d+)-(\d+)(?!\d|-)", r"\1栋\2单元", s)
     s = re.sub(r"(?:交叉路口|十字路口|丁字路口|交叉口|交汇处|交口|(?<=[路街巷])路口)", "交叉口", s)
+    s = re.sub(r"(?<=[\u4e00-\u9fff])路口", "路交叉口", s)  # 人民路口 = 人民路 + 口
+    s = re.sub(r"(?:的|那个|这个|那|这)(?=交叉口)", "", s)
     s = re.sub(r"(东南|东北|西南|西北|东|西|南|北|正|后|侧)门口", r"\1门", s)
     s = re.sub(r"(?:公交车站|公交站台|公交站点|公交站|车站|站台)$", "公交站", s)
     s = re.sub(r"(?:公交车站|公交站台|公交站点|车站|站台)(?=" + _NEAR + ")", "公交站", s)
@@ -121,8 +124,11 @@ def parse(text: str, admin_names: Iterable[str] = ()) -> ParsedAddress:
     """Normalize `text` and recognise its form; anything unrecognised is a place name."""
     s = normalize(text, admin_names)
     m = _INTERSECTION.search(s)
-    if m and m.group("a") != m.group("b"):
-        return ParsedAddress(text, s, "intersection", road=m.group("a"), cross_road=m.group("b"), near=_near(m, s))
+    if m:
+        a, b = m.group("a") or m.group("a2"), m.group("b") or m.group("b2")
+        if a != b:
+            near = bool(m.group("near") or m.group("near2")) or any(s.endswith(w) for w in NEAR_WORDS)
+            return ParsedAddress(text, s, "intersection", road=a, cross_road=b, near=near)
     m = _STOP.search(s)
     if m:
         return ParsedAddress(text, s, "stop", stop=m.group("stop"), name=m.group("stop") + m.group("mode"), near=_near(m, s))

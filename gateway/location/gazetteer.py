@@ -107,7 +107,7 @@ class Gazetteer:
     def __init__(
         self,
         roads: list[Road],
-        listed: dict[frozenset[str], tuple[str, tuple[float, float]]],
+        listed: dict[frozenset[str], tuple[str | None, tuple[float, float]]],
         estates: list[Estate],
         spots: list[Spot],
         plane: _Plane,
@@ -119,7 +119,10 @@ class Gazetteer:
         self.admin_names = admin_names
         self._plane = plane
         self._road_alias = {a: r.name for r in roads for a in (r.name, *r.aliases)}
-        self._spot_alias = {a: s for s in spots for a in (s.name, *s.aliases)}
+        self._spot_alias: dict[str, Spot] = {}
+        for spot in spots:  # landmarks come first and keep their names over same-named POIs
+            for alias in (spot.name, *spot.aliases):
+                self._spot_alias.setdefault(alias, spot)
         self._junctions = self._compute_junctions(listed)
         self._longest_first = sorted({n for n, _ in self.names() if len(n) >= 2}, key=lambda n: (-len(n), n))
 
@@ -165,7 +168,7 @@ class Gazetteer:
             pair = frozenset(j.get("roads", ()))
             if len(pair) != 2:
                 raise GazetteerError("gazetteer_intersection_malformed", where=f"intersections[{i}]")
-            listed[pair] = (j.get("name") or "与".join(j["roads"]), pt(j.get("point"), f"intersections[{i}]"))
+            listed[pair] = (j.get("name") or None, pt(j.get("point"), f"intersections[{i}]"))
         return cls(roads, listed, estates, spots, plane, tuple(admin_names))
 
     @classmethod
@@ -178,8 +181,8 @@ class Gazetteer:
         return cls.from_dict(data, admin_names)
 
     def _compute_junctions(
-        self, listed: dict[frozenset[str], tuple[str, tuple[float, float]]]
-    ) -> dict[frozenset[str], tuple[str, tuple[float, float]]]:
+        self, listed: dict[frozenset[str], tuple[str | None, tuple[float, float]]]
+    ) -> dict[frozenset[str], tuple[str | None, tuple[float, float]]]:
         """Every pair of roads that cross or nearly touch, listed entries taking precedence."""
         junctions = dict(listed)
         for a, b in combinations(self.roads.values(), 2):
@@ -193,7 +196,7 @@ class Gazetteer:
                     continue
                 meet = LineString([pa, pb]).centroid
             c = meet.centroid
-            junctions[key] = (f"{a.name}与{b.name}", self._plane.latlon(c.x, c.y))
+            junctions[key] = (None, self._plane.latlon(c.x, c.y))
         return junctions
 
     # ----- names ----------------------------------------------------------------------
@@ -235,8 +238,8 @@ class Gazetteer:
         hit = self._junctions.get(frozenset((a.name, b.name)))
         if hit is None:
             return self._road_centre(a, 0.2)
-        label, (lat, lon) = hit
-        return Place(lat, lon, label, 30.0, 0.9, kind="intersection")
+        name, (lat, lon) = hit
+        return Place(lat, lon, name or f"{a.name}与{b.name}", 30.0, 0.9, kind="intersection")
 
     def _house_number(self, p: ParsedAddress) -> Place | None:
         road = self.road(p.road)

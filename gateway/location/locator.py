@@ -64,8 +64,8 @@ class Locator:
 
     @cached_property
     def similarity(self) -> TextSimilarity:
-        """Text similarity for duplicate scoring that ignores this city's place names."""
-        return TextSimilarity(ignore=[name for name, _ in self.gazetteer.names()])
+        """Text similarity for duplicate scoring that ignores this city's place names (shares the finder's jieba)."""
+        return TextSimilarity(ignore=[name for name, _ in self.gazetteer.names()], tokenize=self.finder.tokenizer.lcut)
 
     def grid_of(self, lat: float, lon: float) -> GridCell | None:
         """Unit grid of a WGS-84 point, or None outside every grid."""

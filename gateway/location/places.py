@@ -32,6 +32,8 @@ _TAILS = frozenset({
     "号", "号楼", "栋", "幢", "座", "单元", "室", "弄",
     "附近", "旁边", "对面", "周边", "一带", "边上",
 })
+# "幸福小区的东门", "幸福路中山路那个丁字路口": a filler between a place and its tail.
+_FILLERS = frozenset({"的", "那个", "这个", "那", "这"})
 _NAME_SUFFIXES = frozenset({"路", "街", "大街", "大道", "巷", "胡同", "小区", "花园", "新村", "家园"})
 _NUMBER = re.compile(r"^[0-9零〇一二两三四五六七八九十百千]+$")
 _PLACE_SHAPE = re.compile(r"^[\u4e00-\u9fff]{2,8}(?:大道|大街|路|街|巷|胡同|小区|花园|新村|家园)$")
@@ -68,10 +70,13 @@ class PlaceFinder:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
         self._names = {name for name, _ in gazetteer.names()}
-        tokenizer = jieba.Tokenizer()
+        self.tokenizer = jieba.Tokenizer()
         for name in sorted(self._names):
-            tokenizer.add_word(name, NAME_FREQ, "ns")
-        self._pos = jieba.posseg.POSTokenizer(tokenizer)
+            self.tokenizer.add_word(name, NAME_FREQ, "ns")
+        for tail in sorted(_TAILS):
+            if len(tail) > 1:
+                self.tokenizer.add_word(tail, NAME_FREQ, "s")
+        self._pos = jieba.posseg.POSTokenizer(self.tokenizer)
 
     def _is_place(self, word: str, flag: str) -> bool:
         if word in self._names:
@@ -113,6 +118,8 @@ class PlaceFinder:
                 if self._is_place(nxt, nflag) or self._is_tail(nxt):
                     j += 1
                 elif nxt in _CONNECTORS and j + 1 < len(tokens) and self._is_place(*tokens[j + 1][:2]):
+                    j += 2
+                elif nxt in _FILLERS and j + 1 < len(tokens) and tokens[j + 1][0] in _TAILS:
                     j += 2
                 else:
                     break

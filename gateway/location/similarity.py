@@ -35,6 +35,7 @@ PLACE_WORDS = (
 )
 _PUNCT = re.compile(r"[^\w]|_", re.UNICODE)
 TOKEN_WEIGHT = 0.5
+FEATURE_CACHE = 4096
 SHINGLE_SIZE = 2
 
 
@@ -66,6 +67,8 @@ class TextSimilarity:
         self._tokenize = tokenize or jieba.Tokenizer().lcut
         words = {unicodedata.normalize("NFKC", w).lower() for w in (*ignore, *PLACE_WORDS) if w}
         self._ignore = tuple(sorted(words, key=len, reverse=True))
+        # Candidate cases are scored again and again against new reports: keep their features.
+        self._features = lru_cache(maxsize=FEATURE_CACHE)(self._compute_features)
         self.token_weight = token_weight
         self.shingle_size = shingle_size
 
@@ -79,10 +82,14 @@ class TextSimilarity:
         n = self.shingle_size
         return frozenset(s[i:i + n] for i in range(max(len(s) - n + 1, 1))) if s else frozenset()
 
+    def _compute_features(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
+        return self.tokens(text), self.shingles(text)
+
     def __call__(self, a: str, b: str) -> float:
         """Similarity in [0, 1]; 1 for identical content, 0 for nothing in common."""
-        score = self.token_weight * dice(self.tokens(a), self.tokens(b))
-        score += (1 - self.token_weight) * dice(self.shingles(a), self.shingles(b))
+        tokens_a, shingles_a = self._features(a)
+        tokens_b, shingles_b = self._features(b)
+        score = self.token_weight * dice(tokens_a, tokens_b) + (1 - self.token_weight) * dice(shingles_a, shingles_b)
         return round(min(max(score, 0.0), 1.0), 4)
 
 

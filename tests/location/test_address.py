@@ -18,7 +18,9 @@ from gateway.location.address import cn_number, normalize, parse
         ("人民路和解放路十字路口", "人民路和解放路交叉口"),
         ("在幸福小区公交车站", "幸福小区公交站"),
         ("长乐路一百二十三弄", "长乐路123弄"),
-        ("人民路口", "人民路口"),
+        ("人民路口", "人民路交叉口"),
+        ("解放路人民路口", "解放路人民路交叉口"),
+        ("幸福路中山路那个丁字路口", "幸福路中山路交叉口"),
         ("幸福小区东门口", "幸福小区东门"),
     ],
 )
@@ -33,7 +35,8 @@ def test_chinese_numerals(text: str, value: int) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["人民路与解放路交叉口", "人民路和解放路路口", "人民路、解放路交口", "人民路跟解放路的路口", "人民路/解放路"],
+    ["人民路与解放路交叉口", "人民路和解放路路口", "人民路、解放路交口", "人民路跟解放路的路口", "人民路/解放路",
+     "人民路解放路口", "人民路解放路的十字路口"],
 )
 def test_intersection_forms(raw: str) -> None:
     parsed = parse(raw)
@@ -78,3 +81,7 @@ def test_other_text_is_a_name() -> None:
 
 def test_same_road_twice_is_not_an_intersection() -> None:
     assert parse("人民路和人民路").kind != "intersection"
+
+
+def test_single_road_mouth_is_not_an_intersection() -> None:
+    assert parse("人民路口").kind != "intersection"

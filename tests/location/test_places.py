@@ -88,3 +88,24 @@ def test_generic_road_words_are_not_places(finder: PlaceFinder) -> None:
 def test_unknown_road_name_is_still_a_phrase(finder: PlaceFinder) -> None:
     found = finder.find("青年路有人乱倒建筑垃圾")
     assert found is not None and found.phrase == "青年路" and found.place is None
+
+
+def _labelled() -> list[tuple[str, str, str]]:
+    path = Path(__file__).parent / "data" / "complaints_places.tsv"
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            text, label, kind = (line.split("\t") + ["", ""])[:3]
+            rows.append((text, label, kind))
+    return rows
+
+
+@pytest.mark.parametrize(("text", "label", "kind"), _labelled())
+def test_labelled_complaints(finder: PlaceFinder, text: str, label: str, kind: str) -> None:
+    found = finder.find(text)
+    place = found.place if found else None
+    if not label:
+        assert place is None
+        return
+    assert place is not None
+    assert (place.label, place.kind) == (label, kind)
