@@ -8,9 +8,11 @@ Coordinates are WGS-84, written [lon, lat] as in GeoJSON.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import yaml
+from shapely.geometry import LineString, Point
 
 HERE = Path(__file__).resolve().parent
 CITY = yaml.safe_load((HERE / "city.yaml").read_text(encoding="utf-8"))
@@ -38,14 +40,14 @@ ROADS = [
 INTERSECTIONS = [{"roads": ["幸福路", "中山路"], "name": "幸福路中山路口", "point": [120.62033, 31.31810]}]
 
 GATE_OFFSETS = {"东门": (0.0011, 0.0), "西门": (-0.0011, 0.0), "南门": (0.0, -0.0008), "北门": (0.0, 0.0008)}
-# name, kind, centre [lon, lat], gates present, street address, buildings
+# name, kind, centre [lon, lat], gates present, road of its street address, buildings
 ESTATES = [
-    ("幸福小区", "小区", [120.6150, 31.3155], ["东门", "西门", "南门"], "解放路88号", 12),
-    ("阳光花园", "小区", [120.6068, 31.3080], ["东门", "北门"], "人民路120号", 8),
-    ("和平新村", "新村", [120.6150, 31.3000], ["西门", "南门", "北门"], "和平路36号", 20),
-    ("锦绣家园", "小区", [120.6250, 31.3160], ["东门", "西门"], "中山路56号", 15),
-    ("金桂苑", "小区", [120.6350, 31.3080], ["南门", "北门"], "建设路77号", 6),
-    ("翠竹园", "小区", [120.6250, 31.2930], ["东门", "西门", "南门", "北门"], "胜利路210号", 10),
+    ("幸福小区", "小区", [120.6150, 31.3145], ["东门", "西门", "南门"], "解放路", 12),
+    ("阳光花园", "小区", [120.6085, 31.3075], ["东门", "北门"], "人民路", 8),
+    ("和平新村", "新村", [120.6150, 31.3020], ["西门", "南门", "北门"], "和平路", 20),
+    ("锦绣家园", "小区", [120.6225, 31.3160], ["东门", "西门"], "中山路", 15),
+    ("金桂苑", "小区", [120.6320, 31.3080], ["南门", "北门"], "建设路", 6),
+    ("翠竹园", "小区", [120.6250, 31.2942], ["东门", "西门", "南门", "北门"], "胜利路", 10),
 ]
 LANDMARKS = [
     ("人民公园", ["公园"], [120.6165, 31.3075]),
@@ -94,6 +96,15 @@ def grids() -> dict:
     return {"type": "FeatureCollection", "name": "sample unit grids", "sample": True, "features": features}
 
 
+def house_number(road: str, point: list[float]) -> int:
+    """Number of the frontage nearest to `point` on `road`, on the side of the road's first number."""
+    _, _, line, (first, last) = next(r for r in ROADS if r[0] == road)
+    scale = math.cos(math.radians(point[1]))
+    fraction = LineString([(x * scale, y) for x, y in line]).project(Point(point[0] * scale, point[1]), normalized=True)
+    number = round(first + fraction * (last - first))
+    return number + (number - first) % 2
+
+
 def gazetteer() -> dict:
     """Roads, listed intersections, estates with gates, landmarks and POIs."""
     roads = [
@@ -102,12 +113,12 @@ def gazetteer() -> dict:
         for name, aliases, line, nums in ROADS
     ]
     communities = []
-    for name, kind, (lon, lat), gates, address, buildings in ESTATES:
+    for name, kind, (lon, lat), gates, road, buildings in ESTATES:
         communities.append({
             "name": name,
             "kind": kind,
             "point": [lon, lat],
-            "address": address,
+            "address": f"{road}{house_number(road, [lon, lat])}号",
             "buildings": buildings,
             "gates": {g: [round(lon + GATE_OFFSETS[g][0], 6), round(lat + GATE_OFFSETS[g][1], 6)] for g in gates},
         })
