@@ -17,6 +17,7 @@ from typing import Literal
 
 Kind = Literal["intersection", "house_number", "estate", "stop", "road", "name"]
 
+_MAX_PASSES = 8
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _HAN = r"[\u4e00-\u9fff]"
@@ -26,7 +27,7 @@ _ESTATE_END = "[区园村苑庭府里城寓厦]"
 GATES = ("东南门", "东北门", "西南门", "西北门", "东门", "西门", "南门", "北门", "正门", "大门", "侧门", "后门", "门口")
 NEAR_WORDS = ("附近", "旁边", "对面", "周边", "一带", "边上", "旁")
 _NEAR = "(?:" + "|".join(NEAR_WORDS) + ")"
-_LEAD = re.compile(r"^(?:地址[:是为]?|地点[:是为]?|位置[:是为]?|位于|在|于)")
+_LEAD = re.compile(r"^(?:[,.;:!?，。；：！？、]+|地址[:是为]?|地点[:是为]?|位置[:是为]?|位于|在|于)")
 _PROVINCE = re.compile(rf"^{_HAN}{{2,3}}(?:省|自治区)")
 
 _INTERSECTION = re.compile(
@@ -83,30 +84,50 @@ def _arabic_numbers(text: str) -> str:
     )
 
 
-def normalize(text: str, admin_names: Iterable[str] = ()) -> str:
-    """Canonical form of an address: half-width, no spaces, one spelling per form.
+def _strip_admin(s: str, prefixes: tuple[str, ...]) -> str:
+    """Remove leading filler (在, 地址:), province and the given city/district names, in any order."""
+    while True:
+        m = _LEAD.match(s) or _PROVINCE.match(s)
+        if m and m.end():
+            s = s[m.end():]
+        elif prefixes and s.startswith(prefixes):
+            s = s[len(next(n for n in prefixes if s.startswith(n))):]
+        else:
+            return s
 
-    `admin_names` (province, city, district of the gazetteer) are removed from the front.
-    """
-    s = unicodedata.normalize("NFKC", text)
+
+def _rewrite(s: str, prefixes: tuple[str, ...]) -> str:
+    """One pass of the normalization rules."""
     s = re.sub(r"\s+", "", s)
     s = s.strip(",.;:!?，。；：！？")
-    s = _LEAD.sub("", s)
-    s = _PROVINCE.sub("", s)
-    for name in sorted(admin_names, key=len, reverse=True):
-        if name and s.startswith(name):
-            s = s[len(name):]
+    s = _strip_admin(s, prefixes)
     s = _arabic_numbers(s)
     s = re.sub(r"(?<=\d)(?:号楼|幢|座)", "栋", s)
     s = re.sub(rf"(?<={_ESTATE_END})(\d+)-(\d+)-(\d+)", r"\1栋\2单元\3室", s)
     s = re.sub(rf"(?<={_ESTATE_END})(\d+)-(\d+)(?!\d|-)", r"\1栋\2单元", s)
     s = re.sub(r"(?:交叉路口|十字路口|丁字路口|交叉口|交汇处|交口|(?<=[路街巷])路口)", "交叉口", s)
     s = re.sub(r"(?<=[\u4e00-\u9fff])路口", "路交叉口", s)  # 人民路口 = 人民路 + 口
-    s = re.sub(r"(?:的|那个|这个|那|这)(?=交叉口)", "", s)
+    s = re.sub(r"(?:的|那个|这个|那|这)+(?=交叉口)", "", s)
     s = re.sub(r"(东南|东北|西南|西北|东|西|南|北|正|后|侧)门口", r"\1门", s)
     s = re.sub(r"(?:公交车站|公交站台|公交站点|公交站|车站|站台)$", "公交站", s)
     s = re.sub(r"(?:公交车站|公交站台|公交站点|车站|站台)(?=" + _NEAR + ")", "公交站", s)
     return re.sub(r"(?:地铁站|轨道交通站|地铁)(?=$|" + _NEAR + ")", "地铁站", s)
+
+
+def normalize(text: str, admin_names: Iterable[str] = ()) -> str:
+    """Canonical form of an address: half-width, no spaces, one spelling per form.
+
+    `admin_names` (province, city, district of the gazetteer) are removed from the front.
+    The rules run until nothing changes, so normalizing twice changes nothing.
+    """
+    prefixes = tuple(n for n in sorted(admin_names, key=len, reverse=True) if n)
+    s = unicodedata.normalize("NFKC", text)
+    for _ in range(_MAX_PASSES):
+        rewritten = _rewrite(s, prefixes)
+        if rewritten == s:
+            break
+        s = rewritten
+    return s
 
 
 def _near(match: re.Match[str], text: str) -> bool:

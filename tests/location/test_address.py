@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.location.address import cn_number, normalize, parse
 
@@ -85,3 +87,19 @@ def test_same_road_twice_is_not_an_intersection() -> None:
 
 def test_single_road_mouth_is_not_an_intersection() -> None:
     assert parse("人民路口").kind != "intersection"
+
+
+ADDRESS_PIECES = st.sampled_from([
+    "人民路", "解放路", "与", "和", "路口", "交叉口", "十字路口", "幸福小区", "东门", "门口", "3", "１２", "号", "栋",
+    "单元", "-", "附近", "公交站", "车站", "三", "号楼", "幢", " ", "　", "的", "那个", "弄", "苏州市", "姑苏区",
+    "江苏省", "路", "口", "站台", "地铁", "十", "在", "地址:", "，", "。",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ADDRESS_PIECES, max_size=10).map("".join))
+def test_normalize_is_idempotent_and_parse_never_fails(text: str) -> None:
+    once = normalize(text, admin_names=("苏州市", "姑苏区"))
+    assert normalize(once, admin_names=("苏州市", "姑苏区")) == once
+    assert " " not in once and "　" not in once
+    parse(text)
