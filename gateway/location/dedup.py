@@ -1,6 +1,6 @@
 """Pure duplicate scoring: does a new report join an open case, need an operator's look, or start a case?
 
-The store does the indexed pre-filter (`bbox`) and hands candidates here; this
+The store does the indexed pre-filter (`search_box`) and hands candidates here; this
 module decides per pair and ranks. Channels play no part: only class, place,
 time, text and reporter do.
 """
@@ -49,7 +49,7 @@ class DedupPolicy:
     # Locations vaguer than this (metres) are coarse: wider reach, more text needed.
     coarse_precision_m: float = 100.0
     coarse_extra: float = 0.15
-    # Same class, precise fixes and very close: text may be this fraction of the threshold.
+    # Same class, precise fixes, within close_fraction of the radius: close_relief × threshold suffices.
     close_fraction: float = 0.25
     close_relief: float = 0.5
 
@@ -81,9 +81,9 @@ class PolicyBook:
 
 @dataclass(frozen=True)
 class Sighting:
-    """What dedup needs of a report or of an open case (WGS-84 place or None, aware datetime)."""
+    """What dedup needs of a report or of an open case (WGS-84 place or None, class or None, aware datetime)."""
 
-    class_id: str
+    class_id: str | None
     lat: float | None
     lon: float | None
     precision_m: float
@@ -142,6 +142,8 @@ def score(
         return Decision("new", distance, 0.0, ("too_far",))
     if gap > policy.window:
         return Decision("new", distance, 0.0, ("outside_window",))
+    if new.class_id is None or candidate.class_id is None:
+        return Decision("new", distance, 0.0, ("unclassified",))
     if new.class_id == candidate.class_id:
         reasons = ["same_class"]
     elif family_of(new.class_id) == family_of(candidate.class_id):
@@ -181,7 +183,7 @@ def rank(
     then case id, so that two equal inputs always give the same answer.
     """
     scored = [
-        (case_id, score(new, sighting, policies.policy_for(sighting.class_id), family_of, similarity))
+        (case_id, score(new, sighting, policies.policy_for(sighting.class_id or ""), family_of, similarity))
         for case_id, sighting in candidates
     ]
     return sorted(scored, key=lambda p: (_RANK[p[1].verdict], _far(p[1].distance_m), -p[1].similarity, p[0]))

@@ -144,6 +144,12 @@ def test_report_without_place_joins_only_its_reporters_own_case() -> None:
     assert other.verdict == "new" and other.reasons == ("no_location",)
 
 
+def test_unclassified_reports_join_only_as_follow_ups() -> None:
+    unclassified = sighting(class_id=None, reporter="tg:5")
+    assert score(unclassified, sighting(), POLICY, similarity=lambda a, b: 1.0).reasons == ("unclassified",)
+    assert score(sighting(class_id=None), sighting(), POLICY, similarity=lambda a, b: 1.0).verdict == "join"
+
+
 def test_closed_case_is_never_joined() -> None:
     assert score(sighting(), sighting(is_open=False), POLICY, similarity=lambda a, b: 1.0).reasons == ("case_closed",)
 
