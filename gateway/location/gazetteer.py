@@ -15,7 +15,7 @@ from shapely.ops import nearest_points
 
 from gateway.location.address import ParsedAddress, parse
 from gateway.location.crs import to_wgs84, validate
-from gateway.location.errors import GazetteerError
+from gateway.location.errors import GazetteerError, LocationError
 from gateway.location.geo import metres_per_degree
 
 # Two road lines closer than this meet at a T-junction even if they do not cross.
@@ -67,6 +67,15 @@ class Spot:
     point: tuple[float, float]
 
 
+@dataclass(frozen=True)
+class Junction:
+    """Where two roads meet: listed name if any, point, and how far apart multiple crossings lie."""
+
+    name: str | None
+    point: tuple[float, float]
+    spread_m: float = 0.0
+
+
 @dataclass
 class _Plane:
     """Equirectangular projection around the city's origin: accurate to a few cm over a city."""
@@ -84,6 +93,13 @@ class _Plane:
 
     def latlon(self, x: float, y: float) -> tuple[float, float]:
         return self.lat0 + y / self.m_lat, self.lon0 + x / self.m_lon
+
+
+def _vertices(geom: Any) -> list[tuple[float, float]]:
+    """All coordinates of a point, line or collection."""
+    if hasattr(geom, "geoms"):
+        return [xy for part in geom.geoms for xy in _vertices(part)]
+    return [tuple(xy) for xy in geom.coords]
 
 
 def _point(raw: Any, crs: str, where: str) -> tuple[float, float]:
@@ -107,7 +123,7 @@ class Gazetteer:
     def __init__(
         self,
         roads: list[Road],
-        listed: dict[frozenset[str], tuple[str | None, tuple[float, float]]],
+        listed: dict[frozenset[str], Junction],
         estates: list[Estate],
         spots: list[Spot],
         plane: _Plane,
@@ -130,8 +146,17 @@ class Gazetteer:
     @classmethod
     def from_dict(cls, data: Any, admin_names: Iterable[str] = ()) -> Gazetteer:
         """Build from the parsed gazetteer JSON (see config/cities/sample/README.md)."""
+        try:
+            return cls._build(data, tuple(admin_names))
+        except LocationError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise GazetteerError("gazetteer_malformed", reason=type(exc).__name__) from None
+
+    @classmethod
+    def _build(cls, data: Any, admin_names: tuple[str, ...]) -> Gazetteer:
         if not isinstance(data, dict):
-            raise GazetteerError("gazetteer_malformed")
+            raise GazetteerError("gazetteer_malformed", reason="not_an_object")
         crs = data.get("crs", "wgs84")
         raw_points: list[tuple[float, float]] = []
 
@@ -163,13 +188,13 @@ class Gazetteer:
             raise GazetteerError("gazetteer_empty")
         plane = _Plane(sum(p[0] for p in raw_points) / len(raw_points), sum(p[1] for p in raw_points) / len(raw_points))
         roads = [Road(n, a, LineString([plane.xy(*p) for p in line]), num) for n, a, line, num in road_lines]
-        listed = {}
+        listed: dict[frozenset[str], Junction] = {}
         for i, j in enumerate(data.get("intersections", [])):
             pair = frozenset(j.get("roads", ()))
             if len(pair) != 2:
                 raise GazetteerError("gazetteer_intersection_malformed", where=f"intersections[{i}]")
-            listed[pair] = (j.get("name") or None, pt(j.get("point"), f"intersections[{i}]"))
-        return cls(roads, listed, estates, spots, plane, tuple(admin_names))
+            listed[pair] = Junction(j.get("name") or None, pt(j.get("point"), f"intersections[{i}]"))
+        return cls(roads, listed, estates, spots, plane, admin_names)
 
     @classmethod
     def load(cls, path: Path, admin_names: Iterable[str] = ()) -> Gazetteer:
@@ -180,11 +205,13 @@ class Gazetteer:
             raise GazetteerError("gazetteer_unreadable", path=str(path), reason=type(exc).__name__) from None
         return cls.from_dict(data, admin_names)
 
-    def _compute_junctions(
-        self, listed: dict[frozenset[str], tuple[str | None, tuple[float, float]]]
-    ) -> dict[frozenset[str], tuple[str | None, tuple[float, float]]]:
-        """Every pair of roads that cross or nearly touch, listed entries taking precedence."""
-        junctions = dict(listed)
+    def _compute_junctions(self, listed: dict[frozenset[str], Junction]) -> dict[frozenset[str], Junction]:
+        """Every pair of roads that cross or nearly touch, listed entries (by name or alias) taking precedence.
+
+        Roads crossing more than once meet at the middle of their crossings,
+        with the crossings' spread kept to widen the precision.
+        """
+        junctions = {frozenset(self._road_alias.get(n, n) for n in key): j for key, j in listed.items()}
         for a, b in combinations(self.roads.values(), 2):
             key = frozenset((a.name, b.name))
             if key in junctions:
@@ -196,7 +223,8 @@ class Gazetteer:
                     continue
                 meet = LineString([pa, pb]).centroid
             c = meet.centroid
-            junctions[key] = (None, self._plane.latlon(c.x, c.y))
+            spread = max((c.distance(Point(xy)) for xy in _vertices(meet)), default=0.0)
+            junctions[key] = Junction(None, self._plane.latlon(c.x, c.y), spread)
         return junctions
 
     # ----- names ----------------------------------------------------------------------
@@ -238,8 +266,9 @@ class Gazetteer:
         hit = self._junctions.get(frozenset((a.name, b.name)))
         if hit is None:
             return self._road_centre(a, 0.2)
-        name, (lat, lon) = hit
-        return Place(lat, lon, name or f"{a.name}与{b.name}", 30.0, 0.9, kind="intersection")
+        lat, lon = hit.point
+        confidence = 0.9 if hit.spread_m < JUNCTION_GAP_M else 0.5
+        return Place(lat, lon, hit.name or f"{a.name}与{b.name}", max(30.0, hit.spread_m), confidence, kind="intersection")
 
     def _house_number(self, p: ParsedAddress) -> Place | None:
         road = self.road(p.road)

@@ -108,3 +108,41 @@ def test_malformed_gazetteer_is_refused(tmp_path: Path) -> None:
     with pytest.raises(GazetteerError) as info:
         Gazetteer.load(bad)
     assert info.value.code == "gazetteer_unreadable"
+
+
+def test_roads_crossing_twice_meet_with_low_confidence() -> None:
+    data = {
+        "roads": [
+            {"name": "环城路", "line": [[120.600, 31.300], [120.610, 31.310], [120.620, 31.300]]},
+            {"name": "直街", "line": [[120.600, 31.304], [120.620, 31.304]]},
+        ]
+    }
+    place = Gazetteer.from_dict(data).geocode("环城路与直街交叉口")
+    assert place is not None and place.confidence <= 0.5 and place.precision_m > 500
+
+
+def test_listed_intersection_may_use_an_alias(gaz: Gazetteer) -> None:
+    data = {
+        "roads": [
+            {"name": "东街", "aliases": ["老东街"], "line": [[120.600, 31.300], [120.620, 31.300]]},
+            {"name": "南街", "line": [[120.610, 31.290], [120.610, 31.310]]},
+        ],
+        "intersections": [{"roads": ["老东街", "南街"], "name": "东南口", "point": [120.6101, 31.3001]}],
+    }
+    place = Gazetteer.from_dict(data).geocode("东街与南街交叉口")
+    assert place is not None and place.label == "东南口"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        [],
+        {"roads": [{"name": "人民路", "line": [[120.6, 31.3], [120.7, 31.3]], "numbers": {"first": 1}}]},
+        {"roads": ["人民路"]},
+        {"landmarks": [{"name": "塔", "point": [120.6]}]},
+    ],
+)
+def test_malformed_entries_are_coded(data: object) -> None:
+    with pytest.raises(GazetteerError) as info:
+        Gazetteer.from_dict(data)
+    assert info.value.code in ("gazetteer_malformed", "gazetteer_point_malformed")
