@@ -16,7 +16,10 @@ from gateway.api.auth import KEY_CACHE
 from gateway.api.errors import error_middleware
 from gateway.appkeys import PIPELINE, QUEUE, REDIS, SETTINGS, STORE, TABLES
 from gateway.outbox import Outbox
-from gateway.pipeline import ClassifierPort, DedupPort, LocatorPort, Pipeline
+from classifier import Classifier
+from gateway.dedup import Deduplicator
+from gateway.location import Locator
+from gateway.pipeline import Pipeline
 from gateway.queueing import make_queue, redis_connection
 from gateway.settings import Settings
 from gateway.store.engine import create_engine
@@ -29,9 +32,8 @@ log = logging.getLogger(__name__)
 def build_app(
     settings: Settings,
     *,
-    classifier: ClassifierPort | None = None,
-    locator: LocatorPort | None = None,
-    dedup: DedupPort | None = None,
+    classifier: Classifier | None = None,
+    locator: Locator | None = None,
     sweeper: bool = True,
 ) -> web.Application:
     """The whole HTTP surface. Parts not given are built from settings at start-up."""
@@ -44,6 +46,7 @@ def build_app(
         redis = redis_connection(settings)
         queue = make_queue(settings, redis)
         app[STORE], app[REDIS], app[QUEUE] = store, redis, queue
+        dedup = Deduplicator(app[TABLES], similarity=locator.similarity) if locator else Deduplicator(app[TABLES])
         app[PIPELINE] = Pipeline(store, Outbox(settings, app[TABLES], queue), app[TABLES], classifier, locator, dedup)
         task = asyncio.create_task(run_sweeper(settings, store, queue)) if sweeper else None
         yield

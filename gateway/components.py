@@ -20,6 +20,18 @@ def load_classifier(settings: Settings) -> Any | None:
         return None
 
 
+def load_locator(settings: Settings) -> Any | None:
+    """The city's locator (gazetteer, grids), or None when no city is configured."""
+    from gateway.location import Locator
+
+    if settings.city_dir is None:
+        log.warning("no city_dir configured: reports are placed only by the coordinates they carry")
+        return None
+    locator = Locator.load(settings.city_dir)
+    locator.finder  # build the place tokenizer now, not on the first request
+    return locator
+
+
 def load_components(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for `build_app`: the parts that take time to load, loaded once at start-up."""
-    return {"classifier": load_classifier(settings)}
+    return {"classifier": load_classifier(settings), "locator": load_locator(settings)}

@@ -13,7 +13,7 @@ from gateway.domain import CaseStatus
 from gateway.location.crs import from_wgs84
 from gateway.payload import LocationPayload, build_payload
 from gateway.settings import PlatformSettings, Settings
-from gateway.store.models import CaseRow
+from gateway.store.models import CaseRow, ReportRow
 from gateway.store.store import Tx
 
 log = logging.getLogger(__name__)
@@ -34,14 +34,14 @@ class Outbox:
         self.tables = tables
         self.queue = queue
 
-    async def forward(self, tx: Tx, case: CaseRow, actor: str) -> list[str]:
+    async def forward(self, tx: Tx, case: CaseRow, actor: str, reports: list[ReportRow] | None = None) -> list[str]:
         """First delivery of a classified case to every enabled platform."""
         platforms = self.settings.enabled_platforms
         if not platforms:
             return []
         case.status = CaseStatus.FORWARDED
         await tx.audit("case", case.id, "forwarded", actor, platforms=[p.id for p in platforms])
-        return await self._write(tx, case, "case.created", platforms)
+        return await self._write(tx, case, "case.created", platforms, reports)
 
     async def update(self, tx: Tx, case: CaseRow, actor: str) -> list[str]:
         """An update (more reporters, new class) of a case platforms already have."""
@@ -51,8 +51,15 @@ class Outbox:
         await tx.audit("case", case.id, "update_queued", actor, version=case.version)
         return await self._write(tx, case, "case.updated", platforms)
 
-    async def _write(self, tx: Tx, case: CaseRow, event: Literal["case.created", "case.updated"], platforms: Iterable[PlatformSettings]) -> list[str]:
-        reports = await tx.reports_of_case(case.id)
+    async def _write(
+        self,
+        tx: Tx,
+        case: CaseRow,
+        event: Literal["case.created", "case.updated"],
+        platforms: Iterable[PlatformSettings],
+        reports: list[ReportRow] | None = None,
+    ) -> list[str]:
+        reports = reports if reports is not None else await tx.reports_of_case(case.id)
         ids = []
         for platform in platforms:
             class_code = self.tables.render(case.class_id, platform.edition) if case.class_id else None

@@ -3,31 +3,25 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import datetime
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from classifier import Classifier
 from classifier.tables import CodeTables
+from gateway.dedup import Deduplicator, Match
 from gateway.domain import CASE_SOURCE, CaseStatus, Channel, ReportIn
+from gateway.location import Locator
 from gateway.location.crs import to_wgs84
+from gateway.location.dedup import Sighting
 from gateway.outbox import Outbox
 from gateway.payload import case_number
 from gateway.store.models import CaseRow, ReportRow
 from gateway.store.store import Store, Tx, utcnow
 
 log = logging.getLogger(__name__)
-
-
-class Classified(Protocol):
-    class_id: str | None
-    confidence: float
-    needs_review: bool
-    reason: str | None
-
-
-class ClassifierPort(Protocol):
-    def classify(self, text: str, *, channel: str | None = None, language: str | None = None) -> Classified: ...
 
 
 @dataclass(frozen=True)
@@ -40,16 +34,6 @@ class Located:
     source: str = "gps"
     label: str | None = None
     grid_code: str | None = None
-
-
-class LocatorPort(Protocol):
-    def locate(self, text: str, point: tuple[float, float, str] | None, address: str | None) -> Any: ...
-
-
-class DedupPort(Protocol):
-    async def find_case(self, tx: Tx, report: ReportRow, class_id: str | None, located: Located | None) -> tuple[CaseRow | None, str]:
-        """The open case this report repeats (and why), or (None, reason)."""
-        ...
 
 
 class UnknownClass(ValueError):
@@ -100,16 +84,16 @@ class Pipeline:
         store: Store,
         outbox: Outbox,
         tables: CodeTables,
-        classifier: ClassifierPort | None = None,
-        locator: LocatorPort | None = None,
-        dedup: DedupPort | None = None,
+        classifier: Classifier | None = None,
+        locator: Locator | None = None,
+        dedup: Deduplicator | None = None,
     ) -> None:
         self.store = store
         self.outbox = outbox
         self.tables = tables
         self.classifier = classifier
         self.locator = locator
-        self.dedup = dedup
+        self.dedup = dedup or Deduplicator(tables)
 
     def classify(self, report: ReportIn) -> tuple[str | None, float | None, str, str | None]:
         """(class id, confidence, source, review reason); an agent's choice wins over the model."""
@@ -137,8 +121,7 @@ class Pipeline:
                 log.exception("locator failed; using the raw point if any")
                 found = None
             if found is not None:
-                grid = getattr(found, "grid", None)
-                return Located(found.lat, found.lon, found.precision_m, found.source, found.label, grid.grid_code if grid else None)
+                return Located(found.lat, found.lon, found.precision_m, found.source, found.label, found.grid.grid_code if found.grid else None)
         if point is None:
             return None
         lat, lon = to_wgs84(*point)
@@ -196,49 +179,41 @@ class Pipeline:
         actor: str,
     ) -> IntakeResult:
         now = report.received_at or utcnow()
+        lat, lon = (located.lat, located.lon) if located else (None, None)
         async with self.store.transaction() as tx:
-            await tx.lock(["intake:" + (self.tables.major_of(class_id) if class_id else "unclassified")] + ([f"reporter:{key}"] if key else []))
+            keys = self.dedup.lock_keys(class_id, lat, lon, key)
+            await tx.lock(keys + ([f"ref:{report.channel}:{report.client_ref}"] if report.client_ref else []))
             if report.client_ref:
                 previous = await tx.report_by_client_ref(report.channel.value, report.client_ref)
                 if previous is not None and previous.case_id is not None:
                     case = await tx.case(previous.case_id)
                     assert case is not None
                     return self._result(previous, case, joined=False, replayed=True)
-            row = await tx.add(
-                ReportRow(
-                    received_at=now,
-                    channel=report.channel.value,
-                    language=report.language,
-                    text=report.text,
-                    lat=located.lat if located else None,
-                    lon=located.lon if located else None,
-                    crs_in=report.location.crs if report.location else None,
-                    address=report.address,
-                    contact=report.contact.model_dump(exclude_none=True) if report.contact else None,
-                    reporter_key=key,
-                    consent_updates=bool(report.contact and report.contact.consent_updates),
-                    media=[m.model_dump() for m in report.media],
-                    client_ref=report.client_ref,
-                )
+            match = await self.dedup.find(
+                tx, Sighting(class_id or "", lat, lon, (located.precision_m if located else None) or 0.0, now, report.text, key)
             )
-            await tx.audit("report", row.id, "received", actor, channel=report.channel.value)
-            case, reason = (None, "no_dedup") if self.dedup is None else await self.dedup.find_case(tx, row, class_id, located)
-            if case is not None:
-                deliveries = await self._join(tx, case, row, reason, actor)
-                return self._result(row, case, joined=True, deliveries=deliveries)
+            if match is not None and match.verdict == "join":
+                row = await tx.add(self._report_row(report, now, located, key, match.case.id))
+                await tx.audit("report", row.id, "received", actor, channel=report.channel.value, case_id=match.case.id)
+                deliveries = await self._join(tx, match, row, actor)
+                return self._result(row, match.case, joined=True, deliveries=deliveries)
+            possible = match.case.id if match is not None else None
+            if possible is not None:
+                review_reason = "possible_duplicate"
             case = await tx.add(
                 CaseRow(
                     created_at=now,
                     updated_at=now,
-                    status=CaseStatus.NEEDS_REVIEW if class_id is None else CaseStatus.CLASSIFIED,
+                    status=CaseStatus.NEEDS_REVIEW if class_id is None or possible else CaseStatus.CLASSIFIED,
                     class_id=class_id,
                     class_confidence=confidence,
                     class_source=class_source,
                     review_reason=review_reason,
+                    possible_duplicate_of=possible,
                     text=report.text,
                     language=report.language,
-                    lat=located.lat if located else None,
-                    lon=located.lon if located else None,
+                    lat=lat,
+                    lon=lon,
                     precision_m=located.precision_m if located else None,
                     address=report.address or (located.label if located else None),
                     grid_code=located.grid_code if located else None,
@@ -248,17 +223,40 @@ class Pipeline:
                     version=1,
                 )
             )
-            row.case_id = case.id
-            await tx.audit("case", case.id, "created", actor, status=case.status, class_id=class_id, review_reason=review_reason)
-            deliveries = await self.outbox.forward(tx, case, actor) if class_id else []
+            row = await tx.add(self._report_row(report, now, located, key, case.id))
+            await tx.audit("report", row.id, "received", actor, channel=report.channel.value, case_id=case.id)
+            await tx.audit("case", case.id, "created", actor, status=case.status, class_id=class_id, review_reason=review_reason, possible_duplicate_of=possible)
+            deliveries = await self.outbox.forward(tx, case, actor, [row]) if case.status == CaseStatus.CLASSIFIED else []
             return self._result(row, case, joined=False, deliveries=deliveries)
 
-    async def _join(self, tx: Tx, case: CaseRow, row: ReportRow, reason: str, actor: str) -> list[str]:
-        row.case_id = case.id
+    @staticmethod
+    def _report_row(report: ReportIn, now: datetime, located: Located | None, key: str | None, case_id: int) -> ReportRow:
+        return ReportRow(
+            received_at=now,
+            channel=report.channel.value,
+            language=report.language,
+            text=report.text,
+            lat=located.lat if located else None,
+            lon=located.lon if located else None,
+            crs_in=report.location.crs if report.location else None,
+            address=report.address,
+            contact=report.contact.model_dump(exclude_none=True) if report.contact else None,
+            reporter_key=key,
+            consent_updates=bool(report.contact and report.contact.consent_updates),
+            media=[m.model_dump() for m in report.media],
+            client_ref=report.client_ref,
+            case_id=case_id,
+        )
+
+    async def _join(self, tx: Tx, match: Match, row: ReportRow, actor: str) -> list[str]:
+        case = match.case
         case.reports_count += 1
         case.version += 1
         case.updated_at = utcnow()
-        await tx.audit("case", case.id, "report_joined", actor, report_id=row.id, reason=reason, reports_count=case.reports_count)
+        await tx.audit(
+            "case", case.id, "report_joined", actor,
+            report_id=row.id, reports_count=case.reports_count, distance_m=match.distance_m, similarity=round(match.similarity, 3), reasons=list(match.reasons),
+        )
         return await self.outbox.update(tx, case, actor)
 
     async def set_class(self, case_id: int, class_id: str, actor: str) -> CaseRow | None:

@@ -1,6 +1,8 @@
 """Bring a database to the newest schema with Alembic."""
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from alembic import command
@@ -17,5 +19,11 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str) -> None:
-    """Apply every migration up to head (blocking; call outside a running event loop)."""
-    command.upgrade(alembic_config(url), "head")
+    """Apply every migration up to head (blocking; from inside an event loop it runs on its own thread)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        command.upgrade(alembic_config(url), "head")
+        return
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(command.upgrade, alembic_config(url), "head").result()

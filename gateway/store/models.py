@@ -25,6 +25,7 @@ class CaseRow(Base):
     class_confidence: Mapped[float | None]
     class_source: Mapped[str | None] = mapped_column(String(20))
     review_reason: Mapped[str | None] = mapped_column(String(40))
+    possible_duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     text: Mapped[str] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(5))
     lat: Mapped[float | None] = mapped_column(Float, index=True)

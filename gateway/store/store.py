@@ -66,10 +66,10 @@ class Tx:
 
     async def lock(self, keys: Sequence[str]) -> None:
         """Serialize transactions that share a key (PostgreSQL advisory locks; SQLite writers are serial already)."""
-        if self.session.bind.dialect.name != "postgresql":
+        if self.session.bind.dialect.name != "postgresql" or not keys:
             return
-        for key in sorted(set(keys)):
-            await self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(key.encode())})
+        ids = sorted({zlib.crc32(key.encode()) for key in keys})
+        await self.session.execute(text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:ks AS bigint[])) AS k ORDER BY k"), {"ks": ids})
 
     async def report_by_client_ref(self, channel: str, client_ref: str) -> ReportRow | None:
         return await self.session.scalar(select(ReportRow).where(ReportRow.channel == channel, ReportRow.client_ref == client_ref))

@@ -56,6 +56,7 @@ def upgrade() -> None:
     sa.Column('class_confidence', sa.Double(), nullable=True),
     sa.Column('class_source', sa.String(length=20), nullable=True),
     sa.Column('review_reason', sa.String(length=40), nullable=True),
+    sa.Column('possible_duplicate_of', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('language', sa.String(length=5), nullable=False),
     sa.Column('lat', sa.Float(), nullable=True),
@@ -68,6 +69,7 @@ def upgrade() -> None:
     sa.Column('reports_count', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('last_note', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['possible_duplicate_of'], ['cases.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:

@@ -1,0 +1,124 @@
+"""Intake benchmark: POST /api/v1/reports beside an aiohttp hello-world measured in the same run,
+with SQLite and PostgreSQL; then deliveries per second to a local receiving platform.
+
+    .venv/bin/python bench/intake.py [--seconds 5] [--clients 50 200]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import LoadResult, child, closed_loop, database, free_port, python, redis_server  # noqa: E402
+from gateway.store.engine import create_engine  # noqa: E402
+from gateway.store.store import Store  # noqa: E402
+from tests.support.receiver import running_receiver  # noqa: E402
+
+SECRET = "bench-platform-secret-0123456789"
+TEXTS = [
+    "人民路和解放路路口的井盖不见了，晚上很危险",
+    "小区门口垃圾桶满了好几天没人清理，味道很大",
+    "工地晚上十一点还在施工，吵得睡不着",
+    "有人在人行道上摆摊卖水果，行人都过不去",
+    "路灯坏了一个星期了，晚上黑漆漆的",
+    "The manhole cover outside No. 12 Jiefang Road is missing",
+    "电线杆上贴满了办证的小广告",
+    "汽车停在盲道上，老人只能走机动车道",
+]
+
+
+def body(n: int) -> dict[str, object]:
+    return {"text": TEXTS[n % len(TEXTS)] + f"（{n}）", "channel": "api", "location": {"lat": 31.30 + (n % 97) / 1000, "lon": 120.60 + (n % 89) / 1000, "crs": "gcj02"}}
+
+
+def row(name: str, result: LoadResult, ceiling: LoadResult | None) -> str:
+    ratio = f"{result.rate / ceiling.rate:.2f}" if ceiling else "1.00"
+    return f"| {name} | {result.rate:,.0f} | {ratio} | {result.p50:.1f} | {result.p99:.1f} | {result.errors} |"
+
+
+async def hello_world(clients: int, seconds: float) -> LoadResult:
+    port = free_port()
+    with child([python(), "bench/hello.py", str(port)], port=port):
+        return await closed_loop(f"http://127.0.0.1:{port}/hello", body, {}, clients, seconds)
+
+
+def gateway_env(work: Path, database_url: str, redis_url: str, receiver_port: int) -> dict[str, str]:
+    config = work / "gateway.yaml"
+    config.write_text(
+        yaml.safe_dump({"log_level": "WARNING", "platforms": [{"id": "bench", "url": f"http://127.0.0.1:{receiver_port}/cases", "secret": SECRET}]}),
+        encoding="utf-8",
+    )
+    return {"GATEWAY_CONFIG": str(config), "GATEWAY_DATABASE_URL": database_url, "REDIS_URL": redis_url}
+
+
+async def delivered(database_url: str) -> int:
+    store = Store(create_engine(database_url, pooled=False))
+    try:
+        return len(await store.deliveries(status="delivered", limit=1_000_000))
+    finally:
+        await store.close()
+
+
+async def deliveries_per_second(env: dict[str, str], receiver_port: int, seconds: float) -> tuple[float, float]:
+    """(gateway worker deliveries/s, sequential signed POSTs/s to the same receiver)."""
+    async with running_receiver(SECRET, port=receiver_port) as receiver:
+        with child([python(), "-m", "gateway", "worker"], env=env):
+            await asyncio.sleep(2)  # worker start-up
+            before = await delivered(env["GATEWAY_DATABASE_URL"])
+            await asyncio.sleep(seconds)
+            rate = (await delivered(env["GATEWAY_DATABASE_URL"]) - before) / seconds
+        payload = receiver.received[0].body if receiver.received else b"{}"
+    import aiohttp
+
+    from gateway.signing import sign
+
+    async with running_receiver(SECRET) as floor, aiohttp.ClientSession() as session:
+        start, n = time.perf_counter(), 0
+        while time.perf_counter() - start < seconds:
+            async with session.post(floor.url, data=payload, headers={"X-Gateway-Signature": sign(SECRET, payload), "X-Gateway-Delivery": str(n)}) as resp:
+                await resp.read()
+            n += 1
+        floor_rate = n / (time.perf_counter() - start)
+    return rate, floor_rate
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--clients", type=int, nargs="+", default=[50, 200])
+    parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    args = parser.parse_args()
+    lines = ["| endpoint | req/s | ratio to hello-world | p50 ms | p99 ms | errors |", "|---|---|---|---|---|---|"]
+    delivery_lines = ["| backend | deliveries/s (worker) | sequential signed POSTs/s (floor) | ratio |", "|---|---|---|---|"]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        ceilings = {c: await hello_world(c, args.seconds) for c in args.clients}
+        for c, result in ceilings.items():
+            lines.append(row(f"hello-world, {c} clients", result, None))
+        for backend in args.backends:
+            with redis_server(work) as redis_url, database(backend, work) as database_url:
+                receiver_port, port = free_port(), free_port()
+                env = gateway_env(work, database_url, redis_url, receiver_port)
+                key = subprocess.run([python(), "-m", "gateway", "apikey", "create", "--name", "bench"], env=os.environ | env, capture_output=True, text=True, check=True).stdout.strip()
+                with child([python(), "-m", "gateway", "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, port=port):
+                    for c in args.clients:
+                        result = await closed_loop(f"http://127.0.0.1:{port}/api/v1/reports", body, {"Authorization": f"Bearer {key}"}, c, args.seconds)
+                        lines.append(row(f"POST /api/v1/reports, {backend}, {c} clients", result, ceilings[c]))
+                rate, floor = await deliveries_per_second(env, receiver_port, args.seconds)
+                delivery_lines.append(f"| {backend} | {rate:,.0f} | {floor:,.0f} | {rate / floor:.2f} |")
+    print("\n".join(lines))
+    print()
+    print("\n".join(delivery_lines))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,89 @@
+"""Duplicate folding against the store: candidates from SQL, the decision from gateway.location.dedup."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from classifier.tables import CodeTables
+from gateway.location.dedup import FOLLOW_UP_WINDOW, HARD_CAP_M, PolicyBook, Sighting, best_match, search_box
+from gateway.location.geo import bbox
+from gateway.location.similarity import text_similarity
+from gateway.store.models import CaseRow
+from gateway.store.store import Tx, as_utc
+
+LOCK_CELL_DEG = 0.02  # about 2 km: larger than twice the 1 km hard cap, so a search box touches at most 4 cells
+
+
+@dataclass(frozen=True)
+class Match:
+    """The open case a report repeats (`joined`), or one it may repeat (`possible`), and why."""
+
+    case: CaseRow
+    verdict: str
+    distance_m: float | None
+    similarity: float
+    reasons: tuple[str, ...]
+
+
+def lock_cells(lat: float, lon: float, radius_m: float = HARD_CAP_M) -> list[str]:
+    """Grid cells touched by the search box around a point: reports that could merge share one."""
+    box = bbox(lat, lon, radius_m)
+    cells = set()
+    for la in (box.min_lat, box.max_lat):
+        for lo in (box.min_lon, box.max_lon):
+            cells.add(f"{int(la // LOCK_CELL_DEG)}:{int(lo // LOCK_CELL_DEG)}")
+    return sorted(cells)
+
+
+class Deduplicator:
+    """Finds the open case a new report repeats: by reporter follow-up, or by class family, place, time and text."""
+
+    def __init__(self, tables: CodeTables, policies: PolicyBook | None = None, similarity: Callable[[str, str], float] = text_similarity) -> None:
+        self.tables = tables
+        self.policies = policies or PolicyBook()
+        self.similarity = similarity
+
+    def lock_keys(self, class_id: str | None, lat: float | None, lon: float | None, reporter: str | None) -> list[str]:
+        keys = [f"reporter:{reporter}"] if reporter else []
+        if class_id is not None and lat is not None and lon is not None:
+            family = self.tables.major_of(class_id)
+            keys += [f"dedup:{family}:{cell}" for cell in lock_cells(lat, lon)]
+        return keys
+
+    def family(self, class_id: str) -> str:
+        return self.tables.major_of(class_id) if class_id in self.tables else class_id
+
+    async def find(self, tx: Tx, new: Sighting) -> Match | None:
+        """The best open case for `new` (class_id "" when unclassified), or None."""
+        candidates: dict[int, CaseRow] = {}
+        theirs: set[int] = set()
+        if new.reporter:
+            for case in await tx.open_cases_of_reporter(new.reporter, new.created_at - FOLLOW_UP_WINDOW):
+                candidates[case.id] = case
+                theirs.add(case.id)
+        if new.class_id and new.lat is not None and new.lon is not None:
+            policy = self.policies.policy_for(new.class_id)
+            box = search_box(new.lat, new.lon, policy, new.precision_m)
+            since = new.created_at - max(policy.window, self.policies.default.window)
+            for case in await tx.open_cases_near(box.min_lat, box.max_lat, box.min_lon, box.max_lon, since):
+                if case.class_id:
+                    candidates.setdefault(case.id, case)
+        sightings = [(str(c.id), self.sighting(c, new.reporter if c.id in theirs else None)) for c in candidates.values()]
+        found = best_match(new, sightings, self.policies, self.family, self.similarity)
+        if found is None:
+            return None
+        case_id, decision = found
+        return Match(candidates[int(case_id)], decision.verdict, decision.distance_m, decision.similarity, decision.reasons)
+
+    @staticmethod
+    def sighting(case: CaseRow, reporter: str | None = None) -> Sighting:
+        """A case as dedup sees it; `reporter` when the new report's reporter is among its reporters."""
+        return Sighting(
+            class_id=case.class_id or "",
+            lat=case.lat,
+            lon=case.lon,
+            precision_m=case.precision_m or 0.0,
+            created_at=as_utc(case.created_at),
+            text=case.text,
+            reporter=reporter,
+        )
