@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gateway.location import Locator
 from gateway.location.crs import from_wgs84, to_wgs84
 from gateway.location.dedup import (
     DedupPolicy,
@@ -228,3 +231,37 @@ def test_search_box_widens_for_coarse_locations() -> None:
     tight, wide = search_box(LAT, LON, POLICY), search_box(LAT, LON, POLICY, precision_m=500.0)
     assert wide.max_lat - wide.min_lat > tight.max_lat - tight.min_lat
     assert haversine_m(tight.min_lat, LON, tight.max_lat, LON) == pytest.approx(500.0, rel=1e-6)
+
+
+def _duplicate_pairs() -> list[tuple[str, str, str]]:
+    path = Path(__file__).parent / "data" / "duplicate_pairs.tsv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [tuple(line.split("\t")) for line in lines if line and not line.startswith("#")]  # type: ignore[misc]
+
+
+@pytest.fixture(scope="module")
+def city_similarity(sample_city_dir: Path) -> TextSimilarity:
+    return Locator.load(sample_city_dir).similarity
+
+
+def test_written_duplicate_pairs_join_and_other_incidents_do_not(city_similarity: TextSimilarity) -> None:
+    pairs = _duplicate_pairs()
+    assert len(pairs) >= 20
+
+    def verdicts(metres: float, matched: bool) -> list[str]:
+        out = []
+        for first, second in itertools.permutations(pairs, 2) if not matched else ((p, p) for p in pairs):
+            if not matched and first[0][:9] != second[0][:9]:
+                continue  # different families never meet anyway
+            case = sighting(class_id=first[0], text=first[1])
+            report = sighting(class_id=second[0], text=second[2], lat=north(metres), reporter="tel:1")
+            out.append(score(report, case, POLICY, similarity=city_similarity).verdict)
+        return out
+
+    close, across_street = verdicts(40, True), verdicts(150, True)
+    assert close.count("join") / len(close) >= 0.9
+    assert across_street.count("join") / len(across_street) >= 0.75
+    assert across_street.count("new") / len(across_street) <= 0.1
+    others = verdicts(150, False)
+    assert len(others) >= 100
+    assert others.count("join") / len(others) <= 0.02
