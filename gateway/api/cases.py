@@ -20,8 +20,12 @@ from gateway.store.store import CaseFilter, Store
 routes = web.RouteTableDef()
 
 
-def case_json(case: CaseRow, tables: CodeTables, edition: str, timeline: list[AuditRow] | None = None) -> dict[str, Any]:
+def case_json(
+    case: CaseRow, tables: CodeTables, edition: str, numbers: dict[int, str], timeline: list[AuditRow] | None = None
+) -> dict[str, Any]:
+    """A case as the API shows it; `numbers` holds the case numbers of related cases."""
     code = tables.render(case.class_id, edition) if case.class_id else None
+    possible_duplicate = numbers.get(case.possible_duplicate_of) if case.possible_duplicate_of else None
     body: dict[str, Any] = {
         "case_id": case_number(case.id, case.created_at),
         "status": case.status,
@@ -31,6 +35,7 @@ def case_json(case: CaseRow, tables: CodeTables, edition: str, timeline: list[Au
         "class_confidence": case.class_confidence,
         "class_source": case.class_source,
         "review_reason": case.review_reason,
+        "possible_duplicate_of": possible_duplicate,
         "description": case.text,
         "language": case.language,
         "location": None if case.lat is None else {"lat": case.lat, "lon": case.lon, "crs": "wgs84", "precision_m": case.precision_m},
@@ -71,7 +76,8 @@ async def get_case(request: web.Request) -> web.Response:
     store = request.config_dict[STORE]
     case = await load_case(store, request.match_info["number"])
     timeline = await store.audit_of("case", case.id)
-    return web.json_response(case_json(case, request.config_dict[TABLES], edition_param(request), timeline))
+    numbers = await store.case_numbers([case.possible_duplicate_of] if case.possible_duplicate_of else [])
+    return web.json_response(case_json(case, request.config_dict[TABLES], edition_param(request), numbers, timeline))
 
 
 class CaseQuery(BaseModel):
@@ -88,10 +94,12 @@ class CaseQuery(BaseModel):
 async def list_cases(request: web.Request) -> web.Response:
     await require(request, "client")
     query = CaseQuery.model_validate({k: v for k, v in request.query.items() if k not in ("edition", "lang")})
-    rows, total = await request.config_dict[STORE].cases(CaseFilter(**query.model_dump()))
+    store = request.config_dict[STORE]
+    rows, total = await store.cases(CaseFilter(**query.model_dump()))
     tables, edition = request.config_dict[TABLES], edition_param(request)
+    numbers = await store.case_numbers([c.possible_duplicate_of for c in rows if c.possible_duplicate_of])
     return web.json_response(
-        {"total": total, "limit": query.limit, "offset": query.offset, "items": [case_json(c, tables, edition) for c in rows]}
+        {"total": total, "limit": query.limit, "offset": query.offset, "items": [case_json(c, tables, edition, numbers) for c in rows]}
     )
 
 
@@ -109,4 +117,5 @@ async def set_case_class(request: web.Request) -> web.Response:
     except UnknownClass as exc:
         raise ApiError(400, "unknown_class", at="class_id", class_id=exc.class_id) from None
     assert updated is not None
-    return web.json_response(case_json(updated, request.config_dict[TABLES], edition_param(request)))
+    numbers = await request.config_dict[STORE].case_numbers([updated.possible_duplicate_of] if updated.possible_duplicate_of else [])
+    return web.json_response(case_json(updated, request.config_dict[TABLES], edition_param(request), numbers))

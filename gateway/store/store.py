@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gateway.domain import OPEN_STATUSES, CaseStatus
+from gateway.payload import case_number
 from gateway.store.models import (
     ApiKeyRow,
     AuditRow,
@@ -209,6 +210,14 @@ class Store:
         async with self.transaction() as tx:
             case = await tx.case(case_id)
             return None if case is None else (case, await tx.reports_of_case(case_id))
+
+    async def case_numbers(self, ids: Sequence[int]) -> dict[int, str]:
+        """The public numbers of the given cases."""
+        if not ids:
+            return {}
+        async with self.transaction() as tx:
+            rows = await tx.session.execute(select(CaseRow.id, CaseRow.created_at).where(CaseRow.id.in_(list(ids))))
+            return {case_id: case_number(case_id, created) for case_id, created in rows}
 
     async def cases(self, flt: CaseFilter) -> tuple[list[CaseRow], int]:
         conditions = []

@@ -1,0 +1,92 @@
+"""Duplicates fold into the case they repeat, across channels and datums; far or different reports do not."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from gateway.delivery import Deliverer
+from gateway.location.crs import from_wgs84
+from gateway.location.geo import metres_per_degree
+from gateway.location.similarity import text_similarity
+from gateway.queueing import make_queue
+from gateway.store.engine import create_engine
+from gateway.store.store import Store
+from tests.core.conftest import Api
+from tests.support.receiver import Receiver
+
+LAT, LON = 31.3000, 120.6200
+NORTH_40M = 40 / metres_per_degree(LAT)[0]
+
+
+async def case_of(api: Api, number: str) -> dict[str, Any]:
+    return await (await api.client.get(f"/api/v1/cases/{number}", headers=api.auth())).json()
+
+
+async def deliver_all(api: Api) -> None:
+    d = Deliverer(api.settings, Store(create_engine(api.settings.database_url)), make_queue(api.settings))
+    try:
+        for row in await api.store.deliveries(status="pending"):
+            await d.deliver(row.id)
+    finally:
+        await d.close()
+
+
+async def test_web_and_phone_reports_40m_apart_make_one_case_and_one_update(api: Api, receiver: Receiver) -> None:
+    web = await api.report(text="解放路上的井盖不见了，很危险", channel="web", class_id="cp-0102", location={"lat": LAT, "lon": LON})
+    await deliver_all(api)
+    phone = await api.report(text="市民来电反映解放路有个井盖没了", channel="hotline", class_id="cp-0102",
+                             location={"lat": LAT + NORTH_40M, "lon": LON}, contact={"phone": "13812345678"})
+    assert phone["joined_existing"] is True and phone["case_id"] == web["case_id"]
+    case = await case_of(api, web["case_id"])
+    assert case["reports_count"] == 2
+    joined = [t for t in case["timeline"] if t["action"] == "report_joined"][0]["detail"]
+    assert 35 < joined["distance_m"] < 45
+    await deliver_all(api)
+    events = [(r.event, r.payload["case_number"], r.payload["reports_count"]) for r in receiver.received]
+    assert events == [("case.created", web["case_id"], 1), ("case.updated", web["case_id"], 2)]
+
+
+async def test_same_report_in_gcj02_lands_on_the_same_case(api: Api) -> None:
+    first = await api.report(text="小区门口垃圾桶满了没人清", class_id="cp-0305", location={"lat": LAT, "lon": LON, "crs": "wgs84"})
+    glat, glon = from_wgs84(LAT, LON, "gcj02")
+    second = await api.report(text="小区门口垃圾桶满了好几天没人清", class_id="cp-0305", location={"lat": glat, "lon": glon, "crs": "gcj02"})
+    assert second["joined_existing"] and second["case_id"] == first["case_id"]
+
+
+async def test_report_3km_away_makes_a_new_case(api: Api) -> None:
+    first = await api.report(text="路灯不亮", class_id="cp-0118", location={"lat": LAT, "lon": LON})
+    far = await api.report(text="路灯不亮", class_id="cp-0118", location={"lat": LAT + 3000 / metres_per_degree(LAT)[0], "lon": LON})
+    assert not far["joined_existing"] and far["case_id"] != first["case_id"]
+
+
+async def test_different_family_at_the_same_place_makes_a_new_case(api: Api) -> None:
+    first = await api.report(text="井盖不见了", class_id="cp-0102", location={"lat": LAT, "lon": LON})
+    other = await api.report(text="晚上工地施工太吵", class_id="ev-2013-0301", location={"lat": LAT, "lon": LON})
+    assert other["case_id"] != first["case_id"]
+
+
+async def test_same_reporter_follow_up_joins_their_case_whatever_the_class(api: Api) -> None:
+    contact = {"phone": "13900001111", "consent_updates": True}
+    first = await api.report(text="我家楼下垃圾堆了一周", class_id="ev-2013-0111", location={"lat": LAT, "lon": LON}, contact=contact)
+    follow = await api.report(text="补充一下，旁边还有人在烧东西", contact=contact)
+    assert follow["joined_existing"] and follow["case_id"] == first["case_id"]
+
+
+async def test_borderline_pair_is_held_as_possible_duplicate(api: Api) -> None:
+    first_text, second_text = "人行道上的井盖碎了一块", "井盖上面裂了好几道缝"
+    assert 0.15 <= text_similarity(first_text, second_text) < 0.25, "a pair inside the default borderline band"
+    first = await api.report(text=first_text, class_id="cp-0102", location={"lat": LAT, "lon": LON})
+    other = await api.report(text=second_text, class_id="cp-0102", location={"lat": LAT + 150 / metres_per_degree(LAT)[0], "lon": LON})
+    assert not other["joined_existing"]
+    case = await case_of(api, other["case_id"])
+    assert case["status"] == "needs_review" and case["review_reason"] == "possible_duplicate"
+    assert case["possible_duplicate_of"] == first["case_id"]
+    assert len(await api.store.deliveries()) == 1, "held for an agent, not forwarded"
+
+
+async def test_two_duplicates_at_the_same_instant_make_one_case(api: Api) -> None:
+    body = {"text": "公交站旁边的垃圾桶倒了", "class_id": "cp-0305", "location": {"lat": LAT, "lon": LON}}
+    results = await asyncio.gather(*(api.report(**body, channel=ch) for ch in ("web", "sms", "telegram", "hotline", "api", "whatsapp")))
+    assert len({r["case_id"] for r in results}) == 1
+    assert sum(not r["joined_existing"] for r in results) == 1
+    assert (await case_of(api, results[0]["case_id"]))["reports_count"] == 6
