@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely import STRtree
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
-from gateway.location.crs import validate
-from gateway.location.errors import GridError
+from gateway.location.crs import CGCS2000, WGS84, normalize_crs, to_wgs84, validate
+from gateway.location.errors import GridError, LocationError
 
 GRID_CODE = re.compile(r"^\d{15}$")
 # Shared edges may differ by float noise; anything larger than about 1 m² is an overlap.
@@ -47,7 +48,19 @@ class GridCell:
         return self.grid_code[:12]
 
 
-def _cell(index: int, feature: Any, district: str, district_code: str | None) -> tuple[GridCell, BaseGeometry]:
+def _to_wgs84(geom: BaseGeometry, crs: str) -> BaseGeometry:
+    """The polygon with every vertex converted from `crs` to WGS-84 (identity for WGS-84/CGCS2000)."""
+    if normalize_crs(crs) in (WGS84, CGCS2000):
+        return geom
+
+    def convert(coords: np.ndarray) -> np.ndarray:
+        converted = [to_wgs84(lat, lon, crs) for lon, lat in coords.tolist()]
+        return np.array([[lon, lat] for lat, lon in converted], dtype=float).reshape(-1, 2)
+
+    return shapely.transform(geom, convert)
+
+
+def _cell(index: int, feature: Any, district: str, district_code: str | None, crs: str) -> tuple[GridCell, BaseGeometry]:
     """Validate one GeoJSON feature and build its cell and polygon."""
     if not isinstance(feature, dict) or not isinstance(feature.get("properties"), dict):
         raise GridError("grid_feature_malformed", feature=index)
@@ -68,6 +81,12 @@ def _cell(index: int, feature: Any, district: str, district_code: str | None) ->
         raise GridError("grid_geometry_not_polygon", feature=index, grid_code=code, geom_type=geom.geom_type)
     if not geom.is_valid:
         raise GridError("grid_polygon_invalid", feature=index, grid_code=code, reason=explain_validity(geom))
+    try:
+        geom = _to_wgs84(geom, crs)
+    except LocationError as exc:
+        raise GridError("grid_coordinate_invalid", feature=index, grid_code=code, reason=exc.code) from None
+    if not geom.is_valid:
+        raise GridError("grid_polygon_invalid", feature=index, grid_code=code, reason=explain_validity(geom))
     return GridCell(code, props["street"], props["community"], district), geom
 
 
@@ -81,8 +100,9 @@ class GridIndex:
         self._check_overlaps()
 
     @classmethod
-    def from_geojson(cls, data: Any, *, district: str = "", district_code: str | None = None) -> GridIndex:
-        """Build from a parsed GeoJSON FeatureCollection, validating every feature."""
+    def from_geojson(cls, data: Any, *, district: str = "", district_code: str | None = None,
+                     crs: str = WGS84) -> GridIndex:
+        """Build from a parsed GeoJSON FeatureCollection in `crs`, validating every feature."""
         if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
             raise GridError("grid_file_not_feature_collection")
         if not data["features"]:
@@ -91,7 +111,7 @@ class GridIndex:
         polygons: list[BaseGeometry] = []
         seen: dict[str, int] = {}
         for index, feature in enumerate(data["features"]):
-            cell, geom = _cell(index, feature, district, district_code)
+            cell, geom = _cell(index, feature, district, district_code, crs)
             if cell.grid_code in seen:
                 raise GridError("grid_code_duplicate", feature=index, grid_code=cell.grid_code, first=seen[cell.grid_code])
             seen[cell.grid_code] = index
@@ -100,13 +120,13 @@ class GridIndex:
         return cls(cells, polygons)
 
     @classmethod
-    def load(cls, path: Path, *, district: str = "", district_code: str | None = None) -> GridIndex:
-        """Read and validate a grid GeoJSON file."""
+    def load(cls, path: Path, *, district: str = "", district_code: str | None = None, crs: str = WGS84) -> GridIndex:
+        """Read and validate a grid GeoJSON file whose coordinates are in `crs`."""
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise GridError("grid_file_unreadable", path=str(path), reason=type(exc).__name__) from None
-        return cls.from_geojson(data, district=district, district_code=district_code)
+        return cls.from_geojson(data, district=district, district_code=district_code, crs=crs)
 
     def _check_overlaps(self) -> None:
         left, right = self._tree.query(self._polygons, predicate="intersects")

@@ -54,7 +54,7 @@ class Locator:
         """Load city.yaml, the gazetteer and the grids of a city directory."""
         city = City.load(city_dir)
         gazetteer = Gazetteer.load(city.gazetteer_file, admin_names=city.admin_names)
-        grids = GridIndex.load(city.grids_file, district=city.district, district_code=city.district_code)
+        grids = GridIndex.load(city.grids_file, district=city.district, district_code=city.district_code, crs=city.crs)
         return cls(city, gazetteer, grids)
 
     @cached_property

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, box, shape
 from shapely.ops import unary_union
 
+from gateway.location.crs import from_wgs84
 from gateway.location.errors import GridError, LocationError
 from gateway.location.grids import GridIndex
 
@@ -149,3 +150,22 @@ def test_unreadable_or_empty_grid_files_are_refused(tmp_path: Path) -> None:
     with pytest.raises(GridError) as info:
         GridIndex.from_geojson(collection())
     assert info.value.code == "grid_file_empty"
+
+
+def test_grids_given_in_gcj02_are_held_in_wgs84() -> None:
+    def gcj_square(code: str, w: float, s: float, e: float, n: float) -> dict[str, Any]:
+        feature = square(code, w, s, e, n)
+        ring = feature["geometry"]["coordinates"][0]
+        feature["geometry"]["coordinates"] = [[list(reversed(from_wgs84(lat, lon, "gcj02"))) for lon, lat in ring]]
+        return feature
+
+    index = GridIndex.from_geojson(collection(gcj_square("320508001001001", 120.60, 31.30, 120.61, 31.31)), crs="GCJ-02")
+    assert index.lookup(31.305, 120.605) is not None
+    assert index.lookup(*from_wgs84(31.3005, 120.6005, "gcj02")) is None  # raw GCJ-02 would be ~500 m off
+
+
+def test_grid_vertices_outside_the_globe_are_refused() -> None:
+    data = collection(square("320508001001001", 179.99, 89.99, 180.5, 90.5))
+    with pytest.raises(GridError) as info:
+        GridIndex.from_geojson(data, crs="bd09")
+    assert info.value.code == "grid_coordinate_invalid"
