@@ -18,7 +18,7 @@ from gateway.location.crs import to_wgs84
 from gateway.location.dedup import Sighting
 from gateway.outbox import Outbox
 from gateway.payload import case_number
-from gateway.store.models import CaseRow, ReportRow
+from gateway.store.models import CaseRow, CorrectionRow, ReportRow
 from gateway.store.store import Store, Tx, utcnow
 
 log = logging.getLogger(__name__)
@@ -268,6 +268,8 @@ class Pipeline:
             if case is None:
                 return None
             previous = case.class_id
+            if previous != class_id:
+                tx.session.add(CorrectionRow(case_id=case.id, text=case.text, predicted_class_id=previous, class_id=class_id, actor=actor, created_at=utcnow()))
             case.class_id, case.class_confidence, case.class_source, case.review_reason = class_id, 1.0, "agent", None
             case.updated_at = utcnow()
             await tx.audit("case", case.id, "classified", actor, previous=previous, class_id=class_id)

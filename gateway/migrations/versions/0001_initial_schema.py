@@ -87,6 +87,18 @@ def upgrade() -> None:
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('platform_id')
     )
+    op.create_table('rule_sets',
+    sa.Column('version', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('rules', sa.JSON(), nullable=False),
+    sa.Column('author', sa.String(length=100), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('version')
+    )
+    with op.batch_alter_table('rule_sets', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rule_sets_active'), ['active'], unique=False)
+
     op.create_table('users',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('username', sa.String(length=64), nullable=False),
@@ -96,6 +108,20 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('username')
     )
+    op.create_table('corrections',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('predicted_class_id', sa.String(length=64), nullable=True),
+    sa.Column('class_id', sa.String(length=64), nullable=False),
+    sa.Column('actor', sa.String(length=100), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('corrections', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_corrections_case_id'), ['case_id'], unique=False)
+
     op.create_table('deliveries',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('platform_id', sa.String(length=64), nullable=False),
@@ -157,7 +183,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_deliveries_case_id'))
 
     op.drop_table('deliveries')
+    with op.batch_alter_table('corrections', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_corrections_case_id'))
+
+    op.drop_table('corrections')
     op.drop_table('users')
+    with op.batch_alter_table('rule_sets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rule_sets_active'))
+
+    op.drop_table('rule_sets')
     op.drop_table('platform_state')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cases_status'))
