@@ -11,6 +11,7 @@ from gateway.location.city import City
 from gateway.location.crs import from_wgs84, to_wgs84, validate
 from gateway.location.errors import GeocoderError
 from gateway.location.gazetteer import Gazetteer, Place
+from gateway.location.geo import haversine_m
 from gateway.location.geocoder import HttpGeocoder
 from gateway.location.grids import GridCell, GridIndex
 from gateway.location.places import PlaceFinder
@@ -19,7 +20,8 @@ from gateway.location.similarity import TextSimilarity
 Source = Literal["gps", "address", "text", "photo"]
 GPS_PRECISION_M = 20.0
 PHOTO_PRECISION_M = 30.0
-# Below this confidence an address or text match from the gazetteer is worth asking the HTTP geocoder about.
+# Below this confidence a gazetteer match is weak: a sharper place in the text may refine it,
+# and the HTTP geocoder is worth asking.
 REMOTE_BELOW = 0.5
 
 
@@ -42,7 +44,11 @@ class Location:
 
 
 class Locator:
-    """Locates reports for one city: explicit point, then address, then photo GPS, then the text."""
+    """Locates reports for one city: explicit point, then address, then photo GPS, then the text.
+
+    A weak address match (only a road's middle, say) yields to the photo, or to
+    a sharper place in the text that lies on it.
+    """
 
     def __init__(self, city: City, gazetteer: Gazetteer, grids: GridIndex) -> None:
         self.city = city
@@ -96,16 +102,22 @@ class Locator:
         if point is not None:
             lat, lon = to_wgs84(*point)
             return self._point(lat, lon, point_precision_m, "gps")
-        if address and address.strip():
-            place = self.gazetteer.geocode(address)
-            if place is not None:
-                return self._location(place, "address")
+        typed = self.gazetteer.geocode(address) if address and address.strip() else None
+        if typed is not None and typed.confidence >= REMOTE_BELOW:
+            return self._location(typed, "address")
         if photo_gps is not None:
             lat, lon = validate(*photo_gps)
             return self._point(lat, lon, PHOTO_PRECISION_M, "photo")
         found = self.finder.find(text) if text else None
-        if found is not None and found.place is not None:
-            return self._location(found.place, "text", found.phrase, found.confidence)
+        in_text = found.place if found is not None else None
+        # A vague address ("人民路") gives way to a sharper place named in the text, if one lies within its reach.
+        if typed is not None and not (
+            in_text is not None and found is not None and found.confidence > typed.confidence
+            and haversine_m(typed.lat, typed.lon, in_text.lat, in_text.lon) <= typed.precision_m
+        ):
+            return self._location(typed, "address")
+        if in_text is not None and found is not None:
+            return self._location(in_text, "text", found.phrase, found.confidence)
         return None
 
     async def locate_remote(

@@ -57,6 +57,18 @@ def test_unmatched_address_falls_back_to_photo_then_text(locator: Locator) -> No
     assert text is not None and text.source == "text"
 
 
+def test_vague_address_is_refined_by_the_text(locator: Locator) -> None:
+    loc = locator.locate("人民路和解放路路口的井盖不见了", address="人民路")
+    assert loc is not None and loc.source == "text" and loc.label == "人民路与解放路"
+    elsewhere = locator.locate("金桂苑北门垃圾没人收", address="人民路")
+    assert elsewhere is not None and elsewhere.source == "address" and elsewhere.label == "人民路"
+
+
+def test_vague_address_yields_to_photo(locator: Locator) -> None:
+    loc = locator.locate("", address="人民路", photo_gps=(31.30, 120.61))
+    assert loc is not None and loc.source == "photo"
+
+
 def test_nothing_known_is_location_unknown(locator: Locator) -> None:
     assert locator.locate("垃圾三天没人收了", address="火星基地99号") is None
     assert locator.locate("") is None
