@@ -14,16 +14,16 @@ from classifier.segment import Segmenter
 from classifier.text import is_han
 
 # Bumped whenever the features change, so that a model is retrained rather than reused.
-FEATURE_VERSION = "1"
+FEATURE_VERSION = "2"
 
 
 @dataclass(frozen=True, slots=True)
 class FeatureConfig:
     """Which n-grams to extract."""
 
-    char_min: int = 2
-    char_max: int = 3
-    word_bigrams: bool = True
+    char_min: int = 1
+    char_max: int = 2
+    word_bigrams: bool = False
     latin_prefix: int = 5
 
     def as_dict(self) -> dict[str, int | bool]:
