@@ -63,6 +63,10 @@ class Locator:
         grids = GridIndex.load(city.grids_file, district=city.district, district_code=city.district_code, crs=city.crs)
         return cls(city, gazetteer, grids)
 
+    def warm_up(self) -> None:
+        """Build the jieba tokenizer and similarity now (about 1.5 s), at start-up rather than on a first request."""
+        self.similarity("", "")
+
     @cached_property
     def finder(self) -> PlaceFinder:
         """Place finder for free text (builds its jieba tokenizer on first use)."""

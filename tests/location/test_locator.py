@@ -24,6 +24,14 @@ def locator(sample_city_dir: Path) -> Locator:
     return Locator.load(sample_city_dir)
 
 
+def test_warm_up_builds_the_tokenizers_once(sample_city_dir: Path) -> None:
+    fresh = Locator.load(sample_city_dir)
+    fresh.warm_up()
+    finder = fresh.finder
+    fresh.warm_up()
+    assert fresh.finder is finder and fresh.similarity("井盖不见了", "井盖不见了") == 1.0
+
+
 def test_sample_city_is_marked_as_sample(locator: Locator) -> None:
     assert locator.city.sample is True
     assert locator.city.district_code == "320508"
