@@ -26,7 +26,7 @@ SYNONYMS = {
     "马路": "路面", "路上": "路面",
     "噪声": "噪音", "吵": "噪音",
     "满出来": "溢出", "溢出来": "溢出", "冒出来": "溢出",
-    "没人收": "没人清理", "没人扫": "没人清理", "没人清": "没人清理", "没人管": "没人清理",
+    "没人收": "没人清理", "没人扫": "没人清理", "没人管": "没人清理",
     "不见了": "丢失", "丢了": "丢失", "没了": "丢失", "被偷了": "丢失",
 }
 # Words that say where, not what: two reports of different problems at one corner share them.
@@ -34,6 +34,7 @@ PLACE_WORDS = (
     "十字路口", "交叉路口", "交叉口", "路口", "东门", "西门", "南门", "北门", "门口", "附近", "旁边", "对面",
 )
 _PUNCT = re.compile(r"[^\w]|_", re.UNICODE)
+_SYNONYM = re.compile("|".join(sorted(SYNONYMS, key=len, reverse=True)))
 TOKEN_WEIGHT = 0.5
 FEATURE_CACHE = 4096
 SHINGLE_SIZE = 2
@@ -43,9 +44,7 @@ def _clean(text: str, ignore: tuple[str, ...]) -> str:
     s = _PUNCT.sub("", unicodedata.normalize("NFKC", text).lower())
     for word in ignore:
         s = s.replace(word, "")
-    for word, canonical in SYNONYMS.items():
-        s = s.replace(word, canonical)
-    return s
+    return _SYNONYM.sub(lambda m: SYNONYMS[m.group(0)], s)
 
 
 def dice(a: frozenset[str], b: frozenset[str]) -> float:

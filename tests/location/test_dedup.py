@@ -265,3 +265,8 @@ def test_written_duplicate_pairs_join_and_other_incidents_do_not(city_similarity
     others = verdicts(150, False)
     assert len(others) >= 100
     assert others.count("join") / len(others) <= 0.02
+
+
+def test_synonyms_fold_in_one_pass(sim: TextSimilarity) -> None:
+    assert sim("垃圾没人清理", "垃圾没人收") == 1.0
+    assert sim("垃圾箱满出来", "垃圾桶溢出") == 1.0
