@@ -14,9 +14,10 @@ from classifier.tables import load_tables
 from gateway.api import callbacks, cases, deliveries, reports, schema
 from gateway.api.auth import KEY_CACHE
 from gateway.api.errors import error_middleware
-from gateway.appkeys import PIPELINE, QUEUE, REDIS, SETTINGS, STORE, TABLES
+from gateway.appkeys import CASEWORK, PIPELINE, QUEUE, REDIS, SETTINGS, STORE, TABLES
 from gateway.outbox import Outbox
 from classifier import Classifier
+from gateway.casework import Casework
 from gateway.dedup import Deduplicator
 from gateway.location import Locator
 from gateway.pipeline import Pipeline
@@ -47,7 +48,9 @@ def build_app(
         queue = make_queue(settings, redis)
         app[STORE], app[REDIS], app[QUEUE] = store, redis, queue
         dedup = Deduplicator(app[TABLES], similarity=locator.similarity) if locator else Deduplicator(app[TABLES])
-        app[PIPELINE] = Pipeline(store, Outbox(settings, app[TABLES], queue), app[TABLES], classifier, locator, dedup)
+        outbox = Outbox(settings, app[TABLES], queue)
+        app[PIPELINE] = Pipeline(store, outbox, app[TABLES], classifier, locator, dedup)
+        app[CASEWORK] = Casework(store, outbox, app[TABLES])
         task = asyncio.create_task(run_sweeper(settings, store, queue)) if sweeper else None
         yield
         if task is not None:

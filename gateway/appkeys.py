@@ -12,6 +12,7 @@ from gateway.settings import Settings
 from gateway.store.store import Store
 
 if TYPE_CHECKING:
+    from gateway.casework import Casework
     from gateway.pipeline import Pipeline
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -20,3 +21,4 @@ REDIS = web.AppKey("redis", Redis)
 QUEUE = web.AppKey("queue", Queue)
 TABLES = web.AppKey("tables", CodeTables)
 PIPELINE = web.AppKey("pipeline", "Pipeline")
+CASEWORK = web.AppKey("casework", "Casework")

@@ -46,6 +46,7 @@ class CaseStatus(StrEnum):
     VERIFIED = "verified"
     CLOSED = "closed"
     VOIDED = "voided"
+    MERGED = "merged"
 
 
 STATUS_NAMES_ZH: dict[CaseStatus, str] = {
@@ -59,6 +60,7 @@ STATUS_NAMES_ZH: dict[CaseStatus, str] = {
     CaseStatus.VERIFIED: "核查",
     CaseStatus.CLOSED: "结案",
     CaseStatus.VOIDED: "作废",
+    CaseStatus.MERGED: "已合并",
 }
 
 PLATFORM_FLOW: list[CaseStatus] = [
@@ -70,7 +72,8 @@ PLATFORM_FLOW: list[CaseStatus] = [
     CaseStatus.VERIFIED,
     CaseStatus.CLOSED,
 ]
-OPEN_STATUSES: frozenset[CaseStatus] = frozenset(set(CaseStatus) - {CaseStatus.CLOSED, CaseStatus.VOIDED})
+OPEN_STATUSES: frozenset[CaseStatus] = frozenset(set(CaseStatus) - {CaseStatus.CLOSED, CaseStatus.VOIDED, CaseStatus.MERGED})
+NOT_YET_FORWARDED: frozenset[CaseStatus] = frozenset({CaseStatus.NEEDS_REVIEW, CaseStatus.CLASSIFIED})
 REWORK: set[tuple[CaseStatus, CaseStatus]] = {
     (CaseStatus.DISPOSED, CaseStatus.DISPATCHED),
     (CaseStatus.VERIFIED, CaseStatus.DISPATCHED),

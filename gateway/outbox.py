@@ -9,9 +9,9 @@ from redis.exceptions import RedisError
 from rq import Queue
 
 from classifier.tables import CodeTables
-from gateway.domain import CaseStatus
+from gateway.domain import NOT_YET_FORWARDED, CaseStatus
 from gateway.location.crs import from_wgs84
-from gateway.payload import LocationPayload, build_payload
+from gateway.payload import LocationPayload, build_payload, case_number
 from gateway.settings import PlatformSettings, Settings
 from gateway.store.models import CaseRow, ReportRow
 from gateway.store.store import Tx
@@ -44,12 +44,15 @@ class Outbox:
         return await self._write(tx, case, "case.created", platforms, reports)
 
     async def update(self, tx: Tx, case: CaseRow, actor: str) -> list[str]:
-        """An update (more reporters, new class) of a case platforms already have."""
-        if case.status in (CaseStatus.NEEDS_REVIEW, CaseStatus.CLASSIFIED):
+        """An update (more reporters, new class) of a case platforms already have; nothing for one they don't."""
+        if case.status in NOT_YET_FORWARDED:
             return []
-        platforms = self.settings.enabled_platforms
+        return await self.announce(tx, case, actor)
+
+    async def announce(self, tx: Tx, case: CaseRow, actor: str) -> list[str]:
+        """Send the case's current state to every enabled platform as an update."""
         await tx.audit("case", case.id, "update_queued", actor, version=case.version)
-        return await self._write(tx, case, "case.updated", platforms)
+        return await self._write(tx, case, "case.updated", self.settings.enabled_platforms)
 
     async def _write(
         self,
@@ -60,10 +63,14 @@ class Outbox:
         reports: list[ReportRow] | None = None,
     ) -> list[str]:
         reports = reports if reports is not None else await tx.reports_of_case(case.id)
+        merged_into = None
+        if case.merged_into is not None:
+            target = await tx.case(case.merged_into)
+            merged_into = case_number(target.id, target.created_at) if target else None
         ids = []
         for platform in platforms:
             class_code = self.tables.render(case.class_id, platform.edition) if case.class_id else None
-            body = build_payload(event, case, reports, class_code, self._location(case, platform))
+            body = build_payload(event, case, reports, class_code, self._location(case, platform), merged_into)
             ids.append(tx.add_delivery(platform.id, case.id, event, body).id)
         return ids
 

@@ -77,6 +77,7 @@ class CasePayload(BaseModel):
     source: SourcePayload
     reports_count: int
     media: list[MediaPayload]
+    merged_into: str | None = Field(default=None, description="When status is merged: the case that now holds its reports")
 
     model_config = {"populate_by_name": True}
 
@@ -87,6 +88,7 @@ def build_payload(
     reports: list[ReportRow],
     class_code: ClassCode | None,
     location: LocationPayload | None,
+    merged_into: str | None = None,
 ) -> str:
     """The JSON body of one delivery, frozen in the outbox so every retry sends the same bytes."""
     payload = CasePayload(
@@ -107,5 +109,6 @@ def build_payload(
         source=SourcePayload(channel=case.source_channel, case_source=case.case_source),
         reports_count=case.reports_count,
         media=[MediaPayload(**m) for r in reports for m in (r.media or [])],
+        merged_into=merged_into,
     )
     return payload.model_dump_json(by_alias=True)

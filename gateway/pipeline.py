@@ -18,7 +18,7 @@ from gateway.location.crs import to_wgs84
 from gateway.location.dedup import Sighting
 from gateway.outbox import Outbox
 from gateway.payload import case_number
-from gateway.store.models import CaseRow, CorrectionRow, ReportRow
+from gateway.store.models import CaseRow, ReportRow
 from gateway.store.store import Store, Tx, utcnow
 
 log = logging.getLogger(__name__)
@@ -258,27 +258,3 @@ class Pipeline:
             report_id=row.id, reports_count=case.reports_count, distance_m=match.distance_m, similarity=round(match.similarity, 3), reasons=list(match.reasons),
         )
         return await self.outbox.update(tx, case, actor)
-
-    async def set_class(self, case_id: int, class_id: str, actor: str) -> CaseRow | None:
-        """An agent's decision on a case waiting for review (or a correction): forwards it if it was waiting."""
-        if class_id not in self.tables:
-            raise UnknownClass(class_id)
-        async with self.store.transaction() as tx:
-            case = await tx.case(case_id, for_update=True)
-            if case is None:
-                return None
-            previous = case.class_id
-            if previous != class_id:
-                tx.session.add(CorrectionRow(case_id=case.id, text=case.text, predicted_class_id=previous, class_id=class_id, actor=actor, created_at=utcnow()))
-            case.class_id, case.class_confidence, case.class_source, case.review_reason = class_id, 1.0, "agent", None
-            case.updated_at = utcnow()
-            await tx.audit("case", case.id, "classified", actor, previous=previous, class_id=class_id)
-            if case.status == CaseStatus.NEEDS_REVIEW:
-                case.status = CaseStatus.CLASSIFIED
-                deliveries = await self.outbox.forward(tx, case, actor)
-            else:
-                case.version += 1
-                deliveries = await self.outbox.update(tx, case, actor)
-        self.outbox.enqueue(deliveries)
-        return case
-

@@ -5,17 +5,21 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from collections.abc import Awaitable, Callable
+
+from pydantic import BaseModel, Field, model_validator
 
 from classifier.tables import EDITIONS, CodeTables
 from gateway.api.auth import require
 from gateway.api.errors import ApiError, read_json
-from gateway.appkeys import PIPELINE, SETTINGS, STORE, TABLES
-from gateway.domain import STATUS_NAMES_ZH, CaseStatus
+from gateway.appkeys import CASEWORK, PIPELINE, SETTINGS, STORE, TABLES
+from gateway.casework import Casework, CaseworkError
+from gateway.location.crs import normalize_crs, to_wgs84
+from gateway.location.dedup import DEFAULT_WINDOW, HARD_CAP_M
+from gateway.domain import STATUS_NAMES_ZH, CaseStatus, PointIn
 from gateway.payload import case_number, parse_case_number
-from gateway.pipeline import UnknownClass
 from gateway.store.models import AuditRow, CaseRow
-from gateway.store.store import CaseFilter, Store
+from gateway.store.store import CaseFilter, Store, utcnow
 
 routes = web.RouteTableDef()
 
@@ -36,6 +40,7 @@ def case_json(
         "class_source": case.class_source,
         "review_reason": case.review_reason,
         "possible_duplicate_of": possible_duplicate,
+        "merged_into": numbers.get(case.merged_into) if case.merged_into else None,
         "description": case.text,
         "language": case.language,
         "location": None if case.lat is None else {"lat": case.lat, "lon": case.lon, "crs": "wgs84", "precision_m": case.precision_m},
@@ -54,6 +59,11 @@ def case_json(
     return body
 
 
+def related_ids(cases: list[CaseRow]) -> list[int]:
+    """Ids of the cases these cases point at (possible duplicate of, merged into)."""
+    return [i for c in cases for i in (c.possible_duplicate_of, c.merged_into) if i is not None]
+
+
 async def load_case(store: Store, number: str) -> CaseRow:
     """The case behind a case number, or a 404 in the caller's language."""
     case_id = parse_case_number(number)
@@ -70,13 +80,13 @@ def edition_param(request: web.Request) -> str:
     return edition
 
 
-@routes.get("/cases/{number}")
+@routes.get(r"/cases/{number:\d+}")
 async def get_case(request: web.Request) -> web.Response:
     await require(request, "client")
     store = request.config_dict[STORE]
     case = await load_case(store, request.match_info["number"])
     timeline = await store.audit_of("case", case.id)
-    numbers = await store.case_numbers([case.possible_duplicate_of] if case.possible_duplicate_of else [])
+    numbers = await store.case_numbers(related_ids([case]))
     return web.json_response(case_json(case, request.config_dict[TABLES], edition_param(request), numbers, timeline))
 
 
@@ -97,7 +107,7 @@ async def list_cases(request: web.Request) -> web.Response:
     store = request.config_dict[STORE]
     rows, total = await store.cases(CaseFilter(**query.model_dump()))
     tables, edition = request.config_dict[TABLES], edition_param(request)
-    numbers = await store.case_numbers([c.possible_duplicate_of for c in rows if c.possible_duplicate_of])
+    numbers = await store.case_numbers(related_ids(rows))
     return web.json_response(
         {"total": total, "limit": query.limit, "offset": query.offset, "items": [case_json(c, tables, edition, numbers) for c in rows]}
     )
@@ -107,15 +117,82 @@ class ClassDecision(BaseModel):
     class_id: str = Field(min_length=1, max_length=64)
 
 
-@routes.post("/cases/{number}/class")
+class MergeRequest(BaseModel):
+    into: str = Field(min_length=1, max_length=40, description="Number of the case that keeps the reports")
+
+
+async def _casework(request: web.Request, action: Callable[[Casework, CaseRow], Awaitable[CaseRow | None]]) -> web.Response:
+    """Run an agent's action on the case of the URL and answer with the case."""
+    store = request.config_dict[STORE]
+    case = await load_case(store, request.match_info["number"])
+    try:
+        updated = await action(request.config_dict[CASEWORK], case)
+    except CaseworkError as exc:
+        status = 400 if exc.code == "unknown_class" else 409
+        raise ApiError(status, exc.code, **{k: (case_number(case.id, case.created_at) if k == "case" else v) for k, v in exc.params.items()}) from None
+    assert updated is not None
+    numbers = await store.case_numbers(related_ids([updated]))
+    return web.json_response(case_json(updated, request.config_dict[TABLES], edition_param(request), numbers))
+
+
+@routes.post(r"/cases/{number:\d+}/class")
 async def set_case_class(request: web.Request) -> web.Response:
     role = await require(request, "agent")
-    case = await load_case(request.config_dict[STORE], request.match_info["number"])
     decision = ClassDecision.model_validate(await read_json(request, request.config_dict[SETTINGS].intake.max_body_bytes))
-    try:
-        updated = await request.config_dict[PIPELINE].set_class(case.id, decision.class_id, actor=f"api:{role}")
-    except UnknownClass as exc:
-        raise ApiError(400, "unknown_class", at="class_id", class_id=exc.class_id) from None
-    assert updated is not None
-    numbers = await request.config_dict[STORE].case_numbers([updated.possible_duplicate_of] if updated.possible_duplicate_of else [])
-    return web.json_response(case_json(updated, request.config_dict[TABLES], edition_param(request), numbers))
+    return await _casework(request, lambda work, case: work.set_class(case.id, decision.class_id, actor=f"api:{role}"))
+
+
+@routes.post(r"/cases/{number:\d+}/merge")
+async def merge_case(request: web.Request) -> web.Response:
+    """Merge the case of the URL into the case named by `into`; answers with the case that keeps the reports."""
+    role = await require(request, "agent")
+    body = MergeRequest.model_validate(await read_json(request, request.config_dict[SETTINGS].intake.max_body_bytes))
+    target = await load_case(request.config_dict[STORE], body.into)
+    return await _casework(request, lambda work, case: work.merge(case.id, target.id, actor=f"api:{role}"))
+
+
+@routes.post(r"/cases/{number:\d+}/unmerge")
+async def unmerge_case(request: web.Request) -> web.Response:
+    role = await require(request, "agent")
+    return await _casework(request, lambda work, case: work.unmerge(case.id, actor=f"api:{role}"))
+
+
+class NearbyQuery(BaseModel):
+    lat: float
+    lon: float
+    crs: str = "wgs84"
+    class_id: str | None = Field(default=None, alias="class")
+    radius: float = Field(default=250.0, gt=0, le=HARD_CAP_M)
+    text: str | None = Field(default=None, max_length=5000)
+    limit: int = Field(default=20, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _point(self) -> "NearbyQuery":
+        PointIn(lat=self.lat, lon=self.lon, crs=self.crs)
+        return self
+
+
+@routes.get("/cases/nearby")
+async def nearby_cases(request: web.Request) -> web.Response:
+    """Open cases around a point, nearest first, with distance and (given a text) similarity."""
+    await require(request, "client")
+    query = NearbyQuery.model_validate({k: v for k, v in request.query.items() if k not in ("edition", "lang")})
+    pipeline, store = request.config_dict[PIPELINE], request.config_dict[STORE]
+    if query.class_id is not None and query.class_id not in request.config_dict[TABLES]:
+        raise ApiError(400, "unknown_class", at="class", class_id=query.class_id)
+    lat, lon = to_wgs84(query.lat, query.lon, normalize_crs(query.crs))
+    found = await store.nearby_open_cases(lat, lon, query.radius, utcnow() - DEFAULT_WINDOW)
+    dedup = pipeline.dedup
+    family = dedup.family(query.class_id) if query.class_id else None
+    items = []
+    for case, distance in found:
+        if family is not None and (case.class_id is None or dedup.family(case.class_id) != family):
+            continue
+        similarity = round(dedup.similarity(query.text, case.text), 3) if query.text else None
+        items.append((distance, case, similarity))
+    items.sort(key=lambda item: (item[0], -(item[2] or 0.0)))
+    tables, edition = request.config_dict[TABLES], edition_param(request)
+    numbers = await store.case_numbers(related_ids([c for _, c, _ in items]))
+    return web.json_response(
+        {"items": [case_json(c, tables, edition, numbers) | {"distance_m": round(d, 1), "similarity": sim} for d, c, sim in items[: query.limit]]}
+    )

@@ -26,6 +26,7 @@ class CaseRow(Base):
     class_source: Mapped[str | None] = mapped_column(String(20))
     review_reason: Mapped[str | None] = mapped_column(String(40))
     possible_duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     text: Mapped[str] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(5))
     lat: Mapped[float | None] = mapped_column(Float, index=True)
@@ -60,6 +61,7 @@ class ReportRow(Base):
     media: Mapped[list[Any]]
     client_ref: Mapped[str | None] = mapped_column(String(128))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    original_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), comment="The case it belonged to before a merge")
 
     __table_args__ = (UniqueConstraint("channel", "client_ref", name="uq_reports_client_ref"),)
 

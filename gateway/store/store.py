@@ -15,15 +15,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gateway.domain import OPEN_STATUSES, CaseStatus
+from gateway.location.geo import bbox, haversine_m
 from gateway.payload import case_number
 from gateway.store.models import (
     ApiKeyRow,
     AuditRow,
     CallbackReceiptRow,
     CaseRow,
+    CorrectionRow,
     DeliveryRow,
     PlatformStateRow,
     ReportRow,
+    RuleSetRow,
     UserRow,
 )
 
@@ -211,6 +214,14 @@ class Store:
             case = await tx.case(case_id)
             return None if case is None else (case, await tx.reports_of_case(case_id))
 
+    async def nearby_open_cases(self, lat: float, lon: float, radius_m: float, since: datetime) -> list[tuple[CaseRow, float]]:
+        """Open cases within `radius_m` of a WGS-84 point created since `since`, with their distance, nearest first."""
+        box = bbox(lat, lon, radius_m)
+        async with self.transaction() as tx:
+            rows = await tx.open_cases_near(box.min_lat, box.max_lat, box.min_lon, box.max_lon, since, limit=1000)
+        near = [(c, haversine_m(lat, lon, c.lat, c.lon)) for c in rows if c.lat is not None and c.lon is not None]
+        return sorted([(c, d) for c, d in near if d <= radius_m], key=lambda item: item[1])
+
     async def case_numbers(self, ids: Sequence[int]) -> dict[int, str]:
         """The public numbers of the given cases."""
         if not ids:
@@ -294,6 +305,57 @@ class Store:
     async def prune_callback_receipts(self, before: datetime) -> None:
         async with self.transaction() as tx:
             await tx.session.execute(CallbackReceiptRow.__table__.delete().where(CallbackReceiptRow.received_at < before))
+
+    # --- rule sets and corrections -------------------------------------------------------------
+
+    async def add_rule_set(self, rules: list[dict[str, Any]], author: str, comment: str) -> RuleSetRow:
+        """Store a new, inactive version numbered after the newest one."""
+        async with self.transaction() as tx:
+            await tx.lock(["rule_sets"])
+            newest = await tx.session.scalar(select(func.max(RuleSetRow.version)))
+            row = RuleSetRow(version=(newest or 0) + 1, rules=rules, author=author, comment=comment, created_at=utcnow(), active=False)
+            tx.session.add(row)
+            await tx.audit("rules", row.version, "created", author, rules=len(rules), comment=comment)
+            return row
+
+    async def rule_sets(self) -> list[RuleSetRow]:
+        """Every version, newest first."""
+        async with self.transaction() as tx:
+            return list(await tx.session.scalars(select(RuleSetRow).order_by(RuleSetRow.version.desc())))
+
+    async def rule_set(self, version: int) -> RuleSetRow | None:
+        async with self.transaction() as tx:
+            return await tx.session.get(RuleSetRow, version)
+
+    async def active_rule_set(self) -> RuleSetRow | None:
+        async with self.transaction() as tx:
+            return await tx.session.scalar(select(RuleSetRow).where(RuleSetRow.active.is_(True)).limit(1))
+
+    async def activate_rule_set(self, version: int, actor: str) -> RuleSetRow | None:
+        """Make `version` the only active one (rolling back = activating an older one); None if it does not exist."""
+        async with self.transaction() as tx:
+            await tx.lock(["rule_sets"])
+            row = await tx.session.get(RuleSetRow, version, with_for_update=True)
+            if row is None:
+                return None
+            previous = await tx.session.scalar(select(RuleSetRow.version).where(RuleSetRow.active.is_(True)).limit(1))
+            await tx.session.execute(
+                update(RuleSetRow).where(RuleSetRow.active.is_(True), RuleSetRow.version != version).values(active=False)
+            )
+            row.active = True
+            await tx.audit("rules", version, "activated", actor, previous=previous)
+            return row
+
+    async def corrections(self, *, limit: int | None = None, offset: int = 0) -> list[CorrectionRow]:
+        """Classes people chose where the classifier had said otherwise, newest first."""
+        stmt = select(CorrectionRow).order_by(CorrectionRow.id.desc()).offset(offset)
+        async with self.transaction() as tx:
+            return list(await tx.session.scalars(stmt if limit is None else stmt.limit(limit)))
+
+    async def api_key_name(self, secret: str) -> str | None:
+        """The name an API key was created under (for authorship), or None."""
+        async with self.transaction() as tx:
+            return await tx.session.scalar(select(ApiKeyRow.name).where(ApiKeyRow.key_hash == hash_key(secret), ApiKeyRow.revoked_at.is_(None)))
 
     # --- accounts ----------------------------------------------------------------------------
 

@@ -90,3 +90,54 @@ async def test_two_duplicates_at_the_same_instant_make_one_case(api: Api) -> Non
     assert len({r["case_id"] for r in results}) == 1
     assert sum(not r["joined_existing"] for r in results) == 1
     assert (await case_of(api, results[0]["case_id"]))["reports_count"] == 6
+
+
+async def test_nearby_lists_open_cases_nearest_first_with_distance_and_similarity(api: Api) -> None:
+    near = await api.report(text="井盖碎了有个大洞", class_id="cp-0102", location={"lat": LAT + NORTH_40M, "lon": LON})
+    nearer = await api.report(text="工地晚上还在施工", class_id="ev-2013-0301", location={"lat": LAT + NORTH_40M / 4, "lon": LON})
+    await api.report(text="井盖丢了", class_id="cp-0102", location={"lat": LAT + 10 * NORTH_40M, "lon": LON})
+    glat, glon = from_wgs84(LAT, LON, "bd09")
+    resp = await api.client.get(f"/api/v1/cases/nearby?lat={glat}&lon={glon}&crs=bd09&radius=250&text=井盖碎了", headers=api.auth())
+    items = (await resp.json())["items"]
+    assert [i["case_id"] for i in items] == [nearer["case_id"], near["case_id"]]
+    assert 35 < items[1]["distance_m"] < 45 and items[1]["similarity"] > items[0]["similarity"]
+    resp = await api.client.get(f"/api/v1/cases/nearby?lat={LAT}&lon={LON}&class=cp-0101", headers=api.auth())
+    assert [i["case_id"] for i in (await resp.json())["items"]] == [near["case_id"]], "same family (公用设施) only"
+    for bad in ("lat=91&lon=120", "lat=31&lon=120&crs=mars", "lat=31&lon=120&radius=5000", "lat=abc&lon=120", "lat=31&lon=120&class=zz"):
+        assert (await api.client.get(f"/api/v1/cases/nearby?{bad}", headers=api.auth(lang="en"))).status == 400, bad
+
+
+async def test_merge_and_unmerge_are_explicit_audited_and_reach_the_platform(api: Api, receiver: Receiver) -> None:
+    first = await api.report(text="桥下垃圾堆积", class_id="ev-2013-0111", location={"lat": LAT, "lon": LON})
+    second = await api.report(text="河边的垃圾堆越来越高", class_id="ev-2013-0111", location={"lat": LAT + 20 * NORTH_40M, "lon": LON})
+    await deliver_all(api)
+    resp = await api.client.post(f"/api/v1/cases/{second['case_id']}/merge", json={"into": first["case_id"]}, headers=api.auth("agent"))
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json())["reports_count"] == 2
+    merged = await case_of(api, second["case_id"])
+    assert merged["status"] == "merged" and merged["merged_into"] == first["case_id"] and merged["reports_count"] == 0
+    await deliver_all(api)
+    updates = {r.payload["case_number"]: r.payload for r in receiver.received if r.event == "case.updated"}
+    assert updates[first["case_id"]]["reports_count"] == 2
+    assert updates[second["case_id"]]["status"] == "merged" and updates[second["case_id"]]["merged_into"] == first["case_id"]
+    again = await api.client.post(f"/api/v1/cases/{second['case_id']}/merge", json={"into": first["case_id"]}, headers=api.auth("agent", lang="en"))
+    assert again.status == 409 and "cannot be merged" in (await again.json())["error"]["message"]
+    resp = await api.client.post(f"/api/v1/cases/{second['case_id']}/unmerge", headers=api.auth("agent"))
+    assert resp.status == 200, await resp.text()
+    restored = await resp.json()
+    assert restored["status"] == "forwarded" and restored["reports_count"] == 1 and restored["merged_into"] is None
+    assert (await case_of(api, first["case_id"]))["reports_count"] == 1
+    actions = [t["action"] for t in (await case_of(api, second["case_id"]))["timeline"]]
+    assert "merged" in actions and "unmerged" in actions
+
+
+async def test_merge_refusals(api: Api) -> None:
+    one = await api.report(text="路灯不亮", class_id="cp-0118")
+    resp = await api.client.post(f"/api/v1/cases/{one['case_id']}/merge", json={"into": one["case_id"]}, headers=api.auth("agent"))
+    assert resp.status == 409
+    resp = await api.client.post(f"/api/v1/cases/{one['case_id']}/unmerge", headers=api.auth("agent"))
+    assert resp.status == 409
+    resp = await api.client.post(f"/api/v1/cases/{one['case_id']}/merge", json={"into": "20200101999999"}, headers=api.auth("agent"))
+    assert resp.status == 404
+    resp = await api.client.post(f"/api/v1/cases/{one['case_id']}/merge", json={"into": one["case_id"]}, headers=api.auth("client"))
+    assert resp.status == 403

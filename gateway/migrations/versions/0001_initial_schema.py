@@ -57,6 +57,7 @@ def upgrade() -> None:
     sa.Column('class_source', sa.String(length=20), nullable=True),
     sa.Column('review_reason', sa.String(length=40), nullable=True),
     sa.Column('possible_duplicate_of', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('merged_into', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('language', sa.String(length=5), nullable=False),
     sa.Column('lat', sa.Float(), nullable=True),
@@ -69,6 +70,7 @@ def upgrade() -> None:
     sa.Column('reports_count', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('last_note', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['merged_into'], ['cases.id'], ),
     sa.ForeignKeyConstraint(['possible_duplicate_of'], ['cases.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -161,7 +163,9 @@ def upgrade() -> None:
     sa.Column('media', sa.JSON(), nullable=False),
     sa.Column('client_ref', sa.String(length=128), nullable=True),
     sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('original_case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True, comment='The case it belonged to before a merge'),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
+    sa.ForeignKeyConstraint(['original_case_id'], ['cases.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('channel', 'client_ref', name='uq_reports_client_ref')
     )

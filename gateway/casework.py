@@ -1,0 +1,117 @@
+"""What agents do to cases after intake: decide the class, merge duplicates, undo a merge. Every change audited."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from classifier.tables import CodeTables
+from gateway.domain import NOT_YET_FORWARDED, OPEN_STATUSES, CaseStatus
+from gateway.outbox import Outbox
+from gateway.store.models import AuditRow, CaseRow, CorrectionRow, ReportRow
+from gateway.store.store import Store, Tx, utcnow
+
+
+class CaseworkError(ValueError):
+    """A refused action; `code` keys the message catalogue."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code, self.params = code, params
+
+
+@dataclass
+class Casework:
+    store: Store
+    outbox: Outbox
+    tables: CodeTables
+
+    async def set_class(self, case_id: int, class_id: str, actor: str) -> CaseRow | None:
+        """A person's class decision: forwards a case that waited for review, or sends the correction on."""
+        if class_id not in self.tables:
+            raise CaseworkError("unknown_class", class_id=class_id)
+        async with self.store.transaction() as tx:
+            case = await tx.case(case_id, for_update=True)
+            if case is None:
+                return None
+            if case.status == CaseStatus.MERGED:
+                raise CaseworkError("case_merged", case=case_id)
+            previous = case.class_id
+            if previous != class_id:
+                tx.session.add(CorrectionRow(case_id=case.id, text=case.text, predicted_class_id=previous, class_id=class_id, actor=actor, created_at=utcnow()))
+            case.class_id, case.class_confidence, case.class_source, case.review_reason = class_id, 1.0, "agent", None
+            case.updated_at = utcnow()
+            await tx.audit("case", case.id, "classified", actor, previous=previous, class_id=class_id)
+            if case.status == CaseStatus.NEEDS_REVIEW:
+                case.status = CaseStatus.CLASSIFIED
+                deliveries = await self.outbox.forward(tx, case, actor)
+            else:
+                case.version += 1
+                deliveries = await self.outbox.update(tx, case, actor)
+        self.outbox.enqueue(deliveries)
+        return case
+
+    async def merge(self, source_id: int, target_id: int, actor: str) -> CaseRow:
+        """Fold every report of `source` into `target`; platforms that had either case are told."""
+        if source_id == target_id:
+            raise CaseworkError("cannot_merge_self")
+        async with self.store.transaction() as tx:
+            source, target = await self._pair(tx, source_id, target_id)
+            for case in (source, target):
+                if case.status not in OPEN_STATUSES:
+                    raise CaseworkError("case_not_open", case=case.id, status=case.status)
+            previous = CaseStatus(source.status)
+            reports = await tx.reports_of_case(source.id)
+            for report in reports:
+                report.original_case_id = report.original_case_id or source.id
+                report.case_id = target.id
+            target.reports_count += len(reports)
+            source.reports_count = 0
+            source.status, source.merged_into = CaseStatus.MERGED, target.id
+            for case in (source, target):
+                case.version += 1
+                case.updated_at = utcnow()
+            await tx.audit("case", source.id, "merged", actor, into=target.id, previous_status=previous.value, reports=[r.id for r in reports])
+            await tx.audit("case", target.id, "absorbed", actor, source=source.id, reports=[r.id for r in reports], reports_count=target.reports_count)
+            deliveries = await self.outbox.update(tx, target, actor)
+            if previous not in NOT_YET_FORWARDED:
+                deliveries += await self.outbox.announce(tx, source, actor)
+        self.outbox.enqueue(deliveries)
+        return target
+
+    async def unmerge(self, case_id: int, actor: str) -> CaseRow:
+        """Undo a merge: the reports that came from this case go back to it, and it takes up its old status."""
+        async with self.store.transaction() as tx:
+            source = await tx.case(case_id, for_update=True)
+            if source is None or source.status != CaseStatus.MERGED or source.merged_into is None:
+                raise CaseworkError("case_not_merged", case=case_id)
+            target = await tx.case(source.merged_into, for_update=True)
+            assert target is not None
+            merged = await tx.session.scalar(
+                select(AuditRow).where(AuditRow.entity == "case", AuditRow.entity_id == str(source.id), AuditRow.action == "merged").order_by(AuditRow.id.desc()).limit(1)
+            )
+            previous = CaseStatus((merged.detail or {}).get("previous_status", CaseStatus.NEEDS_REVIEW)) if merged else CaseStatus.NEEDS_REVIEW
+            moved = list(await tx.session.scalars(select(ReportRow).where(ReportRow.case_id == target.id, ReportRow.original_case_id == source.id)))
+            for report in moved:
+                report.case_id, report.original_case_id = source.id, None
+            target.reports_count -= len(moved)
+            source.reports_count, source.status, source.merged_into = len(moved), previous, None
+            for case in (source, target):
+                case.version += 1
+                case.updated_at = utcnow()
+            await tx.audit("case", source.id, "unmerged", actor, from_case=target.id, reports=[r.id for r in moved], status=previous.value)
+            await tx.audit("case", target.id, "released", actor, to_case=source.id, reports=[r.id for r in moved], reports_count=target.reports_count)
+            deliveries = await self.outbox.update(tx, target, actor) + await self.outbox.update(tx, source, actor)
+        self.outbox.enqueue(deliveries)
+        return source
+
+    @staticmethod
+    async def _pair(tx: Tx, a_id: int, b_id: int) -> tuple[CaseRow, CaseRow]:
+        """Both cases locked in id order (no deadlock between two merges in opposite directions)."""
+        rows = {}
+        for case_id in sorted((a_id, b_id)):
+            case = await tx.case(case_id, for_update=True)
+            if case is None:
+                raise CaseworkError("case_not_found", case=case_id)
+            rows[case_id] = case
+        return rows[a_id], rows[b_id]
