@@ -155,8 +155,10 @@ class Classifier:
             total = float(probs.sum()) + sum(extra.values())
             probs /= total
             extra = {c: b / total for c, b in extra.items()}
-        order = np.argsort(-probs)[: TOP_CANDIDATES + 1]
-        ranked = [Candidate(self.model.classes[i], float(probs[i])) for i in order]
+        k = min(TOP_CANDIDATES, len(probs) - 1)
+        top = np.argpartition(probs, -k)[-k:]
+        classes = self.model.classes
+        ranked = [Candidate(classes[i], p) for i, p in zip(top.tolist(), probs[top].tolist())]
         ranked += [Candidate(c, p) for c, p in extra.items()]
         ranked.sort(key=lambda c: -c.confidence)
         forced = outcome.forced

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,7 +12,6 @@ import numpy as np
 from scipy import sparse
 
 from classifier.segment import Segmenter
-from classifier.text import is_han
 
 # Bumped whenever the features change, so that a model is retrained rather than reused.
 FEATURE_VERSION = "2"
@@ -31,18 +31,7 @@ class FeatureConfig:
                 "word_bigrams": self.word_bigrams, "latin_prefix": self.latin_prefix}
 
 
-def _han_runs(text: str) -> list[str]:
-    runs: list[str] = []
-    current: list[str] = []
-    for ch in text:
-        if is_han(ch):
-            current.append(ch)
-        elif current:
-            runs.append("".join(current))
-            current = []
-    if current:
-        runs.append("".join(current))
-    return runs
+_HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 
 def extract(words: list[str], canonical: list[str], text: str, config: FeatureConfig) -> list[str]:
@@ -53,9 +42,9 @@ def extract(words: list[str], canonical: list[str], text: str, config: FeatureCo
         feats += [f"p:{w[:config.latin_prefix]}" for w in words if w.isascii() and len(w) > config.latin_prefix]
     if config.word_bigrams:
         feats += [f"b:{a}_{b}" for a, b in zip(words, words[1:])]
-    for run in _han_runs(text):
+    for run in _HAN_RUN.findall(text):
         for n in range(config.char_min, config.char_max + 1):
-            feats += [f"c:{run[i:i + n]}" for i in range(len(run) - n + 1)]
+            feats += ["c:" + run[i:i + n] for i in range(len(run) - n + 1)]
     return feats
 
 
@@ -83,13 +72,14 @@ class Vocabulary:
 
     def vector(self, feats: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
         """Indices and weights of the known features of one document."""
-        counts = Counter(f for f in feats if f in self.index)
+        counts = Counter(map(self.index.get, feats))
+        counts.pop(None, None)
         if not counts:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        idx = np.fromiter((self.index[f] for f in counts), dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        idx = np.array(list(counts), dtype=np.int64)
+        tf = np.array(list(counts.values()), dtype=np.float32)
         vals = (1.0 + np.log(tf)) * self.idf[idx]
-        return idx, vals / np.linalg.norm(vals)
+        return idx, vals / math.sqrt(float(vals @ vals))
 
     def matrix(self, docs: list[list[str]]) -> sparse.csr_matrix:
         rows = [self.vector(d) for d in docs]

@@ -14,11 +14,11 @@ WEIGHTS_FILE = "model.npz"
 FEATURES_FILE = "features.json"
 
 
-def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
-    z = scores / temperature
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+def softmax(scores: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Row-wise softmax of scores / temperature."""
+    e = np.exp((scores - scores.max(axis=-1, keepdims=True)) / temperature)
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
 
 
 @dataclass
@@ -32,11 +32,13 @@ class LinearModel:
     temperature: float
     config: FeatureConfig
 
-    def scores(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
-        return vals @ self.weights[idx] + self.intercept
+    def __post_init__(self) -> None:
+        # Scores are computed already divided by the temperature.
+        self._scaled_weights = self.weights / np.float32(self.temperature)
+        self._scaled_intercept = self.intercept / np.float32(self.temperature)
 
     def probabilities(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
-        return softmax(self.scores(idx, vals), self.temperature)
+        return softmax(vals @ self._scaled_weights[idx] + self._scaled_intercept)
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)

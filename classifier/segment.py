@@ -45,7 +45,7 @@ class Segmenter:
 
     def words(self, text: str) -> list[str]:
         """Tokens of a normalised text that carry letters or Han characters (punctuation, digits, emoji dropped)."""
-        return [t for t in self._tokenizer.lcut(text, HMM=False) if has_signal(t)]
+        return [t for t in self._tokenizer.cut(text, HMM=False) if t.isalpha() or has_signal(t)]
 
     def canonical(self, words: list[str]) -> list[str]:
         """Official terms named by the words or two-word phrases (English 'manhole cover') of a complaint."""

@@ -23,6 +23,3 @@ def has_signal(text: str) -> bool:
     """True when the text holds at least one Han character or Latin letter."""
     return _SIGNAL.search(text) is not None
 
-
-def is_han(ch: str) -> bool:
-    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"

@@ -1,0 +1,102 @@
+"""Classifier throughput and latency beside raw `jieba.lcut` on the same texts, and cold start.
+
+Run: .venv/bin/python bench/classifier.py [--model-dir DIR] [--repeat N]
+Uses the active model of the model directory (trains one there first if there is none).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import jieba  # noqa: E402
+
+from classifier import Classifier  # noqa: E402
+from classifier.corpus import TEST_FILE, read_corpus, read_examples, train_files  # noqa: E402
+from classifier.lifecycle import Sources, train  # noqa: E402
+from classifier.registry import ModelStore, default_model_dir  # noqa: E402
+
+COLD_START = """
+import time
+t0 = time.perf_counter()
+from pathlib import Path
+from classifier import Classifier
+clf = Classifier.load(Path({model_dir!r}))
+clf.classify("井盖丢了")
+print(time.perf_counter() - t0)
+"""
+
+
+def pin_one_core() -> None:
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
+def texts() -> list[str]:
+    examples = read_corpus(train_files()) + (read_examples(TEST_FILE) if TEST_FILE.exists() else [])
+    return [e.text for e in examples]
+
+
+def timed(fn, items: list[str]) -> list[float]:  # type: ignore[no-untyped-def]
+    out = []
+    for t in items:
+        start = time.perf_counter_ns()
+        fn(t)
+        out.append((time.perf_counter_ns() - start) / 1e6)
+    return out
+
+
+def p99(ms: list[float]) -> float:
+    return statistics.quantiles(ms, n=100)[98]
+
+
+def cold_start(model_dir: Path, runs: int = 3) -> float:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    code = COLD_START.format(model_dir=str(model_dir))
+    times = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                                  check=True, cwd=REPO).stdout) for _ in range(runs)]
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--model-dir", type=Path, default=None)
+    ap.add_argument("--repeat", type=int, default=1, help="passes over the texts")
+    args = ap.parse_args()
+    model_dir = args.model_dir or default_model_dir()
+    if ModelStore(model_dir).active() is None:
+        print(train(model_dir, Sources.default()).summary(), file=sys.stderr)
+    pin_one_core()
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    clf = Classifier.load(model_dir)
+    items = texts() * args.repeat
+    chars = sum(map(len, items)) / len(items)
+    timed(jieba.lcut, items[:200])
+    timed(clf.classify, items[:200])
+    raw = timed(jieba.lcut, items)
+    ours = timed(clf.classify, items)
+    cold = cold_start(model_dir)
+    rate_raw = len(raw) / (sum(raw) / 1000)
+    rate_ours = len(ours) / (sum(ours) / 1000)
+    print(f"{len(items)} complaints, {chars:.0f} characters on average, one core, model {clf.version}\n")
+    print("| measure | classifier | raw jieba.lcut | ratio |")
+    print("|---|---:|---:|---:|")
+    print(f"| complaints/s | {rate_ours:,.0f} | {rate_raw:,.0f} | {rate_raw / rate_ours:.2f}x |")
+    print(f"| p50 per complaint (ms) | {statistics.median(ours):.3f} | {statistics.median(raw):.3f} | "
+          f"{statistics.median(ours) / statistics.median(raw):.2f}x |")
+    print(f"| p99 per complaint (ms) | {p99(ours):.3f} | {p99(raw):.3f} | {p99(ours) / p99(raw):.2f}x |")
+    print(f"| cold start: import + load + first answer (s) | {cold:.2f} | | |")
+
+
+if __name__ == "__main__":
+    main()
