@@ -11,7 +11,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from classifier.tables import load_tables
-from gateway.api import callbacks, cases, deliveries, reports, schema
+from gateway.api import callbacks, cases, classify, deliveries, reports, rules, schema
 from gateway.api.auth import KEY_CACHE
 from gateway.api.errors import error_middleware
 from gateway.appkeys import CASEWORK, PIPELINE, QUEUE, REDIS, SETTINGS, STORE, TABLES
@@ -21,6 +21,7 @@ from gateway.casework import Casework
 from gateway.dedup import Deduplicator
 from gateway.location import Locator
 from gateway.pipeline import Pipeline
+from gateway.rules import rule_sync_ctx
 from gateway.queueing import make_queue, redis_connection
 from gateway.settings import Settings
 from gateway.store.engine import create_engine
@@ -61,10 +62,11 @@ def build_app(
         await store.close()
 
     app.cleanup_ctx.append(resources)
+    app.cleanup_ctx.append(rule_sync_ctx)
 
     api = web.Application(middlewares=[error_middleware])
     api[KEY_CACHE] = {}
-    for module in (reports, cases, callbacks, deliveries, schema):
+    for module in (reports, cases, callbacks, deliveries, schema, classify, rules):
         api.add_routes(module.routes)
     app.add_subapp("/api/v1", api)
     app.router.add_get("/healthz", healthz)

@@ -1,0 +1,157 @@
+"""Administrator rules and the learning loop: every process follows the active rule set; corrections retrain the model.
+
+The SQL row of the active rule set is the truth. Activation publishes "reload" on a Redis channel; each
+`gateway serve` process subscribes, and on a message (and after every (re)subscription, and every
+`RESYNC_SECONDS` as a safety net) loads the active version from SQL and hands it to its classifier.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import redis.asyncio as aioredis
+from aiohttp import web
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
+
+from classifier import Rule
+from classifier.lifecycle import Sources, retrain
+from classifier.registry import default_model_dir
+from gateway.appkeys import PIPELINE, SETTINGS, STORE
+from gateway.pipeline import Pipeline
+from gateway.settings import Settings, load_settings
+from gateway.store.engine import create_engine
+from gateway.store.models import CorrectionRow
+from gateway.store.store import Store
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "gateway:rules"
+RELOAD = "reload"
+RESYNC_SECONDS = 60.0
+RECONNECT_MAX_SECONDS = 5.0
+
+
+class RuleSync:
+    """Keeps one process's classifier on the active rule set of the store."""
+
+    def __init__(self, store: Store, redis: aioredis.Redis, pipeline: Pipeline) -> None:
+        self.store = store
+        self.redis = redis
+        self.pipeline = pipeline
+        self.version: int | None = None
+
+    async def reload(self) -> bool:
+        """Load the active version from SQL and apply it; False (logged) when the store or the rules fail."""
+        try:
+            row = await self.store.active_rule_set()
+            rules = [Rule.model_validate(r) for r in row.rules] if row else []
+        except (SQLAlchemyError, OSError, ValueError):
+            log.exception("could not load the active rule set; keeping version %s", self.version)
+            return False
+        version = row.version if row else None
+        classifier = self.pipeline.classifier
+        if classifier is not None:
+            classifier.set_rules(rules)
+        if version != self.version:
+            log.info("rule set version %s applied (%d rules)", version, len(rules))
+        self.version = version
+        return True
+
+    async def announce(self) -> int | None:
+        """Tell every process to reload; the number of listeners, or None (logged) when Redis is unreachable."""
+        try:
+            return int(await self.redis.publish(CHANNEL, RELOAD))
+        except (RedisError, OSError) as exc:
+            log.warning("rule change not announced (%s): other processes pick it up within %.0f s", exc, RESYNC_SECONDS)
+            return None
+
+    async def watch(self) -> None:
+        """Subscribe and reload on every message; reconnect with backoff when Redis drops."""
+        delay = 0.1
+        while True:
+            try:
+                async with self.redis.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    await self.reload()
+                    delay = 0.1
+                    await self._listen(pubsub)
+            except (RedisError, OSError) as exc:
+                log.warning("rule updates: Redis connection lost (%s); reloading from SQL, reconnecting in %.1f s", exc, delay)
+                await self.reload()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RECONNECT_MAX_SECONDS)
+
+    async def _listen(self, pubsub: aioredis.client.PubSub) -> None:
+        loop = asyncio.get_running_loop()
+        resync_at = loop.time() + RESYNC_SECONDS
+        while True:
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            if message is not None or loop.time() >= resync_at:
+                await self.reload()
+                resync_at = loop.time() + RESYNC_SECONDS
+
+
+RULE_SYNC = web.AppKey("rule_sync", RuleSync)
+
+
+async def rule_sync_ctx(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx: load the active rules once at start-up, then follow activations until shutdown."""
+    settings = app[SETTINGS]
+    redis = aioredis.Redis.from_url(settings.redis_url or "", health_check_interval=30, socket_connect_timeout=5)
+    sync = app[RULE_SYNC] = RuleSync(app[STORE], redis, app[PIPELINE])
+    await sync.reload()
+    task = asyncio.create_task(sync.watch())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await redis.aclose()
+
+
+def correction_lines(rows: list[CorrectionRow]) -> list[str]:
+    """`label<TAB>text` lines, the latest decision per case, texts on one line."""
+    latest: dict[int, CorrectionRow] = {}
+    for row in sorted(rows, key=lambda r: r.id):
+        latest[row.case_id] = row
+    lines = []
+    for row in latest.values():
+        text = " ".join(row.text.split())
+        if text:
+            lines.append(f"{row.class_id}\t{text}")
+    return lines
+
+
+async def export_corrections(store: Store, path: Path) -> int:
+    """Write every correction to `path` as `label<TAB>text`; the number of lines written."""
+    lines = correction_lines(await store.corrections())
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return len(lines)
+
+
+async def _export_from(settings: Settings, path: Path) -> int:
+    store = Store(create_engine(settings.database_url, pooled=False))
+    try:
+        return await export_corrections(store, path)
+    finally:
+        await store.close()
+
+
+def model_dir(settings: Settings) -> Path:
+    return settings.classifier_model_dir or default_model_dir()
+
+
+def retrain_job() -> dict[str, Any]:
+    """rq job: retrain on the corpus plus the corrections; the candidate becomes active only if no worse."""
+    settings = load_settings()
+    with tempfile.TemporaryDirectory(prefix="corrections-") as tmp:
+        path = Path(tmp) / "corrections.tsv"
+        count = asyncio.run(_export_from(settings, path))
+        outcome = retrain(model_dir(settings), Sources.default(path if count else None))
+    log.info("retraining with %d corrections: %s", count, outcome.summary())
+    return {"version": outcome.version, "activated": outcome.activated, "corrections": count, "summary": outcome.summary()}
