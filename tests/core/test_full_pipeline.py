@@ -1,0 +1,61 @@
+"""The pipeline with its real parts: the trained classifier and the sample city's locator."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from classifier import Classifier
+from gateway.location import Locator
+from gateway.settings import REPO_ROOT
+from tests.core.conftest import Api, make_settings, start_api
+from tests.support.receiver import Receiver
+
+SAMPLE_CITY = REPO_ROOT / "config" / "cities" / "sample"
+
+
+@pytest.fixture(scope="session")
+def classifier() -> Classifier:
+    return Classifier.load()
+
+
+@pytest.fixture(scope="session")
+def locator() -> Locator:
+    loaded = Locator.load(SAMPLE_CITY)
+    loaded.warm_up()
+    return loaded
+
+
+@pytest.fixture
+async def full(aiohttp_client: Any, database_url: str, redis_url: str, receiver: Receiver, classifier: Classifier, locator: Locator) -> AsyncIterator[Api]:
+    api = await start_api(aiohttp_client, make_settings(database_url, redis_url, receiver.url), classifier=classifier, locator=locator)
+    yield api
+    await api.store.close()
+
+
+async def case_of(api: Api, number: str) -> dict[str, Any]:
+    return await (await api.client.get(f"/api/v1/cases/{number}", headers=api.auth())).json()
+
+
+async def test_free_text_complaint_is_classified_located_and_gridded(full: Api) -> None:
+    result = await full.report(text="人民路和解放路路口的污水井盖不见了，晚上很危险", channel="web")
+    case = await case_of(full, result["case_id"])
+    assert case["class"] is not None and case["class"]["kind"] == "component", case
+    assert case["class"]["major_name"] == "公用设施"
+    assert case["status"] == "forwarded"
+    assert case["grid_code"] and len(case["grid_code"]) == 15 and case["grid_code"].startswith("320508")
+    assert case["location"]["lat"] == pytest.approx(31.3126, abs=0.002) and case["location"]["lon"] == pytest.approx(120.6104, abs=0.002)
+
+
+async def test_text_that_says_nothing_waits_for_review_without_a_place(full: Api) -> None:
+    result = await full.report(text="？？？ ！！！")
+    case = await case_of(full, result["case_id"])
+    assert case["status"] == "needs_review" and case["location"] is None and case["grid_code"] is None
+    assert len(await full.store.deliveries()) == 0
+
+
+async def test_phone_and_web_reports_of_one_problem_fold_by_text_place(full: Api) -> None:
+    web = await full.report(text="解放路和中山路交叉口的垃圾桶满了溢出来了", channel="web")
+    phone = await full.report(text="市民来电反映中山路与解放路路口垃圾箱满了没人清理", channel="hotline")
+    assert phone["joined_existing"] and phone["case_id"] == web["case_id"], (web, phone)
