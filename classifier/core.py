@@ -89,8 +89,14 @@ class Classifier:
         version = store.active()
         if version is None:
             raise FileNotFoundError(f"no trained model in {store.root}: run `python -m classifier train`")
+        return cls.load_version(store, version, threshold=threshold)
+
+    @classmethod
+    def load_version(cls, store: ModelStore, version: str, *, threshold: float = DEFAULT_THRESHOLD) -> Classifier:
+        """Load one stored model version, active or not."""
         model = LinearModel.load(store.version_dir(version))
-        return cls(model, Segmenter(cache_dir=store.root), threshold=threshold, version=version)
+        segmenter = Segmenter(store.root, model.config.dict_min_freq)
+        return cls(model, segmenter, threshold=threshold, version=version)
 
     @property
     def rules(self) -> list[Rule]:

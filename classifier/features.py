@@ -9,12 +9,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
-from classifier.segment import Segmenter
+from classifier.segment import DICT_MIN_FREQ, Segmenter
 
 # Bumped whenever the features change, so that a model is retrained rather than reused.
-FEATURE_VERSION = "2"
+FEATURE_VERSION = "3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,10 +24,11 @@ class FeatureConfig:
     char_max: int = 2
     word_bigrams: bool = False
     latin_prefix: int = 5
+    dict_min_freq: int = DICT_MIN_FREQ
 
     def as_dict(self) -> dict[str, int | bool]:
-        return {"char_min": self.char_min, "char_max": self.char_max,
-                "word_bigrams": self.word_bigrams, "latin_prefix": self.latin_prefix}
+        return {"char_min": self.char_min, "char_max": self.char_max, "word_bigrams": self.word_bigrams,
+                "latin_prefix": self.latin_prefix, "dict_min_freq": self.dict_min_freq}
 
 
 _HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
@@ -80,10 +80,3 @@ class Vocabulary:
         tf = np.array(list(counts.values()), dtype=np.float32)
         vals = (1.0 + np.log(tf)) * self.idf[idx]
         return idx, vals / math.sqrt(float(vals @ vals))
-
-    def matrix(self, docs: list[list[str]]) -> sparse.csr_matrix:
-        rows = [self.vector(d) for d in docs]
-        indptr = np.cumsum([0] + [len(i) for i, _ in rows])
-        indices = np.concatenate([i for i, _ in rows]) if rows else np.zeros(0, dtype=np.int64)
-        data = np.concatenate([v for _, v in rows]) if rows else np.zeros(0, dtype=np.float32)
-        return sparse.csr_matrix((data, indices, indptr), shape=(len(docs), len(self.index)))

@@ -12,7 +12,6 @@ from classifier.core import Classifier
 from classifier.corpus import TEST_FILE, content_hash, read_corpus, read_examples, train_files
 from classifier.evaluate import evaluate
 from classifier.features import FEATURE_VERSION
-from classifier.model import LinearModel
 from classifier.registry import META_FILE, REPORT_FILE, ModelStore
 from classifier.segment import SYNONYMS, USERDICT, Segmenter
 from classifier.tables import load_tables
@@ -95,7 +94,7 @@ def train(model_dir: Path, sources: Sources, config: TrainConfig = TrainConfig()
     active = store.active()
     if active and not force and store.read_json(active, META_FILE)["corpus_hash"] == sources.fingerprint(config):
         return Outcome(active, True, True, store.read_json(active, REPORT_FILE))
-    segmenter = Segmenter(cache_dir=model_dir)
+    segmenter = Segmenter(model_dir, config.features.dict_min_freq)
     version, clf = _build(store, segmenter, sources, config)
     report = {"test_file": sources.test.name if sources.test else None, "test": _test_report(clf, sources.test) if sources.test else None,
               "activated": True, "compared_with": None}
@@ -109,13 +108,13 @@ def retrain(model_dir: Path, sources: Sources, config: TrainConfig = TrainConfig
     if sources.test is None:
         raise FileNotFoundError("retraining needs the labelled test set to judge the candidate")
     store = ModelStore(model_dir)
-    segmenter = Segmenter(cache_dir=model_dir)
+    segmenter = Segmenter(model_dir, config.features.dict_min_freq)
     active = store.active()
     version, candidate = _build(store, segmenter, sources, config)
     cand_report = _test_report(candidate, sources.test)
     baseline = None
     if active is not None:
-        current = Classifier(LinearModel.load(store.version_dir(active)), segmenter, version=active)
+        current = Classifier.load_version(store, active)
         baseline = _test_report(current, sources.test)
     activated = baseline is None or cand_report[GATING_METRIC] >= baseline[GATING_METRIC]
     compared = None if baseline is None else {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import jieba
@@ -13,6 +14,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 USERDICT = DATA_DIR / "userdict.txt"
 SYNONYMS = DATA_DIR / "synonyms.tsv"
 SYNONYM_FREQ = 2000
+DICT_MIN_FREQ = 10
 
 
 def read_synonyms(path: Path = SYNONYMS) -> dict[str, str]:
@@ -26,15 +28,31 @@ def read_synonyms(path: Path = SYNONYMS) -> dict[str, str]:
     return pairs
 
 
+def trimmed_dictionary(directory: Path, min_freq: int) -> Path:
+    """jieba's dictionary without its rarest words, written once into `directory`.
+
+    Character n-grams cover what rare words would add, and the smaller dictionary loads
+    about four times faster.
+    """
+    path = directory / f"jieba-dict-f{min_freq}.txt"
+    if not path.exists():
+        source = Path(jieba.__file__).resolve().parent / "dict.txt"
+        lines = [ln for ln in source.read_text(encoding="utf-8").splitlines(keepends=True)
+                 if int(ln.split(" ")[1]) >= min_freq]
+        tmp = directory / f".{path.name}.{os.getpid()}"
+        tmp.write_text("".join(lines), encoding="utf-8")
+        os.replace(tmp, path)
+    return path
+
+
 class Segmenter:
     """Word segmentation for complaints; a dedicated `jieba.Tokenizer`, never the global one."""
 
-    def __init__(self, cache_dir: Path | None = None) -> None:
+    def __init__(self, cache_dir: Path, min_freq: int = DICT_MIN_FREQ) -> None:
         jieba.setLogLevel(logging.WARNING)
-        self._tokenizer = jieba.Tokenizer()
-        if cache_dir is not None:
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            self._tokenizer.tmp_dir = str(cache_dir)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        self._tokenizer = jieba.Tokenizer(str(trimmed_dictionary(cache_dir, min_freq)))
+        self._tokenizer.tmp_dir = str(cache_dir)
         self._tokenizer.initialize()
         self._tokenizer.load_userdict(str(USERDICT))
         self.synonyms = read_synonyms()

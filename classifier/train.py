@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import minimize_scalar
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
@@ -34,6 +35,15 @@ def docs_of(segmenter: Segmenter, texts: list[str], config: FeatureConfig) -> li
     return [featurize(segmenter, normalize(t)[:FEATURE_CHARS], config) for t in texts]
 
 
+def to_matrix(vocabulary: Vocabulary, docs: list[list[str]]) -> sparse.csr_matrix:
+    """The tf-idf rows of the documents as one sparse matrix."""
+    rows = [vocabulary.vector(d) for d in docs]
+    indptr = np.cumsum([0] + [len(i) for i, _ in rows])
+    indices = np.concatenate([i for i, _ in rows])
+    data = np.concatenate([v for _, v in rows])
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(docs), len(vocabulary.index)))
+
+
 def _estimator(config: TrainConfig) -> LinearSVC:
     return LinearSVC(C=config.c, class_weight="balanced", random_state=0)
 
@@ -53,7 +63,7 @@ def fit(examples: list[Example], segmenter: Segmenter, config: TrainConfig = Tra
     """Train on the examples; the temperature comes from out-of-fold decision scores."""
     docs = docs_of(segmenter, [e.text for e in examples], config.features)
     vocabulary = Vocabulary.fit(docs, config.min_df)
-    x = vocabulary.matrix(docs)
+    x = to_matrix(vocabulary, docs)
     classes = sorted({e.label for e in examples})
     y = np.array([classes.index(e.label) for e in examples])
     folds = min(config.calibration_folds, int(np.bincount(y).min()))
