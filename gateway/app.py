@@ -21,7 +21,7 @@ from gateway.casework import Casework
 from gateway.dedup import Deduplicator
 from gateway.location import Locator
 from gateway.pipeline import Pipeline
-from gateway.rules import rule_sync_ctx
+from gateway.rules import classifier_sync_ctx
 from gateway.queueing import make_queue, redis_connection
 from gateway.settings import Settings
 from gateway.store.engine import create_engine
@@ -62,7 +62,7 @@ def build_app(
         await store.close()
 
     app.cleanup_ctx.append(resources)
-    app.cleanup_ctx.append(rule_sync_ctx)
+    app.cleanup_ctx.append(classifier_sync_ctx)
 
     api = web.Application(middlewares=[error_middleware])
     api[KEY_CACHE] = {}

@@ -1,8 +1,9 @@
-"""Administrator rules and the learning loop: every process follows the active rule set; corrections retrain the model.
+"""Administrator rules and the learning loop: every process follows the active rule set and model; corrections retrain.
 
-The SQL row of the active rule set is the truth. Activation publishes "reload" on a Redis channel; each
-`gateway serve` process subscribes, and on a message (and after every (re)subscription, and every
-`RESYNC_SECONDS` as a safety net) loads the active version from SQL and hands it to its classifier.
+The SQL row of the active rule set and the `active` pointer of the model directory are the truth. A change
+publishes "rules" or "model" on a Redis channel; each `gateway serve` process subscribes, and on a message
+(and after every (re)subscription, and every `RESYNC_SECONDS` as a safety net) loads what is active and
+hands it to its pipeline.
 """
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from classifier import Rule
 from classifier.lifecycle import Sources, retrain
-from classifier.registry import default_model_dir
+from classifier.registry import ModelStore, default_model_dir
 from gateway.appkeys import PIPELINE, SETTINGS, STORE
+from gateway.components import load_classifier
 from gateway.pipeline import Pipeline
+from gateway.queueing import redis_connection
 from gateway.settings import Settings, load_settings
 from gateway.store.engine import create_engine
 from gateway.store.models import CorrectionRow
@@ -32,19 +35,20 @@ from gateway.store.store import Store
 log = logging.getLogger(__name__)
 
 CHANNEL = "gateway:rules"
-RELOAD = "reload"
+RULES, MODEL = "rules", "model"
 RESYNC_SECONDS = 60.0
 RECONNECT_MAX_SECONDS = 5.0
 
 
-class RuleSync:
-    """Keeps one process's classifier on the active rule set of the store."""
+class ClassifierSync:
+    """Keeps one process's classifier on the active model version and the active rule set."""
 
-    def __init__(self, store: Store, redis: aioredis.Redis, pipeline: Pipeline) -> None:
+    def __init__(self, settings: Settings, store: Store, redis: aioredis.Redis, pipeline: Pipeline) -> None:
+        self.settings = settings
         self.store = store
         self.redis = redis
         self.pipeline = pipeline
-        self.version: int | None = None
+        self.rules_version: int | None = None
 
     async def reload(self) -> bool:
         """Load the active version from SQL and apply it; False (logged) when the store or the rules fail."""
@@ -52,23 +56,42 @@ class RuleSync:
             row = await self.store.active_rule_set()
             rules = [Rule.model_validate(r) for r in row.rules] if row else []
         except (SQLAlchemyError, OSError, ValueError):
-            log.exception("could not load the active rule set; keeping version %s", self.version)
+            log.exception("could not load the active rule set; keeping version %s", self.rules_version)
             return False
         version = row.version if row else None
         classifier = self.pipeline.classifier
         if classifier is not None:
             classifier.set_rules(rules)
-        if version != self.version:
+        if version != self.rules_version:
             log.info("rule set version %s applied (%d rules)", version, len(rules))
-        self.version = version
+        self.rules_version = version
         return True
 
-    async def announce(self) -> int | None:
+    async def reload_model(self) -> bool:
+        """Swap in the active model version if it is not the one in use (rules carried over); True if swapped."""
+        current = self.pipeline.classifier
+        try:
+            active = await asyncio.to_thread(ModelStore(model_dir(self.settings)).active)
+            if active is None or (current is not None and current.version == active):
+                return False
+            loaded = await asyncio.to_thread(load_classifier, self.settings)
+        except Exception:  # a broken model directory must not stop the watcher
+            log.exception("could not load the active model; keeping version %s", current.version if current else None)
+            return False
+        if loaded is None:
+            return False
+        current = self.pipeline.classifier
+        loaded.set_rules(current.rules if current is not None else [])
+        self.pipeline.classifier = loaded
+        log.info("model version %s loaded (was %s)", loaded.version, current.version if current is not None else None)
+        return True
+
+    async def announce(self, what: str = RULES) -> int | None:
         """Tell every process to reload; the number of listeners, or None (logged) when Redis is unreachable."""
         try:
-            return int(await self.redis.publish(CHANNEL, RELOAD))
+            return int(await self.redis.publish(CHANNEL, what))
         except (RedisError, OSError) as exc:
-            log.warning("rule change not announced (%s): other processes pick it up within %.0f s", exc, RESYNC_SECONDS)
+            log.warning("%s change not announced (%s): other processes pick it up within %.0f s", what, exc, RESYNC_SECONDS)
             return None
 
     async def watch(self) -> None:
@@ -82,7 +105,7 @@ class RuleSync:
                     delay = 0.1
                     await self._listen(pubsub)
             except (RedisError, OSError) as exc:
-                log.warning("rule updates: Redis connection lost (%s); reloading from SQL, reconnecting in %.1f s", exc, delay)
+                log.warning("rule and model updates: Redis connection lost (%s); reloading from SQL, reconnecting in %.1f s", exc, delay)
                 await self.reload()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RECONNECT_MAX_SECONDS)
@@ -92,19 +115,23 @@ class RuleSync:
         resync_at = loop.time() + RESYNC_SECONDS
         while True:
             message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-            if message is not None or loop.time() >= resync_at:
+            resync = loop.time() >= resync_at
+            if resync or (message is not None and message["data"] == MODEL.encode()):
+                await self.reload_model()
+            if resync or message is not None:
                 await self.reload()
                 resync_at = loop.time() + RESYNC_SECONDS
 
 
-RULE_SYNC = web.AppKey("rule_sync", RuleSync)
+CLASSIFIER_SYNC = web.AppKey("classifier_sync", ClassifierSync)
 
 
-async def rule_sync_ctx(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx: load the active rules once at start-up, then follow activations until shutdown."""
+async def classifier_sync_ctx(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx: load the active rules once at start-up, then follow rule and model changes until shutdown."""
     settings = app[SETTINGS]
-    redis = aioredis.Redis.from_url(settings.redis_url or "", health_check_interval=30, socket_connect_timeout=5)
-    sync = app[RULE_SYNC] = RuleSync(app[STORE], redis, app[PIPELINE])
+    assert settings.redis_url is not None, "the resources context refuses to start without Redis"
+    redis = aioredis.Redis.from_url(settings.redis_url, health_check_interval=30, socket_connect_timeout=5)
+    sync = app[CLASSIFIER_SYNC] = ClassifierSync(settings, app[STORE], redis, app[PIPELINE])
     await sync.reload()
     task = asyncio.create_task(sync.watch())
     yield
@@ -146,6 +173,17 @@ def model_dir(settings: Settings) -> Path:
     return settings.classifier_model_dir or default_model_dir()
 
 
+def _announce_model(settings: Settings) -> None:
+    """Tell the serving processes to load the new model; they also find it on their next resync."""
+    connection = redis_connection(settings)
+    try:
+        connection.publish(CHANNEL, MODEL)
+    except (RedisError, OSError) as exc:
+        log.warning("new model not announced (%s): serving processes load it within %.0f s", exc, RESYNC_SECONDS)
+    finally:
+        connection.close()
+
+
 def retrain_job() -> dict[str, Any]:
     """rq job: retrain on the corpus plus the corrections; the candidate becomes active only if no worse."""
     settings = load_settings()
@@ -154,4 +192,6 @@ def retrain_job() -> dict[str, Any]:
         count = asyncio.run(_export_from(settings, path))
         outcome = retrain(model_dir(settings), Sources.default(path if count else None))
     log.info("retraining with %d corrections: %s", count, outcome.summary())
+    if outcome.activated:
+        _announce_model(settings)
     return {"version": outcome.version, "activated": outcome.activated, "corrections": count, "summary": outcome.summary()}

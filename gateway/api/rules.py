@@ -11,7 +11,7 @@ from classifier import Rule
 from gateway.api.auth import presented_key, require
 from gateway.api.errors import ApiError, read_json
 from gateway.appkeys import SETTINGS, STORE
-from gateway.rules import RULE_SYNC
+from gateway.rules import CLASSIFIER_SYNC
 from gateway.store.models import RuleSetRow
 
 routes = web.RouteTableDef()
@@ -106,7 +106,7 @@ async def list_rule_sets(request: web.Request) -> web.Response:
     active = next((r.version for r in rows if r.active), None)
     return web.json_response({
         "active": active,
-        "loaded": request.config_dict[RULE_SYNC].version,
+        "loaded": request.config_dict[CLASSIFIER_SYNC].rules_version,
         "items": [rule_set_json(r, with_rules=False) for r in rows],
     })
 
@@ -128,6 +128,6 @@ async def activate_rule_set(request: web.Request) -> web.Response:
     row = await request.config_dict[STORE].activate_rule_set(version, author)
     if row is None:
         raise ApiError(404, "rule_set_not_found", version=version)
-    sync = request.config_dict[RULE_SYNC]
+    sync = request.config_dict[CLASSIFIER_SYNC]
     await sync.reload()
-    return web.json_response({**rule_set_json(row, with_rules=False), "loaded": sync.version, "notified": await sync.announce()})
+    return web.json_response({**rule_set_json(row, with_rules=False), "loaded": sync.rules_version, "notified": await sync.announce()})
