@@ -12,6 +12,17 @@ from classifier.corpus import Example
 from classifier.tables import CodeTables, load_tables
 
 
+def calibration_error(confidence: list[float], correct: list[bool], bins: int = 10) -> float:
+    """Expected calibration error: the gap between confidence and accuracy, averaged over confidence bins."""
+    total = 0.0
+    for b in range(bins):
+        members = [(c, ok) for c, ok in zip(confidence, correct) if b / bins <= c < (b + 1) / bins or (b == bins - 1 and c == 1.0)]
+        if members:
+            gap = sum(c for c, _ in members) / len(members) - sum(ok for _, ok in members) / len(members)
+            total += abs(gap) * len(members)
+    return total / len(confidence)
+
+
 def evaluate(clf: Classifier, examples: list[Example], tables: CodeTables | None = None,
              top_confusions: int = 20) -> dict[str, Any]:
     """Score the top candidate of every example (whatever its confidence) and the coverage at the threshold."""
@@ -31,6 +42,7 @@ def evaluate(clf: Classifier, examples: list[Example], tables: CodeTables | None
     for label in sorted(support):
         per_class[label] = {"support": support[label], "recall": round(hits[label] / support[label], 4)}
     confusions = Counter((g, p) for g, p in zip(gold, pred) if g != p)
+    confidence = [r.candidates[0].confidence if r.candidates else 0.0 for r in results]
     return {
         "examples": n,
         "accuracy_minor": round(minor_ok / n, 4),
@@ -39,6 +51,7 @@ def evaluate(clf: Classifier, examples: list[Example], tables: CodeTables | None
         "threshold": clf.threshold,
         "coverage": round(len(accepted) / n, 4),
         "accuracy_accepted": round(sum(g == p for g, p in accepted) / len(accepted), 4) if accepted else None,
+        "calibration_error": round(calibration_error(confidence, [g == p for g, p in zip(gold, pred)]), 4),
         "per_class_recall": per_class,
         "confusions": [{"gold": g, "predicted": p, "count": c} for (g, p), c in confusions.most_common(top_confusions)],
     }
@@ -57,6 +70,7 @@ def format_report(report: dict[str, Any], tables: CodeTables | None = None) -> s
         f"major accuracy  {report['accuracy_major']:.2%}",
         f"minor accuracy  {report['accuracy_minor']:.2%}",
         f"macro-F1        {report['macro_f1']:.4f}",
+        f"calibration     expected calibration error {report['calibration_error']:.4f}",
         f"coverage        {report['coverage']:.2%} at confidence >= {report['threshold']}"
         + (f" (accuracy there {report['accuracy_accepted']:.2%})" if report["accuracy_accepted"] is not None else ""),
         "",
