@@ -108,11 +108,14 @@ class Classifier:
 
     def classify(self, text: str, *, channel: str | None = None, language: str | None = None) -> Classification:
         """Classify one complaint. `language` is a hint only: the features serve Chinese and English alike."""
+        return self._classify(text, channel)[0]
+
+    def _classify(self, text: str, channel: str | None) -> tuple[Classification, _Analysis | None]:
         if not text or not text.strip():
-            return Classification.review("empty")
+            return Classification.review("empty"), None
         norm = normalize(text)
         if not has_signal(norm):
-            return Classification.review("no_signal")
+            return Classification.review("no_signal"), None
         a = self._analyse(norm, channel)
         top = a.ranked[0]
         rule_ids = [r.id for r in a.outcome.fired]
@@ -125,7 +128,7 @@ class Classifier:
             candidates=a.ranked[:TOP_CANDIDATES],
             rule_ids=rule_ids,
             truncated=a.truncated,
-        )
+        ), a
 
     def _review_reason(self, a: _Analysis, top: Candidate, length: int) -> str | None:
         if length > MAX_TEXT_CHARS:
@@ -173,13 +176,16 @@ class Classifier:
         return ranked
 
     def explain(self, text: str, *, channel: str | None = None, top_features: int = 10) -> dict[str, Any]:
-        """Per candidate: the features that pushed it (weight = tf-idf value x class weight) and the rules that fired."""
-        result = self.classify(text, channel=channel)
+        """Per candidate: the features that pushed it and the rules that fired.
+
+        A feature's weight is its share of the candidate's calibrated score (tf-idf value x class weight /
+        temperature): positive weights pushed towards the candidate, negative ones away from it.
+        """
+        result, a = self._classify(text, channel)
         explanation: dict[str, Any] = {"classification": result.as_dict(), "model_version": self.version,
                                        "tokens": [], "rules": [], "candidates": []}
-        if result.reason in ("empty", "no_signal") and not result.candidates:
+        if a is None:
             return explanation
-        a = self._analyse(normalize(text), channel)
         tables = load_tables()
         explanation["tokens"] = a.words
         explanation["rules"] = [{"id": r.id, "class_id": r.class_id, "action": r.action, "boost": r.boost,
@@ -199,7 +205,7 @@ class Classifier:
         i = self._class_index.get(class_id)
         if i is None or len(a.idx) == 0:
             return []
-        contrib = a.vals * self.model.weights[a.idx, i]
+        contrib = a.vals * self.model.scaled_weights[a.idx, i]
         order = np.argsort(-np.abs(contrib))[:limit]
         names = self.model.vocabulary.names
         out = []

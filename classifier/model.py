@@ -34,11 +34,11 @@ class LinearModel:
 
     def __post_init__(self) -> None:
         # Scores are computed already divided by the temperature.
-        self._scaled_weights = self.weights / np.float32(self.temperature)
-        self._scaled_intercept = self.intercept / np.float32(self.temperature)
+        self.scaled_weights = self.weights / np.float32(self.temperature)
+        self.scaled_intercept = self.intercept / np.float32(self.temperature)
 
     def probabilities(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
-        return softmax(vals @ self._scaled_weights[idx] + self._scaled_intercept)
+        return softmax(vals @ self.scaled_weights[idx] + self.scaled_intercept)
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
