@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Container
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from aiohttp import web
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from classifier import Rule
+from classifier import Rule, load_tables
 from classifier.lifecycle import Sources, retrain
 from classifier.registry import ModelStore, default_model_dir
 from gateway.appkeys import PIPELINE, SETTINGS, STORE
@@ -141,22 +141,24 @@ async def classifier_sync_ctx(app: web.Application) -> AsyncIterator[None]:
     await redis.aclose()
 
 
-def correction_lines(rows: list[CorrectionRow]) -> list[str]:
-    """`label<TAB>text` lines, the latest decision per case, texts on one line."""
+def correction_lines(rows: list[CorrectionRow], known: Container[str]) -> list[str]:
+    """`label<TAB>text` lines, the latest decision per case, texts on one line; classes no longer known are left out."""
     latest: dict[int, CorrectionRow] = {}
     for row in sorted(rows, key=lambda r: r.id):
         latest[row.case_id] = row
     lines = []
     for row in latest.values():
         text = " ".join(row.text.split())
-        if text:
+        if row.class_id not in known:
+            log.warning("correction %s names class %s, which the code tables no longer hold: left out", row.id, row.class_id)
+        elif text:
             lines.append(f"{row.class_id}\t{text}")
     return lines
 
 
 async def export_corrections(store: Store, path: Path) -> int:
     """Write every correction to `path` as `label<TAB>text`; the number of lines written."""
-    lines = correction_lines(await store.corrections())
+    lines = correction_lines(await store.corrections(), load_tables())
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return len(lines)
 

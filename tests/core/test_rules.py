@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import redis
 
-from classifier import Classifier
+from classifier import Classifier, load_tables
 from classifier.corpus import read_examples
 from classifier.registry import ModelStore, default_model_dir
 from gateway.appkeys import PIPELINE
@@ -275,12 +275,12 @@ async def test_corrections_are_listed_and_exported_for_training(start: StartApi,
     assert {(e.label, e.text) for e in read_examples(path)} == {(FORCE_A, TEXT), ("cp-0101", "人行道上的井盖丢了 很危险 快来修")}
 
 
-def test_the_latest_decision_per_case_is_exported() -> None:
+def test_the_latest_known_decision_per_case_is_exported() -> None:
     def row(row_id: int, case_id: int, class_id: str, text: str = "垃圾 满了") -> CorrectionRow:
         return CorrectionRow(id=row_id, case_id=case_id, text=text, class_id=class_id)
 
-    rows = [row(3, 1, "cp-0101"), row(1, 1, FORCE_A), row(2, 2, FORCE_B, "  \n "), row(4, 3, FORCE_B, "a\tb\r\nc")]
-    assert correction_lines(rows) == ["cp-0101\t垃圾 满了", f"{FORCE_B}\ta b c"]
+    rows = [row(3, 1, "cp-0101"), row(1, 1, FORCE_A), row(2, 2, FORCE_B, "  \n "), row(4, 3, FORCE_B, "a\tb\r\nc"), row(5, 4, "ev-gone")]
+    assert correction_lines(rows, load_tables()) == ["cp-0101\t垃圾 满了", f"{FORCE_B}\ta b c"]
 
 
 @pytest.fixture
