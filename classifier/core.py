@@ -164,7 +164,7 @@ class Classifier:
             total = float(probs.sum()) + sum(extra.values())
             probs /= total
             extra = {c: b / total for c, b in extra.items()}
-        k = min(TOP_CANDIDATES, len(probs) - 1)
+        k = min(TOP_CANDIDATES, len(probs))
         top = np.argpartition(probs, -k)[-k:]
         classes = self.model.classes
         ranked = [Candidate(classes[i], p) for i, p in zip(top.tolist(), probs[top].tolist())]
