@@ -8,6 +8,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
+from rq.results import Result
 
 from classifier import Classifier
 from classifier.cli import render
@@ -120,7 +121,15 @@ async def retrain_status(request: web.Request) -> web.Response:
         raise ApiError(404, "job_not_found", job=job_id) from None
     if job.func_name != RETRAIN_JOB:
         raise ApiError(404, "job_not_found", job=job_id)
-    return web.json_response({"job_id": job.id, "status": job.get_status().value, "result": job.return_value()})
+    return web.json_response({"job_id": job.id, "status": job.get_status().value, "result": job.return_value(), "error": job_error(job)})
+
+
+def job_error(job: Job) -> str | None:
+    """The last line of a failed job's traceback (the exception and its message)."""
+    latest = job.latest_result()
+    if latest is None or latest.type != Result.Type.FAILED or not latest.exc_string:
+        return None
+    return latest.exc_string.strip().splitlines()[-1]
 
 
 def model_versions(directory: Path) -> list[dict[str, Any]]:

@@ -301,15 +301,8 @@ async def test_retrain_job_learns_from_corrections_and_serving_processes_load_th
         await _corrected_case(api, TEXT, "cp-0101")
         await post_rules(api, [rule("east-gate", FORCE_A)])
         await activate(api, 1)
-        resp = await api.client.post("/api/v1/classifier/retrain", headers=api.auth("admin"))
-        assert resp.status == 202
-        job_id = (await resp.json())["job_id"]
-        env = os.environ | {"GATEWAY_DATABASE_URL": sqlite_url, "REDIS_URL": redis_url, "GATEWAY_CLASSIFIER_MODEL_DIR": str(model_copy)}
-        worker = await asyncio.create_subprocess_exec(sys.executable, "-m", "gateway", "worker", "--burst", cwd=REPO, env=env)
-        assert await worker.wait() == 0
-
-        job = await (await api.client.get(f"/api/v1/classifier/retrain/{job_id}", headers=api.auth("admin"))).json()
-        assert job["status"] == "finished" and job["result"]["corrections"] == 1
+        job = await retrain_through_worker(api, model_copy)
+        assert job["status"] == "finished" and job["error"] is None and job["result"]["corrections"] == 1
         new_version = job["result"]["version"]
         versions = await (await api.client.get("/api/v1/classifier/versions", headers=api.auth("admin"))).json()
         assert [v["version"] for v in versions["items"]] == [new_version, old_version]
@@ -326,6 +319,31 @@ async def test_retrain_job_learns_from_corrections_and_serving_processes_load_th
         assert missing.status == 404 and (await missing.json())["error"]["message"] == "Job no-such-job not found."
     finally:
         await api.store.close()
+
+
+async def test_a_failed_retraining_says_why(aiohttp_client: Any, sqlite_url: str, redis_url: str, tmp_path: Path) -> None:
+    not_a_directory = tmp_path / "models"
+    not_a_directory.write_text("", encoding="utf-8")
+    settings = make_settings(sqlite_url, redis_url, None).model_copy(update={"classifier_model_dir": not_a_directory})
+    api = await start_api(aiohttp_client, settings, classifier=None)
+    try:
+        job = await retrain_through_worker(api, not_a_directory)
+        assert job["status"] == "failed" and job["result"] is None
+        assert "Error" in job["error"] and str(not_a_directory) in job["error"], job
+        assert not_a_directory.is_file()
+    finally:
+        await api.store.close()
+
+
+async def retrain_through_worker(api: Api, models: Path) -> dict[str, Any]:
+    """Ask for a retraining, run `gateway worker --burst` configured like the API, and answer the job's status."""
+    resp = await api.client.post("/api/v1/classifier/retrain", headers=api.auth("admin"))
+    assert resp.status == 202
+    job_id = (await resp.json())["job_id"]
+    env = os.environ | {"GATEWAY_DATABASE_URL": api.settings.database_url, "REDIS_URL": api.settings.redis_url or "", "GATEWAY_CLASSIFIER_MODEL_DIR": str(models)}
+    worker = await asyncio.create_subprocess_exec(sys.executable, "-m", "gateway", "worker", "--burst", cwd=REPO, env=env)
+    assert await worker.wait() == 0
+    return await (await api.client.get(f"/api/v1/classifier/retrain/{job_id}", headers=api.auth("admin"))).json()
 
 
 async def _loaded_model(api: Api, version: str) -> bool:
