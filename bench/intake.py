@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -18,26 +19,28 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import LoadResult, child, closed_loop, database, free_port, python, redis_server  # noqa: E402
+from bench.common import REPO, LoadResult, child, closed_loop, database, free_port, python, redis_server  # noqa: E402
 from gateway.store.engine import create_engine  # noqa: E402
 from gateway.store.store import Store  # noqa: E402
 from tests.support.receiver import running_receiver  # noqa: E402
 
 SECRET = "bench-platform-secret-0123456789"
-TEXTS = [
-    "人民路和解放路路口的井盖不见了，晚上很危险",
-    "小区门口垃圾桶满了好几天没人清理，味道很大",
-    "工地晚上十一点还在施工，吵得睡不着",
-    "有人在人行道上摆摊卖水果，行人都过不去",
-    "路灯坏了一个星期了，晚上黑漆漆的",
-    "The manhole cover outside No. 12 Jiefang Road is missing",
-    "电线杆上贴满了办证的小广告",
-    "汽车停在盲道上，老人只能走机动车道",
-]
+COMPLAINTS = REPO / "classifier" / "data" / "test" / "test.tsv"
+
+
+def complaints() -> list[str]:
+    """Varied real-looking complaints: the classifier's held-out set (read here only as load, never for tuning)."""
+    lines = [line.split("\t", 1)[1].strip() for line in COMPLAINTS.read_text(encoding="utf-8").splitlines() if "\t" in line and not line.startswith("#")]
+    return lines[1:]
+
+
+TEXTS = complaints()
 
 
 def body(n: int) -> dict[str, object]:
-    return {"text": TEXTS[n % len(TEXTS)] + f"（{n}）", "channel": "api", "location": {"lat": 31.30 + (n % 97) / 1000, "lon": 120.60 + (n % 89) / 1000, "crs": "gcj02"}}
+    """Report n: a complaint somewhere in a 20 km square (GCJ-02, as a map app would send it)."""
+    rnd = random.Random(n)
+    return {"text": TEXTS[n % len(TEXTS)], "channel": "api", "location": {"lat": 31.2 + rnd.random() * 0.18, "lon": 120.5 + rnd.random() * 0.21, "crs": "gcj02"}}
 
 
 def row(name: str, result: LoadResult, ceiling: LoadResult | None) -> str:

@@ -15,7 +15,7 @@ def create_engine(url: str, *, pooled: bool = True) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         kwargs: dict[str, Any] = {"pool_size": 10, "max_overflow": 20} if pooled else {"poolclass": NullPool}
-        return create_async_engine(url, pool_pre_ping=True, **kwargs)
+        return create_async_engine(url, pool_recycle=1800, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, connect_args={"timeout": 30}, **({} if pooled else {"poolclass": NullPool}))
