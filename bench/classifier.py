@@ -1,6 +1,6 @@
 """Classifier throughput and latency beside raw `jieba.lcut` on the same texts, and cold start.
 
-Run: .venv/bin/python bench/classifier.py [--model-dir DIR] [--repeat N]
+Run: .venv/bin/python bench/classifier.py [--model-dir DIR] [--passes N]
 Uses the active model of the model directory (trains one there first if there is none).
 """
 
@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -46,13 +47,31 @@ def texts() -> list[str]:
     return [e.text for e in examples]
 
 
-def timed(fn, items: list[str]) -> list[float]:  # type: ignore[no-untyped-def]
+def timed(fn: Callable[[str], object], items: list[str]) -> list[float]:
+    """Milliseconds per item."""
     out = []
+    clock = time.perf_counter_ns
     for t in items:
-        start = time.perf_counter_ns()
+        start = clock()
         fn(t)
-        out.append((time.perf_counter_ns() - start) / 1e6)
+        out.append((clock() - start) / 1e6)
     return out
+
+
+def best_of(passes: int, fns: list[Callable[[str], object]], items: list[str]) -> list[tuple[float, list[float]]]:
+    """Per function: the total seconds of its fastest pass, and per item the fastest of its times.
+
+    The functions take turns pass by pass, so load from elsewhere on the machine hits both alike;
+    keeping the fastest time filters out moments when the process was not running.
+    """
+    totals = [float("inf")] * len(fns)
+    per_item: list[list[float]] = [[float("inf")] * len(items) for _ in fns]
+    for _ in range(passes):
+        for k, fn in enumerate(fns):
+            times = timed(fn, items)
+            totals[k] = min(totals[k], sum(times) / 1000)
+            per_item[k] = [min(a, b) for a, b in zip(per_item[k], times)]
+    return list(zip(totals, per_item))
 
 
 def p99(ms: list[float]) -> float:
@@ -70,7 +89,7 @@ def cold_start(model_dir: Path, runs: int = 3) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--model-dir", type=Path, default=None)
-    ap.add_argument("--repeat", type=int, default=1, help="passes over the texts")
+    ap.add_argument("--passes", type=int, default=3, help="timed passes over the texts; the fastest counts")
     args = ap.parse_args()
     model_dir = args.model_dir or default_model_dir()
     if ModelStore(model_dir).active() is None:
@@ -79,16 +98,15 @@ def main() -> None:
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     clf = Classifier.load(model_dir)
-    items = texts() * args.repeat
+    items = texts()
     chars = sum(map(len, items)) / len(items)
-    timed(jieba.lcut, items[:200])
-    timed(clf.classify, items[:200])
-    raw = timed(jieba.lcut, items)
-    ours = timed(clf.classify, items)
+    (raw_total, raw), (ours_total, ours) = best_of(args.passes, [jieba.lcut, clf.classify], items)
     cold = cold_start(model_dir)
-    rate_raw = len(raw) / (sum(raw) / 1000)
-    rate_ours = len(ours) / (sum(ours) / 1000)
-    print(f"{len(items)} complaints, {chars:.0f} characters on average, one core, model {clf.version}\n")
+    rate_raw = len(items) / raw_total
+    rate_ours = len(items) / ours_total
+    print(f"{len(items)} complaints, {chars:.0f} characters on average, one core, fastest of {args.passes} passes "
+          "(rate: fastest pass; p50/p99: fastest time of each complaint), "
+          f"model {clf.version}\n")
     print("| measure | classifier | raw jieba.lcut | ratio |")
     print("|---|---:|---:|---:|")
     print(f"| complaints/s | {rate_ours:,.0f} | {rate_raw:,.0f} | {rate_raw / rate_ours:.2f}x |")
