@@ -144,7 +144,7 @@ def cmd_apikey(settings: Settings, args: argparse.Namespace) -> int:
         finally:
             await store.close()
 
-    print(asyncio.run(create()))
+    print(asyncio.run(create()), flush=True)
     return 0
 
 
@@ -161,9 +161,10 @@ def parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="the rq worker with scheduler (deliveries)")
     worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     sub.add_parser("migrate", help="bring the database schema to the newest version")
-    apikey = sub.add_parser("apikey", help="create an API key for a machine client")
-    apikey.add_argument("--name", required=True)
-    apikey.add_argument("--role", choices=["client", "agent", "admin"], default="client")
+    apikey = sub.add_parser("apikey", help="API keys of machine clients").add_subparsers(dest="action", required=True)
+    create = apikey.add_parser("create", help="create a key and print it once")
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", choices=["client", "agent", "admin"], default="client")
     return p
 
 
