@@ -7,55 +7,22 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
-from classifier.core import Classification, Classifier
+from classifier.core import Classifier
 from classifier.corpus import read_examples
 from classifier.evaluate import evaluate, format_report
 from classifier.lifecycle import Sources, retrain, train
 from classifier.registry import default_model_dir
-from classifier.tables import DEFAULT_EDITION, EDITIONS, CodeTables, load_tables
-
-ALTERNATIVES = 3
-CODE_FIELDS = ("kind", "major_code", "major_name", "minor_code", "minor_name")
-
-
-def render(result: Classification, edition: str, tables: CodeTables) -> dict[str, Any]:
-    """The JSON object of one classified complaint in `edition`; code fields are null when it needs review."""
-    def coded(class_id: str, confidence: float) -> dict[str, Any] | None:
-        code = tables.render(class_id, edition)
-        if code is None:
-            return None
-        return {**code.as_dict(), "confidence": round(confidence, 4), "class_id": class_id}
-
-    candidates = [c for c in (coded(c.class_id, c.confidence) for c in result.candidates) if c is not None]
-    out: dict[str, Any] = {**dict.fromkeys(CODE_FIELDS), "edition": edition, "confidence": round(result.confidence, 4),
-                           "class_id": result.class_id}
-    reason = result.reason
-    if result.class_id is not None:
-        top = coded(result.class_id, result.confidence)
-        if top is None:
-            reason = "unmapped_in_edition"
-        else:
-            out.update(top)
-            candidates = [c for c in candidates if c["class_id"] != result.class_id]
-    out["alternatives"] = candidates[:ALTERNATIVES]
-    if reason is not None:
-        out["needs_review"] = True
-        out["reason"] = reason
-    if result.rule_ids:
-        out["rule_ids"] = result.rule_ids
-    if result.truncated:
-        out["truncated"] = True
-    return out
-
+from classifier.rendering import render_classification
+from classifier.tables import DEFAULT_EDITION, EDITIONS, load_tables
 
 def _classify(args: argparse.Namespace) -> int:
     clf = Classifier.load(args.model_dir, **({"threshold": args.threshold} if args.threshold is not None else {}))
     tables = load_tables()
     for line in sys.stdin:
         text = line.rstrip("\r\n")
-        sys.stdout.write(json.dumps(render(clf.classify(text), args.edition, tables), ensure_ascii=False) + "\n")
+        obj = render_classification(clf.classify(text), args.edition, tables)
+        sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
         sys.stdout.flush()
     return 0
 
