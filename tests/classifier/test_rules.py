@@ -110,3 +110,36 @@ def test_invalid_rules_are_rejected_with_a_clear_message(kw: dict[str, object], 
 def test_validation_error_is_a_value_error() -> None:
     with pytest.raises(ValueError):
         _rule(regex="[")
+
+
+def test_rule_swap_while_classifying_in_threads(clf: Classifier) -> None:
+    import threading
+
+    old = [_rule(id="old", class_id="cp-0118")]
+    new = [_rule(id="new", class_id="cp-0305"), _rule(id="new-boost", class_id="cp-0118", action="boost", boost=0.2)]
+    allowed = {("old",): "cp-0118", ("new", "new-boost"): "cp-0305"}
+    clf.set_rules(old)
+    seen: list[tuple[tuple[str, ...], str | None]] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def worker() -> None:
+        try:
+            while not stop.is_set():
+                c = clf.classify(TEXT)
+                seen.append((tuple(c.rule_ids), c.class_id))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    swaps = 0
+    while (len(seen) < 300 or swaps < 200) and not errors:
+        clf.set_rules(new if swaps % 2 == 0 else old)
+        swaps += 1
+    stop.set()
+    for t in threads:
+        t.join()
+    assert errors == [] and seen
+    assert all(allowed[ids] == class_id for ids, class_id in seen)
