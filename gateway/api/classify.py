@@ -11,7 +11,7 @@ from rq.job import Job
 from rq.results import Result
 
 from classifier import Classifier
-from classifier.cli import render
+from classifier import render_classification
 from classifier.registry import META_FILE, REPORT_FILE, ModelStore
 from classifier.tables import DEFAULT_EDITION, EDITIONS
 from gateway.api.auth import require
@@ -68,7 +68,7 @@ async def classify(request: web.Request) -> web.Response:
     classifier = loaded_classifier(request)
     channel = body.channel.value if body.channel else None
     result = classifier.classify(body.text, channel=channel)
-    rendered = render(result, body.edition, request.config_dict[TABLES])
+    rendered = render_classification(result, body.edition, request.config_dict[TABLES])
     explanation = classifier.explain(body.text, channel=channel)
     return web.json_response({"needs_review": False, "reason": None, **rendered, "explanation": explanation})
 

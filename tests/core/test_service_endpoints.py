@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import jsonschema
 import pytest
@@ -27,6 +28,11 @@ async def test_case_schema_and_openapi_are_published(api: Api) -> None:
     spec = await (await api.client.get("/api/v1/openapi.json")).json()
     assert spec["openapi"].startswith("3.1")
     assert {"/reports", "/cases", "/cases/{number}", "/platforms/{platform_id}/callbacks", "/deliveries"} <= set(spec["paths"])
+    documented = set(spec["paths"])
+    for resource in api.client.app.router.resources():
+        path = resource.canonical
+        if path.startswith("/api/v1/"):
+            assert re.sub(r"\{(\w+)(:[^}]*)?\}", r"{\1}", path.removeprefix("/api/v1")) in documented, path
     report_schema = {"components": spec["components"], "$ref": "#/components/schemas/ReportIn"}
     jsonschema.validate({"text": "井盖丢了", "location": {"lat": 31.3, "lon": 120.6, "crs": "gcj02"}}, report_schema)
     with pytest.raises(jsonschema.ValidationError):
