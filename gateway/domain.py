@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gateway.i18n import InputError
 from gateway.location.crs import normalize_crs, validate
@@ -99,6 +100,16 @@ def platform_transition_allowed(current: CaseStatus, new: CaseStatus) -> bool:
     return new in PLATFORM_FLOW and PLATFORM_FLOW.index(new) > PLATFORM_FLOW.index(current)
 
 
+def _text_present(value: str) -> str:
+    if not value.strip():
+        raise InputError("text_required")
+    return value
+
+
+ComplaintText = Annotated[str, Field(max_length=100_000), AfterValidator(_text_present)]
+"""A citizen's description: never empty or blank."""
+
+
 class PointIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -139,7 +150,7 @@ class ReportIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    text: str = Field(max_length=100_000)
+    text: ComplaintText
     channel: Channel = Channel.API
     language: str = Field(default="zh", pattern=r"^(zh|en)$")
     location: PointIn | None = None
@@ -150,9 +161,4 @@ class ReportIn(BaseModel):
     class_id: str | None = Field(default=None, max_length=64, description="A class already chosen (e.g. by an agent).")
     received_at: datetime | None = None
 
-    @field_validator("text")
-    @classmethod
-    def _text_present(cls, value: str) -> str:
-        if not value:
-            raise InputError("text_required")
-        return value
+

@@ -17,7 +17,7 @@ from classifier.tables import DEFAULT_EDITION, EDITIONS
 from gateway.api.auth import require
 from gateway.api.errors import ApiError, read_json
 from gateway.appkeys import PIPELINE, QUEUE, SETTINGS, STORE, TABLES
-from gateway.domain import Channel
+from gateway.domain import Channel, ComplaintText
 from gateway.i18n import InputError
 from gateway.rules import model_dir
 from gateway.store.models import CorrectionRow
@@ -32,16 +32,9 @@ JOB_KEEP_SECONDS = 7 * 86400
 class ClassifyIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    text: str
+    text: ComplaintText
     channel: Channel | None = None
     edition: str = DEFAULT_EDITION
-
-    @field_validator("text")
-    @classmethod
-    def _text_present(cls, value: str) -> str:
-        if not value:
-            raise InputError("text_required")
-        return value
 
     @field_validator("edition")
     @classmethod

@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from gateway.domain import OPEN_STATUSES, CaseStatus
+from gateway.domain import OPEN_STATUSES
 from gateway.location.geo import bbox, haversine_m
 from gateway.payload import case_number
 from gateway.store.models import (
