@@ -11,10 +11,11 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from classifier.tables import load_tables
-from gateway.api import callbacks, cases, classify, deliveries, reports, rules, schema
+from gateway.api import callbacks, cases, classify, deliveries, media, reports, rules, schema
 from gateway.api.auth import KEY_CACHE
 from gateway.api.errors import error_middleware
-from gateway.appkeys import CASEWORK, PIPELINE, QUEUE, REDIS, SETTINGS, STORE, TABLES
+from gateway.appkeys import CASEWORK, MEDIA, PIPELINE, QUEUE, REDIS, SETTINGS, STORE, TABLES
+from gateway.media import NAME_PATTERN as MEDIA_NAME, MediaStore
 from gateway.outbox import Outbox
 from classifier import Classifier
 from gateway.casework import Casework
@@ -42,6 +43,7 @@ def build_app(
     app = web.Application()
     app[SETTINGS] = settings
     app[TABLES] = load_tables()
+    app[MEDIA] = MediaStore(settings.media_dir)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         store = Store(create_engine(settings.database_url))
@@ -50,7 +52,7 @@ def build_app(
         app[STORE], app[REDIS], app[QUEUE] = store, redis, queue
         dedup = Deduplicator(app[TABLES], similarity=locator.similarity) if locator else Deduplicator(app[TABLES])
         outbox = Outbox(settings, app[TABLES], queue)
-        app[PIPELINE] = Pipeline(store, outbox, app[TABLES], classifier, locator, dedup)
+        app[PIPELINE] = Pipeline(store, outbox, app[TABLES], classifier, locator, dedup, app[MEDIA])
         app[CASEWORK] = Casework(store, outbox, app[TABLES])
         task = asyncio.create_task(run_sweeper(settings, store, queue)) if sweeper else None
         yield
@@ -66,13 +68,22 @@ def build_app(
 
     api = web.Application(middlewares=[error_middleware])
     api[KEY_CACHE] = {}
-    for module in (reports, cases, callbacks, deliveries, schema, classify, rules):
+    for module in (reports, cases, callbacks, deliveries, media, schema, classify, rules):
         api.add_routes(module.routes)
     app.add_subapp("/api/v1", api)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
+    app.router.add_get(r"/media/{name:" + MEDIA_NAME + "}", serve_media)
     return app
+
+
+async def serve_media(request: web.Request) -> web.FileResponse:
+    """A stored photo: public by its unguessable content name, so platforms can fetch it."""
+    path = request.app[MEDIA].path(request.match_info["name"])
+    if not path.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(path, headers={"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"})
 
 
 async def healthz(_: web.Request) -> web.Response:

@@ -8,6 +8,7 @@ from redis import Redis
 from rq import Queue
 
 from classifier.tables import CodeTables
+from gateway.media import MediaStore
 from gateway.settings import Settings
 from gateway.store.store import Store
 
@@ -22,3 +23,4 @@ QUEUE = web.AppKey("queue", Queue)
 TABLES = web.AppKey("tables", CodeTables)
 PIPELINE = web.AppKey("pipeline", "Pipeline")
 CASEWORK = web.AppKey("casework", "Casework")
+MEDIA = web.AppKey("media", MediaStore)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,9 +14,10 @@ from classifier import Classifier
 from classifier.tables import CodeTables
 from gateway.dedup import Deduplicator, Match
 from gateway.domain import CASE_SOURCE, CaseStatus, Channel, ReportIn
-from gateway.location import Locator
+from gateway.location import LocationError, Locator
 from gateway.location.crs import to_wgs84
 from gateway.location.dedup import Sighting
+from gateway.media import NAME_PATTERN as MEDIA_NAME, MediaStore
 from gateway.outbox import Outbox
 from gateway.payload import case_number
 from gateway.store.models import CaseRow, ReportRow
@@ -87,6 +89,7 @@ class Pipeline:
         classifier: Classifier | None = None,
         locator: Locator | None = None,
         dedup: Deduplicator | None = None,
+        media: MediaStore | None = None,
     ) -> None:
         self.store = store
         self.outbox = outbox
@@ -94,6 +97,7 @@ class Pipeline:
         self.classifier = classifier
         self.locator = locator
         self.dedup = dedup or Deduplicator(tables)
+        self.media = media
 
     def classify(self, report: ReportIn) -> tuple[str | None, float | None, str, str | None]:
         """(class id, confidence, source, review reason); an agent's choice wins over the model."""
@@ -112,20 +116,34 @@ class Pipeline:
             return None, result.confidence, "model", result.reason or "low_confidence"
         return result.class_id, result.confidence, "model", None
 
+    def photo_gps(self, report: ReportIn) -> tuple[float, float] | None:
+        """The GPS point of the first photo uploaded to us that carried one."""
+        if self.media is None:
+            return None
+        for item in report.media:
+            name = item.url.rsplit("/", 1)[-1]
+            if re.fullmatch(MEDIA_NAME, name) and (gps := self.media.gps_of(name)):
+                return gps
+        return None
+
     def locate(self, report: ReportIn) -> Located | None:
+        """Explicit point, then address, then photo GPS, then the place named in the text."""
         point = (report.location.lat, report.location.lon, report.location.crs) if report.location else None
+        photo = self.photo_gps(report)
         if self.locator is not None:
             try:
-                found = self.locator.locate(report.text, point, report.address)
+                found = self.locator.locate(report.text, point, report.address, photo_gps=photo)
+            except LocationError:
+                raise
             except Exception:
                 log.exception("locator failed; using the raw point if any")
                 found = None
             if found is not None:
                 return Located(found.lat, found.lon, found.precision_m, found.source, found.label, found.grid.grid_code if found.grid else None)
-        if point is None:
-            return None
-        lat, lon = to_wgs84(*point)
-        return Located(lat, lon, None, "gps")
+        if point is not None:
+            lat, lon = to_wgs84(*point)
+            return Located(lat, lon, None, "gps")
+        return Located(photo[0], photo[1], None, "photo") if photo else None
 
     async def submit(self, report: ReportIn, actor: str = "api") -> IntakeResult:
         class_id, confidence, class_source, review_reason = self.classify(report)

@@ -54,6 +54,7 @@ class IntakeSettings(BaseModel):
 
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     max_text_chars: int = Field(default=5000, gt=0)
+    max_photo_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
     classify_threshold: float = Field(default=0.45, ge=0, le=1)
     callback_tolerance_seconds: int = Field(default=300, gt=0)
 
@@ -73,6 +74,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     bootstrap_api_key: str | None = None
     city_dir: Path | None = REPO_ROOT / "config" / "cities" / "sample"
+    media_dir: Path = REPO_ROOT / "var" / "media"
     classifier_model_dir: Path | None = Field(default=None, description="Trained models; default CLASSIFIER_MODEL_DIR or var/classifier")
     platforms: list[PlatformSettings] = []
     delivery: DeliverySettings = DeliverySettings()

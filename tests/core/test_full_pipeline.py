@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+import io
+from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from classifier import Classifier
 from gateway.location import Locator
 from gateway.settings import REPO_ROOT
 from tests.core.conftest import Api, make_settings, start_api
+from tests.location.test_exif import exif_with, picture
 from tests.support.receiver import Receiver
 
 SAMPLE_CITY = REPO_ROOT / "config" / "cities" / "sample"
@@ -28,8 +32,9 @@ def locator() -> Locator:
 
 
 @pytest.fixture
-async def full(aiohttp_client: Any, database_url: str, redis_url: str, receiver: Receiver, classifier: Classifier, locator: Locator) -> AsyncIterator[Api]:
-    api = await start_api(aiohttp_client, make_settings(database_url, redis_url, receiver.url), classifier=classifier, locator=locator)
+async def full(aiohttp_client: Any, tmp_path: Path, database_url: str, redis_url: str, receiver: Receiver, classifier: Classifier, locator: Locator) -> AsyncIterator[Api]:
+    settings = make_settings(database_url, redis_url, receiver.url).model_copy(update={"media_dir": tmp_path / "media"})
+    api = await start_api(aiohttp_client, settings, classifier=classifier, locator=locator)
     yield api
     await api.store.close()
 
@@ -59,3 +64,28 @@ async def test_phone_and_web_reports_of_one_problem_fold_by_text_place(full: Api
     web = await full.report(text="解放路和中山路交叉口的垃圾桶满了溢出来了", channel="web")
     phone = await full.report(text="市民来电反映中山路与解放路路口垃圾箱满了没人清理", channel="hotline")
     assert phone["joined_existing"] and phone["case_id"] == web["case_id"], (web, phone)
+
+
+async def test_photo_upload_is_cleaned_and_its_gps_places_the_report(full: Api, tmp_path: Path) -> None:
+    upload = picture("JPEG", exif_with(31.3126, 120.6104))
+    resp = await full.client.post("/api/v1/media", data=upload, headers=full.auth() | {"Content-Type": "image/jpeg"})
+    assert resp.status == 201, await resp.text()
+    media = await resp.json()
+    assert media["gps"] == {"lat": pytest.approx(31.3126, abs=1e-5), "lon": pytest.approx(120.6104, abs=1e-5), "crs": "wgs84"}
+    served = await full.client.get("/media/" + media["url"].rsplit("/", 1)[-1])
+    assert served.status == 200
+    cleaned = Image.open(io.BytesIO(await served.read()))
+    assert not cleaned.getexif(), "EXIF stripped before storing"
+    result = await full.report(text="这里的污水井盖坏了", media=[{"url": media["url"], "content_type": media["content_type"]}])
+    case = await case_of(full, result["case_id"])
+    assert case["location"]["lat"] == pytest.approx(31.3126, abs=1e-4) and case["grid_code"].startswith("320508")
+
+
+async def test_bad_uploads_are_refused_in_the_callers_language(full: Api) -> None:
+    for data, code, en in ((b"", "image_empty", "empty"), (b"hello, not an image", "image_unsupported_format", "Only JPEG"),
+                           (b"\xff\xd8\xff\xe0" + b"\x00" * 64, "image_corrupt", "damaged")):
+        resp = await full.client.post("/api/v1/media", data=data, headers=full.auth(lang="en") | {"Content-Type": "image/jpeg"})
+        error = (await resp.json())["error"]
+        assert resp.status == 400 and error["code"] == code and en in error["message"]
+    resp = await full.client.post("/api/v1/media", data=b"\xff" * (full.settings.intake.max_photo_bytes + 1), headers=full.auth(lang="zh"))
+    assert resp.status == 413 and "过大" in (await resp.json())["error"]["message"]

@@ -1,0 +1,51 @@
+"""Photos and recordings kept by the gateway: stored cleaned, named by content, served to platforms."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway.location.exif import Photo
+
+NAME_PATTERN = r"[0-9a-f]{64}\.(jpg|png|webp)"
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+
+
+@dataclass(frozen=True)
+class StoredMedia:
+    name: str
+    content_type: str
+    gps: tuple[float, float] | None
+
+
+class MediaStore:
+    """A directory of cleaned files, each beside a small JSON record of what the upload told us."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def save_photo(self, photo: Photo) -> StoredMedia:
+        """Keep a cleaned photo (idempotent: the same bytes give the same name)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"{hashlib.sha256(photo.data).hexdigest()}.{EXTENSIONS[photo.mime]}"
+        path = self.directory / name
+        if not path.exists():
+            tmp = path.with_suffix(".part")
+            tmp.write_bytes(photo.data)
+            os.replace(tmp, path)
+        meta = {"content_type": photo.mime, "gps": list(photo.gps) if photo.gps else None, "width": photo.width, "height": photo.height}
+        (self.directory / f"{name}.json").write_text(json.dumps(meta), encoding="utf-8")
+        return StoredMedia(name, photo.mime, photo.gps)
+
+    def path(self, name: str) -> Path:
+        return self.directory / name
+
+    def gps_of(self, name: str) -> tuple[float, float] | None:
+        """The GPS point a stored upload carried, or None (unknown name included)."""
+        meta = self.directory / f"{name}.json"
+        if not meta.is_file():
+            return None
+        gps = json.loads(meta.read_text(encoding="utf-8")).get("gps")
+        return (gps[0], gps[1]) if gps else None
