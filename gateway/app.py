@@ -56,6 +56,7 @@ def build_app(
         app[CASEWORK] = Casework(store, outbox, app[TABLES])
         task = asyncio.create_task(run_sweeper(settings, store, queue)) if sweeper else None
         yield
+        await app[PIPELINE].close()
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

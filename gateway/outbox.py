@@ -7,13 +7,14 @@ from typing import Literal
 
 from redis.exceptions import RedisError
 from rq import Queue
+from rq.queue import EnqueueData
 
 from classifier.tables import CodeTables
 from gateway.domain import NOT_YET_FORWARDED, CaseStatus
 from gateway.location.crs import from_wgs84
 from gateway.payload import LocationPayload, build_payload, case_number
 from gateway.settings import PlatformSettings, Settings
-from gateway.store.models import CaseRow, ReportRow
+from gateway.store.models import CaseRow
 from gateway.store.store import Tx
 
 log = logging.getLogger(__name__)
@@ -23,9 +24,13 @@ def job_id(delivery_id: str) -> str:
     return f"deliver-{delivery_id}"
 
 
+def delivery_job(delivery_id: str) -> EnqueueData:
+    """The rq job that delivers one outbox row; the fixed job id makes a repeat harmless."""
+    return Queue.prepare_data("gateway.delivery.deliver", (delivery_id,), job_id=job_id(delivery_id), result_ttl=0, failure_ttl=7 * 86400)
+
+
 def enqueue_delivery(queue: Queue, delivery_id: str) -> None:
-    """Queue one delivery now; the fixed job id makes a repeat harmless."""
-    queue.enqueue("gateway.delivery.deliver", delivery_id, job_id=job_id(delivery_id), result_ttl=0, failure_ttl=7 * 86400)
+    queue.enqueue_many([delivery_job(delivery_id)])
 
 
 class Outbox:
@@ -34,14 +39,14 @@ class Outbox:
         self.tables = tables
         self.queue = queue
 
-    async def forward(self, tx: Tx, case: CaseRow, actor: str, reports: list[ReportRow] | None = None) -> list[str]:
+    async def forward(self, tx: Tx, case: CaseRow, actor: str, media: list[dict[str, str]] | None = None) -> list[str]:
         """First delivery of a classified case to every enabled platform."""
         platforms = self.settings.enabled_platforms
         if not platforms:
             return []
         case.status = CaseStatus.FORWARDED
         await tx.audit("case", case.id, "forwarded", actor, platforms=[p.id for p in platforms])
-        return await self._write(tx, case, "case.created", platforms, reports)
+        return await self._write(tx, case, "case.created", platforms, media)
 
     async def update(self, tx: Tx, case: CaseRow, actor: str) -> list[str]:
         """An update (more reporters, new class) of a case platforms already have; nothing for one they don't."""
@@ -60,9 +65,9 @@ class Outbox:
         case: CaseRow,
         event: Literal["case.created", "case.updated"],
         platforms: Iterable[PlatformSettings],
-        reports: list[ReportRow] | None = None,
+        media: list[dict[str, str]] | None = None,
     ) -> list[str]:
-        reports = reports if reports is not None else await tx.reports_of_case(case.id)
+        media = media if media is not None else await tx.media_of_case(case.id)
         merged_into = None
         if case.merged_into is not None:
             target = await tx.case(case.merged_into)
@@ -70,7 +75,7 @@ class Outbox:
         ids = []
         for platform in platforms:
             class_code = self.tables.render(case.class_id, platform.edition) if case.class_id else None
-            body = build_payload(event, case, reports, class_code, self._location(case, platform), merged_into)
+            body = build_payload(event, case, media, class_code, self._location(case, platform), merged_into)
             ids.append(tx.add_delivery(platform.id, case.id, event, body).id)
         return ids
 
@@ -84,8 +89,9 @@ class Outbox:
     def enqueue(self, delivery_ids: Iterable[str]) -> None:
         """Queue committed deliveries; if Redis is unreachable the sweeper queues them later."""
         ids = list(delivery_ids)
+        if not ids:
+            return
         try:
-            for delivery_id in ids:
-                enqueue_delivery(self.queue, delivery_id)
+            self.queue.enqueue_many([delivery_job(i) for i in ids])
         except RedisError as exc:
             log.warning("could not queue %d deliveries (%s); the sweeper will queue them", len(ids), exc)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from classifier.tables import ClassCode
 from gateway.domain import STATUS_NAMES_ZH, CaseStatus
-from gateway.store.models import CaseRow, ReportRow
+from gateway.store.models import CaseRow
 
 CHINA = ZoneInfo("Asia/Shanghai")
 SCHEMA_VERSION = "1.0"
@@ -85,7 +85,7 @@ class CasePayload(BaseModel):
 def build_payload(
     event: Literal["case.created", "case.updated"],
     case: CaseRow,
-    reports: list[ReportRow],
+    media: list[dict[str, str]],
     class_code: ClassCode | None,
     location: LocationPayload | None,
     merged_into: str | None = None,
@@ -108,7 +108,7 @@ def build_payload(
         location=location,
         source=SourcePayload(channel=case.source_channel, case_source=case.case_source),
         reports_count=case.reports_count,
-        media=[MediaPayload(**m) for r in reports for m in (r.media or [])],
+        media=[MediaPayload(**m) for m in media],
         merged_into=merged_into,
     )
     return payload.model_dump_json(by_alias=True)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from classifier import Classifier
 from classifier.tables import CodeTables
 from gateway.dedup import Deduplicator, Match
+from gateway.group_commit import GroupCommit
 from gateway.domain import CASE_SOURCE, CaseStatus, Channel, ReportIn
 from gateway.location import LocationError, Locator
 from gateway.location.crs import to_wgs84
@@ -36,6 +37,20 @@ class Located:
     source: str = "gps"
     label: str | None = None
     grid_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A report with everything worked out before it is written: class, place, reporter key."""
+
+    report: ReportIn
+    class_id: str | None
+    confidence: float | None
+    class_source: str
+    review_reason: str | None
+    located: Located | None
+    key: str | None
+    actor: str
 
 
 class UnknownClass(ValueError):
@@ -98,6 +113,7 @@ class Pipeline:
         self.locator = locator
         self.dedup = dedup or Deduplicator(tables)
         self.media = media
+        self.writer = GroupCommit(self.store_batch, self.store_one)
 
     def classify(self, report: ReportIn) -> tuple[str | None, float | None, str, str | None]:
         """(class id, confidence, source, review reason); an agent's choice wins over the model."""
@@ -145,20 +161,40 @@ class Pipeline:
             return Located(lat, lon, None, "gps")
         return Located(photo[0], photo[1], None, "photo") if photo else None
 
-    async def submit(self, report: ReportIn, actor: str = "api") -> IntakeResult:
+    def prepare(self, report: ReportIn, actor: str) -> Prepared:
+        """The CPU work of intake, done in the caller's task before the report queues for the writer."""
         class_id, confidence, class_source, review_reason = self.classify(report)
-        located = self.locate(report)
-        key = reporter_key(report)
+        return Prepared(report, class_id, confidence, class_source, review_reason, self.locate(report), reporter_key(report), actor)
+
+    async def submit(self, report: ReportIn, actor: str = "api") -> IntakeResult:
+        """Accept one report: the returned result is committed."""
+        return await self.writer.write(self.prepare(report, actor))
+
+    async def close(self) -> None:
+        await self.writer.close()
+
+    async def store_batch(self, batch: list[Prepared]) -> list[IntakeResult]:
+        """Write reports in one transaction (one commit for all), then queue their deliveries."""
+        async with self.store.transaction() as tx:
+            await tx.lock([k for item in batch for k in self._lock_keys(item)])
+            results = [await self._store(tx, item) for item in batch]
+        self.outbox.enqueue([d for r in results for d in r.deliveries])
+        return results
+
+    async def store_one(self, item: Prepared) -> IntakeResult:
+        """Write one report on its own; a client_ref that a concurrent writer stored first answers as a replay."""
         try:
-            result = await self._store(report, class_id, confidence, class_source, review_reason, located, key, actor)
+            return (await self.store_batch([item]))[0]
         except IntegrityError:
-            # A concurrent submission with the same client_ref won the race: answer with its result.
-            result = await self._replayed(report)
+            result = await self._replayed(item.report)
             if result is None:
                 raise
-        if result.deliveries:
-            self.outbox.enqueue(result.deliveries)
-        return result
+            return result
+
+    def _lock_keys(self, item: Prepared) -> list[str]:
+        lat, lon = (item.located.lat, item.located.lon) if item.located else (None, None)
+        keys = self.dedup.lock_keys(item.class_id, lat, lon, item.key)
+        return keys + ([f"ref:{item.report.channel}:{item.report.client_ref}"] if item.report.client_ref else [])
 
     async def _replayed(self, report: ReportIn) -> IntakeResult | None:
         if not report.client_ref:
@@ -185,67 +221,57 @@ class Pipeline:
             deliveries=deliveries or [],
         )
 
-    async def _store(
-        self,
-        report: ReportIn,
-        class_id: str | None,
-        confidence: float | None,
-        class_source: str,
-        review_reason: str | None,
-        located: Located | None,
-        key: str | None,
-        actor: str,
-    ) -> IntakeResult:
+    async def _store(self, tx: Tx, item: Prepared) -> IntakeResult:
+        """One report inside an open transaction: replay, join an open case, or make a new one."""
+        report, class_id, located, key, actor = item.report, item.class_id, item.located, item.key, item.actor
+        confidence, class_source, review_reason = item.confidence, item.class_source, item.review_reason
         now = report.received_at or utcnow()
         lat, lon = (located.lat, located.lon) if located else (None, None)
-        async with self.store.transaction() as tx:
-            keys = self.dedup.lock_keys(class_id, lat, lon, key)
-            await tx.lock(keys + ([f"ref:{report.channel}:{report.client_ref}"] if report.client_ref else []))
-            if report.client_ref:
-                previous = await tx.report_by_client_ref(report.channel.value, report.client_ref)
-                if previous is not None and previous.case_id is not None:
-                    case = await tx.case(previous.case_id)
-                    assert case is not None
-                    return self._result(previous, case, joined=False, replayed=True)
-            match = await self.dedup.find(
-                tx, Sighting(class_id or "", lat, lon, (located.precision_m if located else None) or 0.0, now, report.text, key)
+        if report.client_ref:
+            previous = await tx.report_by_client_ref(report.channel.value, report.client_ref)
+            if previous is not None and previous.case_id is not None:
+                case = await tx.case(previous.case_id)
+                assert case is not None
+                return self._result(previous, case, joined=False, replayed=True)
+        match = await self.dedup.find(
+            tx, Sighting(class_id or "", lat, lon, (located.precision_m if located else None) or 0.0, now, report.text, key)
+        )
+        if match is not None and match.verdict == "join":
+            row = await tx.add(self._report_row(report, now, located, key, match.case.id))
+            await tx.audit("report", row.id, "received", actor, channel=report.channel.value, case_id=match.case.id)
+            deliveries = await self._join(tx, match, row, actor)
+            return self._result(row, match.case, joined=True, deliveries=deliveries)
+        possible = match.case.id if match is not None else None
+        if possible is not None:
+            review_reason = "possible_duplicate"
+        case = await tx.add(
+            CaseRow(
+                created_at=now,
+                updated_at=now,
+                status=CaseStatus.NEEDS_REVIEW if class_id is None or possible else CaseStatus.CLASSIFIED,
+                class_id=class_id,
+                class_confidence=confidence,
+                class_source=class_source,
+                review_reason=review_reason,
+                possible_duplicate_of=possible,
+                text=report.text,
+                language=report.language,
+                lat=lat,
+                lon=lon,
+                precision_m=located.precision_m if located else None,
+                address=report.address or (located.label if located else None),
+                grid_code=located.grid_code if located else None,
+                source_channel=report.channel.value,
+                case_source=CASE_SOURCE[Channel(report.channel)],
+                reports_count=1,
+                version=1,
             )
-            if match is not None and match.verdict == "join":
-                row = await tx.add(self._report_row(report, now, located, key, match.case.id))
-                await tx.audit("report", row.id, "received", actor, channel=report.channel.value, case_id=match.case.id)
-                deliveries = await self._join(tx, match, row, actor)
-                return self._result(row, match.case, joined=True, deliveries=deliveries)
-            possible = match.case.id if match is not None else None
-            if possible is not None:
-                review_reason = "possible_duplicate"
-            case = await tx.add(
-                CaseRow(
-                    created_at=now,
-                    updated_at=now,
-                    status=CaseStatus.NEEDS_REVIEW if class_id is None or possible else CaseStatus.CLASSIFIED,
-                    class_id=class_id,
-                    class_confidence=confidence,
-                    class_source=class_source,
-                    review_reason=review_reason,
-                    possible_duplicate_of=possible,
-                    text=report.text,
-                    language=report.language,
-                    lat=lat,
-                    lon=lon,
-                    precision_m=located.precision_m if located else None,
-                    address=report.address or (located.label if located else None),
-                    grid_code=located.grid_code if located else None,
-                    source_channel=report.channel.value,
-                    case_source=CASE_SOURCE[Channel(report.channel)],
-                    reports_count=1,
-                    version=1,
-                )
-            )
-            row = await tx.add(self._report_row(report, now, located, key, case.id))
-            await tx.audit("report", row.id, "received", actor, channel=report.channel.value, case_id=case.id)
-            await tx.audit("case", case.id, "created", actor, status=case.status, class_id=class_id, review_reason=review_reason, possible_duplicate_of=possible)
-            deliveries = await self.outbox.forward(tx, case, actor, [row]) if case.status == CaseStatus.CLASSIFIED else []
-            return self._result(row, case, joined=False, deliveries=deliveries)
+        )
+        row = await tx.add(self._report_row(report, now, located, key, case.id))
+        await tx.audit("report", row.id, "received", actor, channel=report.channel.value, case_id=case.id)
+        await tx.audit("case", case.id, "created", actor, status=case.status, class_id=class_id, review_reason=review_reason, possible_duplicate_of=possible)
+        deliveries = await self.outbox.forward(tx, case, actor, row.media) if case.status == CaseStatus.CLASSIFIED else []
+        return self._result(row, case, joined=False, deliveries=deliveries)
 
     @staticmethod
     def _report_row(report: ReportIn, now: datetime, located: Located | None, key: str | None, case_id: int) -> ReportRow:

@@ -141,6 +141,11 @@ class Tx:
         self.session.add(row)
         return row
 
+    async def media_of_case(self, case_id: int) -> list[dict[str, str]]:
+        """Every media item of the case's reports, oldest report first."""
+        rows = await self.session.scalars(select(ReportRow.media).where(ReportRow.case_id == case_id).order_by(ReportRow.id))
+        return [item for media in rows for item in (media or [])]
+
     async def reports_of_case(self, case_id: int) -> list[ReportRow]:
         return list(await self.session.scalars(select(ReportRow).where(ReportRow.case_id == case_id).order_by(ReportRow.id)))
 
@@ -213,11 +218,6 @@ class Store:
     async def case(self, case_id: int) -> CaseRow | None:
         async with self.transaction() as tx:
             return await tx.case(case_id)
-
-    async def case_with_reports(self, case_id: int) -> tuple[CaseRow, list[ReportRow]] | None:
-        async with self.transaction() as tx:
-            case = await tx.case(case_id)
-            return None if case is None else (case, await tx.reports_of_case(case_id))
 
     async def nearby_open_cases(self, lat: float, lon: float, radius_m: float, since: datetime) -> list[tuple[CaseRow, float]]:
         """Open cases within `radius_m` of a WGS-84 point created since `since`, with their distance, nearest first."""
