@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -72,6 +73,8 @@ def build_app(
     for module in (reports, cases, callbacks, deliveries, media, schema, classify, rules):
         api.add_routes(module.routes)
     app.add_subapp("/api/v1", api)
+    for name in settings.channels:
+        importlib.import_module(f"channels.{name}").setup(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from classifier.tables import CodeTables
-from gateway.domain import NOT_YET_FORWARDED, OPEN_STATUSES, CaseStatus
+from gateway.domain import NOT_YET_FORWARDED, OPEN_STATUSES, CaseStatus, Satisfaction
 from gateway.outbox import Outbox
-from gateway.store.models import AuditRow, CaseRow, CorrectionRow, ReportRow
+from gateway.store.models import AuditRow, CaseRow, CorrectionRow, FeedbackRow, ReportRow
 from gateway.store.store import Store, Tx, utcnow
 
 
@@ -104,6 +104,22 @@ class Casework:
             deliveries = await self.outbox.update(tx, target, actor) + await self.outbox.update(tx, source, actor)
         self.outbox.enqueue(deliveries)
         return source
+
+    async def record_feedback(self, case_id: int, answer: Satisfaction, channel: str, actor: str, comment: str | None = None) -> CaseRow:
+        """A reporter's satisfaction answer on a closed case: stored, audited and passed on to platforms."""
+        async with self.store.transaction() as tx:
+            case = await tx.case(case_id, for_update=True)
+            if case is None:
+                raise CaseworkError("case_not_found", case=case_id)
+            if case.status != CaseStatus.CLOSED:
+                raise CaseworkError("feedback_not_closed", case=case_id)
+            tx.session.add(FeedbackRow(case_id=case.id, answer=answer.value, channel=channel, comment=comment, created_at=utcnow()))
+            case.version += 1
+            case.updated_at = utcnow()
+            await tx.audit("case", case.id, "feedback", actor, answer=answer.value, channel=channel)
+            deliveries = await self.outbox.announce(tx, case, actor)
+        self.outbox.enqueue(deliveries)
+        return case
 
     @staticmethod
     async def _pair(tx: Tx, a_id: int, b_id: int) -> tuple[CaseRow, CaseRow]:

@@ -81,6 +81,21 @@ REWORK: set[tuple[CaseStatus, CaseStatus]] = {
 }
 
 
+class Satisfaction(StrEnum):
+    """回访 answers."""
+
+    SATISFIED = "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied"
+    DISSATISFIED = "dissatisfied"
+
+
+SATISFACTION_NAMES_ZH: dict[Satisfaction, str] = {
+    Satisfaction.SATISFIED: "满意",
+    Satisfaction.BASICALLY_SATISFIED: "基本满意",
+    Satisfaction.DISSATISFIED: "不满意",
+}
+
+
 def parse_status(value: str) -> CaseStatus | None:
     """A status given by its English value or its Chinese name."""
     try:

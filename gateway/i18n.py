@@ -39,6 +39,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "image_corrupt": {"zh": "图片已损坏，无法读取。", "en": "The image is damaged and cannot be read."},
     "image_too_large": {"zh": "图片尺寸过大。", "en": "The image is too large."},
     "image_format_mismatch": {"zh": "文件内容与图片格式不符。", "en": "The file content does not match its image format."},
+    "feedback_not_closed": {"zh": "案件 {case} 尚未结案，结案后才能评价。", "en": "Case {case} is not closed yet; feedback opens once it is closed."},
     "not_dead_letter": {"zh": "投递 {delivery} 不在死信队列中。", "en": "Delivery {delivery} is not a dead letter."},
     "unknown_edition": {"zh": "未知的编码标准版本 {edition}（可用：{editions}）。", "en": "Unknown code edition {edition} (use {editions})."},
     "classifier_unavailable": {"zh": "分类模型尚未加载，暂时无法自动分类。", "en": "No classification model is loaded; automatic classification is unavailable."},

@@ -72,10 +72,11 @@ class Outbox:
         if case.merged_into is not None:
             target = await tx.case(case.merged_into)
             merged_into = case_number(target.id, target.created_at) if target else None
+        feedback = await tx.feedback_counts(case.id) if case.status == CaseStatus.CLOSED else None
         ids = []
         for platform in platforms:
             class_code = self.tables.render(case.class_id, platform.edition) if case.class_id else None
-            body = build_payload(event, case, media, class_code, self._location(case, platform), merged_into)
+            body = build_payload(event, case, media, class_code, self._location(case, platform), merged_into, feedback)
             ids.append(tx.add_delivery(platform.id, case.id, event, body).id)
         return ids
 

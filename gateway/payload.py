@@ -78,6 +78,7 @@ class CasePayload(BaseModel):
     reports_count: int
     media: list[MediaPayload]
     merged_into: str | None = Field(default=None, description="When status is merged: the case that now holds its reports")
+    feedback: dict[str, int] = Field(default={}, description="回访 answers so far: satisfied, basically_satisfied, dissatisfied")
 
     model_config = {"populate_by_name": True}
 
@@ -89,6 +90,7 @@ def build_payload(
     class_code: ClassCode | None,
     location: LocationPayload | None,
     merged_into: str | None = None,
+    feedback: dict[str, int] | None = None,
 ) -> str:
     """The JSON body of one delivery, frozen in the outbox so every retry sends the same bytes."""
     payload = CasePayload(
@@ -110,5 +112,6 @@ def build_payload(
         reports_count=case.reports_count,
         media=[MediaPayload(**m) for m in media],
         merged_into=merged_into,
+        feedback=feedback or {},
     )
     return payload.model_dump_json(by_alias=True)

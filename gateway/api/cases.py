@@ -16,7 +16,7 @@ from gateway.appkeys import CASEWORK, PIPELINE, SETTINGS, STORE, TABLES
 from gateway.casework import Casework, CaseworkError
 from gateway.location.crs import normalize_crs, to_wgs84
 from gateway.location.dedup import DEFAULT_WINDOW, HARD_CAP_M
-from gateway.domain import STATUS_NAMES_ZH, CaseStatus, PointIn
+from gateway.domain import STATUS_NAMES_ZH, CaseStatus, Channel, PointIn, Satisfaction
 from gateway.payload import case_number, parse_case_number
 from gateway.store.models import AuditRow, CaseRow
 from gateway.store.store import CaseFilter, Store, utcnow
@@ -155,6 +155,20 @@ async def merge_case(request: web.Request) -> web.Response:
 async def unmerge_case(request: web.Request) -> web.Response:
     role = await require(request, "agent")
     return await _casework(request, lambda work, case: work.unmerge(case.id, actor=f"api:{role}"))
+
+
+class FeedbackIn(BaseModel):
+    answer: Satisfaction
+    channel: Channel = Channel.API
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+@routes.post(r"/cases/{number:\d+}/feedback")
+async def case_feedback(request: web.Request) -> web.Response:
+    """A reporter's 回访 answer (satisfied, basically_satisfied, dissatisfied) on a closed case."""
+    role = await require(request, "client")
+    body = FeedbackIn.model_validate(await read_json(request, request.config_dict[SETTINGS].intake.max_body_bytes))
+    return await _casework(request, lambda work, case: work.record_feedback(case.id, body.answer, body.channel.value, f"api:{role}", body.comment))
 
 
 class NearbyQuery(BaseModel):

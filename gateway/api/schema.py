@@ -71,6 +71,8 @@ def openapi() -> dict[str, Any]:
                                       "responses": {"200": {"description": "Candidates"}, "400": error}}},
             "/cases/{number}/merge": {"post": {"summary": "Merge this case into another (body: {into})", "security": secured, "parameters": [number],
                                                "responses": {"200": {"description": "The case that keeps the reports"}, "404": error, "409": error}}},
+            "/cases/{number}/feedback": {"post": {"summary": "A reporter's satisfaction answer on a closed case (body: {answer, channel, comment})", "security": secured,
+                                                  "parameters": [number], "responses": {"200": {"description": "The case"}, "400": error, "409": error}}},
             "/cases/{number}/unmerge": {"post": {"summary": "Undo a merge", "security": secured, "parameters": [number],
                                                  "responses": {"200": {"description": "The restored case"}, "409": error}}},
             "/classify": {"post": {"summary": "Classify a text, with the explanation", "security": secured, "responses": {"200": {"description": "Class and alternatives"}, "400": error, "503": error}}},

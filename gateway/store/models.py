@@ -172,3 +172,16 @@ class CorrectionRow(Base):
     class_id: Mapped[str] = mapped_column(String(64))
     actor: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime]
+
+
+class FeedbackRow(Base):
+    """A reporter's satisfaction answer (回访) on a closed case."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    answer: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]

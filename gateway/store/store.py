@@ -26,6 +26,7 @@ from gateway.store.models import (
     CaseRow,
     CorrectionRow,
     DeliveryRow,
+    FeedbackRow,
     PlatformStateRow,
     ReportRow,
     RuleSetRow,
@@ -145,6 +146,12 @@ class Tx:
         """Every media item of the case's reports, oldest report first."""
         rows = await self.session.scalars(select(ReportRow.media).where(ReportRow.case_id == case_id).order_by(ReportRow.id))
         return [item for media in rows for item in (media or [])]
+
+    async def feedback_counts(self, case_id: int) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(FeedbackRow.answer, func.count()).where(FeedbackRow.case_id == case_id).group_by(FeedbackRow.answer)
+        )
+        return {answer: count for answer, count in rows}
 
     async def reports_of_case(self, case_id: int) -> list[ReportRow]:
         return list(await self.session.scalars(select(ReportRow).where(ReportRow.case_id == case_id).order_by(ReportRow.id)))

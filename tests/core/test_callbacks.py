@@ -69,3 +69,17 @@ async def test_unknown_platform_status_and_case(api: Api) -> None:
     assert resp.status == 400 and (await resp.json())["error"]["code"] == "unknown_status"
     resp = await post_callback(api, {"case_id": "20200101999999", "status": "accepted"})
     assert resp.status == 404
+
+
+async def test_feedback_on_a_closed_case_is_stored_and_passed_on(api: Api) -> None:
+    number = await forwarded_case(api)
+    early = await api.client.post(f"/api/v1/cases/{number}/feedback", json={"answer": "satisfied"}, headers=api.auth(lang="zh"))
+    assert early.status == 409 and "尚未结案" in (await early.json())["error"]["message"]
+    assert (await post_callback(api, {"case_id": number, "status": "结案", "note": "已清运"})).status == 200
+    for answer in ("satisfied", "dissatisfied", "satisfied"):
+        resp = await api.client.post(f"/api/v1/cases/{number}/feedback", json={"answer": answer, "channel": "web"}, headers=api.auth())
+        assert resp.status == 200, await resp.text()
+    bad = await api.client.post(f"/api/v1/cases/{number}/feedback", json={"answer": "meh"}, headers=api.auth(lang="en"))
+    assert bad.status == 400 and (await bad.json())["error"]["field"] == "answer"
+    updates = [r for r in await api.store.deliveries(case_id=int(number[8:])) if r.event == "case.updated"]
+    assert json.loads(updates[-1].payload)["feedback"] == {"satisfied": 2, "dissatisfied": 1}
