@@ -140,5 +140,30 @@ async def closed_loop(url: str, make_body: Callable[[int], Any], headers: dict[s
     return LoadResult(len(latencies), errors, seconds, latencies)
 
 
+async def open_loop(url: str, make_body: Callable[[int], Any], headers: dict[str, str], rate: float, seconds: float) -> LoadResult:
+    """Requests sent at a fixed rate whatever the answers (as citizens arrive); latency of each."""
+    latencies: list[float] = []
+    errors = 0
+    async with aiohttp.ClientSession(headers=headers, connector=aiohttp.TCPConnector(limit=0)) as session:
+
+        async def one(n: int) -> None:
+            nonlocal errors
+            start = time.perf_counter()
+            async with session.post(url, json=make_body(n)) as resp:
+                await resp.read()
+                if resp.status >= 300:
+                    errors += 1
+                else:
+                    latencies.append(time.perf_counter() - start)
+
+        tasks = []
+        begin = time.perf_counter()
+        for n in range(int(rate * seconds)):
+            await asyncio.sleep(max(0.0, begin + n / rate - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(10_000_000 + n)))
+        await asyncio.gather(*tasks)
+    return LoadResult(len(latencies), errors, seconds, latencies)
+
+
 def python() -> str:
     return sys.executable

@@ -19,7 +19,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import REPO, LoadResult, child, closed_loop, database, free_port, python, redis_server  # noqa: E402
+from bench.common import REPO, LoadResult, child, closed_loop, open_loop, database, free_port, python, redis_server  # noqa: E402
 from gateway.store.engine import create_engine  # noqa: E402
 from gateway.store.store import Store  # noqa: E402
 from tests.support.receiver import running_receiver  # noqa: E402
@@ -99,6 +99,7 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--rates", type=float, nargs="+", default=[50.0, 100.0, 150.0], help="open-loop offered loads")
     args = parser.parse_args()
     lines = ["| endpoint | req/s | ratio to hello-world | p50 ms | p99 ms | errors |", "|---|---|---|---|---|---|"]
     delivery_lines = ["| backend | deliveries/s (worker) | sequential signed POSTs/s (floor) | ratio |", "|---|---|---|---|"]
@@ -113,9 +114,13 @@ async def main() -> None:
                 env = gateway_env(work, database_url, redis_url, receiver_port)
                 key = subprocess.run([python(), "-m", "gateway", "apikey", "create", "--name", "bench"], env=os.environ | env, capture_output=True, text=True, check=True).stdout.strip()
                 with child([python(), "-m", "gateway", "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, port=port):
+                    url, auth = f"http://127.0.0.1:{port}/api/v1/reports", {"Authorization": f"Bearer {key}"}
                     for c in args.clients:
-                        result = await closed_loop(f"http://127.0.0.1:{port}/api/v1/reports", body, {"Authorization": f"Bearer {key}"}, c, args.seconds)
+                        result = await closed_loop(url, body, auth, c, args.seconds)
                         lines.append(row(f"POST /api/v1/reports, {backend}, {c} clients", result, ceilings[c]))
+                    for rate in args.rates:
+                        result = await open_loop(url, body, auth, rate, args.seconds)
+                        lines.append(row(f"POST /api/v1/reports, {backend}, {rate:.0f} reports/s offered", result, None).replace("| 1.00 |", "| - |"))
                 rate, floor = await deliveries_per_second(env, receiver_port, args.seconds)
                 delivery_lines.append(f"| {backend} | {rate:,.0f} | {floor:,.0f} | {rate / floor:.2f} |")
     print("\n".join(lines))
