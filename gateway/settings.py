@@ -55,8 +55,17 @@ class IntakeSettings(BaseModel):
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     max_text_chars: int = Field(default=5000, gt=0)
     max_photo_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
-    classify_threshold: float = Field(default=0.45, ge=0, le=1)
+    classify_threshold: float = Field(default=0.35, ge=0, le=1)
     callback_tolerance_seconds: int = Field(default=300, gt=0)
+
+
+class WebSettings(BaseModel):
+    """Limits of the public web form (channels/web)."""
+
+    reports_per_ip_per_hour: int = Field(default=20, ge=1)
+    reports_per_contact_per_hour: int = Field(default=5, ge=1)
+    max_photos: int = Field(default=4, ge=0, le=8)
+    max_form_bytes: int = Field(default=24 * 1024 * 1024, gt=0)
 
 
 class Settings(BaseSettings):
@@ -80,6 +89,7 @@ class Settings(BaseSettings):
     platforms: list[PlatformSettings] = []
     delivery: DeliverySettings = DeliverySettings()
     intake: IntakeSettings = IntakeSettings()
+    web: WebSettings = WebSettings()
 
     @field_validator("platforms")
     @classmethod
