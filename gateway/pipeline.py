@@ -1,4 +1,4 @@
-"""The intake pipeline: validate → store → classify → locate and dedup → outbox. It knows no channel."""
+"""The intake pipeline: classify and locate, then (group commit) lock, dedup, store, outbox. It knows no channel."""
 from __future__ import annotations
 
 import hashlib
