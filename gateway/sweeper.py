@@ -35,14 +35,16 @@ async def sweep_once(settings: Settings, store: Store, queue: Queue) -> int:
     if released:
         log.warning("released %d delivery claims left by a lost worker", released)
     states = await store.platform_states()
-    paused = [s.platform_id for s in states if s.paused]
+    paused = {s.platform_id for s in states if s.paused}
+    # Rows of a paused or disabled platform wait in SQL; a probe or re-enabling brings them back.
+    held = sorted(paused | (await store.pending_platform_ids() - {p.id for p in settings.enabled_platforms}))
     for state in states:
         metrics.PLATFORM_PAUSED.labels(state.platform_id).set(1 if state.paused else 0)
         if state.paused and state.probe_at and as_utc(state.probe_at) < now - timedelta(seconds=settings.delivery.sweep_interval):
             if not job_waiting(queue, f"probe-{state.platform_id}"):
                 queue.enqueue("gateway.delivery.probe", state.platform_id, job_id=f"probe-{state.platform_id}", result_ttl=0)
     requeued = 0
-    for row in await store.due_deliveries(now - timedelta(seconds=settings.delivery.sweep_interval), paused):
+    for row in await store.due_deliveries(now - timedelta(seconds=settings.delivery.sweep_interval), held):
         if not job_waiting(queue, job_id(row.id)):
             enqueue_delivery(queue, row.id)
             requeued += 1

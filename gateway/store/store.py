@@ -285,6 +285,11 @@ class Store:
         async with self.transaction() as tx:
             return list(await tx.session.scalars(stmt.order_by(DeliveryRow.next_attempt_at).limit(limit)))
 
+    async def pending_platform_ids(self) -> set[str]:
+        """Platforms with deliveries still pending."""
+        async with self.transaction() as tx:
+            return set(await tx.session.scalars(select(DeliveryRow.platform_id).where(DeliveryRow.status == DeliveryStatus.PENDING).distinct()))
+
     async def release_stale_claims(self, stale_before: datetime) -> int:
         async with self.transaction() as tx:
             result = await tx.session.execute(

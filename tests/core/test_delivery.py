@@ -99,3 +99,17 @@ async def test_repeated_failures_pause_the_platform_and_a_probe_resumes_it(api: 
     assert set(receiver.accepted()) == set(ids)
     actions = [a.action for a in await api.store.audit_of("platform", "city")]
     assert actions == ["paused", "resumed"]
+
+
+async def test_sweeper_requeues_lost_jobs_but_leaves_a_disabled_platform_alone(api: Api, deliverer: Deliverer) -> None:
+    from gateway.sweeper import sweep_once
+
+    _, delivery_id = await new_case(api)
+    deliverer.queue.connection.flushall()  # Redis restarted empty: the job is gone, the row is not
+    due = api.settings.model_copy(update={"delivery": api.settings.delivery.model_copy(update={"sweep_interval": 0.0})})
+    assert await sweep_once(due, api.store, deliverer.queue) == 1
+    assert deliverer.queue.get_job_ids() == [f"deliver-{delivery_id}"]
+    deliverer.queue.connection.flushall()
+    disabled = due.model_copy(update={"platforms": [p.model_copy(update={"enabled": False}) for p in due.platforms]})
+    assert await sweep_once(disabled, api.store, deliverer.queue) == 0
+    assert deliverer.queue.get_job_ids() == []
