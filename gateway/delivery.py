@@ -137,15 +137,15 @@ class _Runtime:
 
 
 @cache
-def _runtime() -> _Runtime:
+def runtime() -> _Runtime:
     return _Runtime()
 
 
 def deliver(delivery_id: str) -> str:
     """rq job: deliver one outbox row."""
-    return _runtime().run(_runtime().deliverer.deliver(delivery_id))
+    return runtime().run(runtime().deliverer.deliver(delivery_id))
 
 
 def probe(platform_id: str) -> str:
     """rq job: probe a paused platform."""
-    return _runtime().run(_runtime().deliverer.probe(platform_id))
+    return runtime().run(runtime().deliverer.probe(platform_id))

@@ -65,6 +65,22 @@ class InputError(ValueError):
         self.code, self.params = code, params
 
 
+STATUS_NAMES: dict[str, dict[Lang, str]] = {
+    "accepted": {"zh": "已受理", "en": "accepted"},
+    "filed": {"zh": "已立案", "en": "registered as a case"},
+    "dispatched": {"zh": "已派遣处置单位", "en": "assigned to the department in charge"},
+    "disposed": {"zh": "已处置", "en": "dealt with"},
+    "verified": {"zh": "已核查", "en": "checked on site"},
+    "closed": {"zh": "已结案", "en": "closed"},
+    "voided": {"zh": "不予立案（作废）", "en": "not taken up (voided)"},
+}
+
+MESSAGES["status_update"] = {
+    "zh": "【城市管理】您反映的问题（案件编号 {case}）{status}。{note}",
+    "en": "[City services] Your report (case {case}) has been {status}. {note}",
+}
+
+
 def message(code: str, lang: str, **params: object) -> str:
     """The text of a catalogue entry in `lang` (zh unless en)."""
     entry = MESSAGES[code]

@@ -11,6 +11,7 @@ from rq.job import Job, JobStatus
 from rq.exceptions import NoSuchJobError
 
 from gateway import metrics
+from gateway.notify import enqueue_notifications, notification_job_id
 from gateway.outbox import enqueue_delivery, job_id
 from gateway.settings import Settings
 from gateway.store.store import Store, as_utc, utcnow
@@ -48,8 +49,11 @@ async def sweep_once(settings: Settings, store: Store, queue: Queue) -> int:
         if not job_waiting(queue, job_id(row.id)):
             enqueue_delivery(queue, row.id)
             requeued += 1
+    lost = [n.id for n in await store.due_notifications(now - timedelta(seconds=settings.delivery.sweep_interval)) if not job_waiting(queue, notification_job_id(n.id))]
+    enqueue_notifications(queue, lost)
+    requeued += len(lost)
     if requeued:
-        log.warning("re-queued %d deliveries whose jobs were lost", requeued)
+        log.warning("re-queued %d deliveries and notifications whose jobs were lost", requeued)
     metrics.OUTBOX_DUE.set(requeued)
     await store.prune_callback_receipts(now - timedelta(seconds=2 * settings.intake.callback_tolerance_seconds))
     return requeued

@@ -8,9 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gateway.api.cases import load_case
 from gateway.api.errors import ApiError
-from gateway.appkeys import SETTINGS, STORE
+from gateway.appkeys import QUEUE, SETTINGS, STORE
 from gateway.i18n import InputError
 from gateway.domain import CaseStatus, parse_status, platform_transition_allowed
+from gateway.notify import enqueue_notifications, queue_status_notifications
 from gateway.signing import SignatureError, verify
 from gateway.store.store import utcnow
 
@@ -66,8 +67,10 @@ async def platform_callback(request: web.Request) -> web.Response:
         changed = current is not new
         if changed and not platform_transition_allowed(current, new):
             raise ApiError(409, "invalid_transition", at="status", case=body.case_id, from_status=current.value, to_status=new.value)
+        notifications: list[str] = []
         if changed:
             locked.status = new
+            notifications = await queue_status_notifications(tx, locked, new.value, body.note)
         if body.note:
             locked.last_note = body.note
         locked.updated_at = utcnow()
@@ -75,4 +78,5 @@ async def platform_callback(request: web.Request) -> web.Response:
             "case", locked.id, "status_changed" if changed else "platform_note", f"platform:{platform_id}",
             status=new.value, previous=current.value, note=body.note, platform_case_id=body.platform_case_id,
         )
+    enqueue_notifications(request.config_dict[QUEUE], notifications)
     return web.json_response({"case_id": body.case_id, "status": new.value, "changed": changed})

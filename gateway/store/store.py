@@ -27,6 +27,7 @@ from gateway.store.models import (
     CorrectionRow,
     DeliveryRow,
     FeedbackRow,
+    NotificationRow,
     PlatformStateRow,
     ReportRow,
     RuleSetRow,
@@ -284,6 +285,12 @@ class Store:
             stmt = stmt.where(DeliveryRow.platform_id.not_in(list(paused)))
         async with self.transaction() as tx:
             return list(await tx.session.scalars(stmt.order_by(DeliveryRow.next_attempt_at).limit(limit)))
+
+    async def due_notifications(self, due_before: datetime, limit: int = 500) -> list[NotificationRow]:
+        async with self.transaction() as tx:
+            return list(await tx.session.scalars(
+                select(NotificationRow).where(NotificationRow.status == "pending", NotificationRow.next_attempt_at <= due_before).limit(limit)
+            ))
 
     async def pending_platform_ids(self) -> set[str]:
         """Platforms with deliveries still pending."""

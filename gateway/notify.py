@@ -1,0 +1,130 @@
+"""Telling reporters: a status change becomes a notification row per consenting reporter (in the same
+transaction), and an rq job sends each through the notifier of the reporter's channel, with retries.
+
+A channel package listed in `settings.channels` takes part by exposing `CHANNEL` (the Channel value it
+serves) and `async def send_notification(settings, contact, language, text)` that raises on failure.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+from rq import Queue
+from sqlalchemy import select
+
+from gateway.i18n import STATUS_NAMES, message
+from gateway.payload import case_number
+from gateway.settings import Settings
+from gateway.store.models import CaseRow, NotificationRow, ReportRow
+from gateway.store.store import Tx, utcnow
+
+log = logging.getLogger(__name__)
+Notifier = Callable[[Settings, dict[str, Any], str, str], Awaitable[None]]
+MAX_ATTEMPTS = 8
+
+
+class NotificationStatus:
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"
+    SKIPPED = "skipped"
+
+
+def notification_job_id(notification_id: str) -> str:
+    return f"notify-{notification_id}"
+
+
+def notifiers(channels: tuple[str, ...]) -> dict[str, Notifier]:
+    """Channel value → its send function, from the channel packages in settings."""
+    return _notifiers(tuple(channels))
+
+
+@cache
+def _notifiers(channels: tuple[str, ...]) -> dict[str, Notifier]:
+    found: dict[str, Notifier] = {}
+    for name in channels:
+        module = importlib.import_module(f"channels.{name}")
+        if hasattr(module, "send_notification") and hasattr(module, "CHANNEL"):
+            found[str(module.CHANNEL)] = module.send_notification
+    return found
+
+
+def status_text(case: CaseRow, status: str, note: str | None, language: str) -> str:
+    lang = "en" if language == "en" else "zh"
+    return message("status_update", lang, case=case_number(case.id, case.created_at), status=STATUS_NAMES[status][lang], note=note or "").strip()
+
+
+async def queue_status_notifications(tx: Tx, case: CaseRow, status: str, note: str | None) -> list[str]:
+    """One row per consenting reporter of the case (a reporter who sent several reports hears once)."""
+    if status not in STATUS_NAMES:
+        return []
+    reports = await tx.session.scalars(select(ReportRow).where(ReportRow.case_id == case.id, ReportRow.consent_updates.is_(True)).order_by(ReportRow.id))
+    seen: set[tuple[str, str]] = set()
+    ids = []
+    now = utcnow()
+    for report in reports:
+        who = (report.channel, report.reporter_key or f"report:{report.id}")
+        if who in seen or not report.contact:
+            continue
+        seen.add(who)
+        row = NotificationRow(
+            id=str(uuid.uuid4()), case_id=case.id, report_id=report.id, channel=report.channel, contact=report.contact,
+            language=report.language, text=status_text(case, status, note, report.language), status=NotificationStatus.PENDING,
+            attempts=0, created_at=now, next_attempt_at=now,
+        )
+        tx.session.add(row)
+        ids.append(row.id)
+    return ids
+
+
+def enqueue_notifications(queue: Queue, ids: list[str]) -> None:
+    if ids:
+        queue.enqueue_many([Queue.prepare_data("gateway.notify.send", (i,), job_id=notification_job_id(i), result_ttl=0) for i in ids])
+
+
+async def send_one(settings: Settings, tx_factory: Any, queue: Queue, notification_id: str) -> str:
+    """One attempt at one notification; safe to run twice (only a pending row is sent)."""
+    async with tx_factory() as tx:
+        row = await tx.session.get(NotificationRow, notification_id, with_for_update=True)
+        if row is None or row.status != NotificationStatus.PENDING:
+            return row.status if row else "missing"
+        notifier = notifiers(tuple(settings.channels)).get(row.channel)
+        if notifier is None:
+            row.status, row.last_error = NotificationStatus.SKIPPED, f"no notifier for channel {row.channel}"
+            return row.status
+        row.attempts += 1
+        contact, language, text = dict(row.contact), row.language, row.text
+    try:
+        await notifier(settings, contact, language, text)
+        error = None
+    except Exception as exc:  # any failure of the channel is retried, and recorded
+        error = f"{type(exc).__name__}: {exc}"[:300]
+        log.warning("notification %s failed: %s", notification_id, error)
+    retry_at = None
+    async with tx_factory() as tx:
+        row = await tx.session.get(NotificationRow, notification_id, with_for_update=True)
+        assert row is not None
+        if error is None:
+            row.status, row.sent_at = NotificationStatus.SENT, utcnow()
+        elif row.attempts >= MAX_ATTEMPTS:
+            row.status, row.last_error = NotificationStatus.DEAD, error
+        else:
+            row.last_error = error
+            retry_at = row.next_attempt_at = utcnow() + timedelta(seconds=min(3600, 15 * 2 ** (row.attempts - 1)))
+        status = row.status
+    if retry_at is not None:
+        queue.enqueue_at(retry_at, "gateway.notify.send", notification_id, job_id=notification_job_id(notification_id), result_ttl=0)
+    return status
+
+
+def send(notification_id: str) -> str:
+    """rq job: send one notification."""
+    from gateway.delivery import runtime
+
+    worker = runtime()
+    return worker.run(send_one(worker.deliverer.settings, worker.deliverer.store.transaction, worker.deliverer.queue, notification_id))
