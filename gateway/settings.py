@@ -68,6 +68,18 @@ class WebSettings(BaseModel):
     max_form_bytes: int = Field(default=24 * 1024 * 1024, gt=0)
 
 
+class TelegramSettings(BaseModel):
+    """The Telegram bot (channels/messaging/telegram); token and secret usually come from the environment."""
+
+    token: str = Field(min_length=1)
+    webhook_secret: str = Field(min_length=16, pattern=r"^[A-Za-z0-9_-]{16,256}$")
+    api_base_url: str = "https://api.telegram.org"
+    state_ttl_seconds: int = Field(default=3600, ge=60, description="A conversation left this long starts over")
+    reports_per_user_per_hour: int = Field(default=5, ge=1)
+    messages_per_user_per_minute: int = Field(default=30, ge=1)
+    max_photos: int = Field(default=4, ge=0, le=8)
+
+
 class Settings(BaseSettings):
     """Everything the gateway reads at start-up. Secrets may come from the environment."""
 
@@ -90,6 +102,7 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = DeliverySettings()
     intake: IntakeSettings = IntakeSettings()
     web: WebSettings = WebSettings()
+    telegram: TelegramSettings | None = None
 
     @field_validator("platforms")
     @classmethod
