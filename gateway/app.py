@@ -15,12 +15,13 @@ from classifier.tables import load_tables
 from gateway.api import callbacks, cases, classify, deliveries, media, reports, rules, schema
 from gateway.api.auth import KEY_CACHE
 from gateway.api.errors import error_middleware
-from gateway.appkeys import CASEWORK, MEDIA, PIPELINE, QUEUE, REDIS, SETTINGS, STORE, TABLES
+from gateway.appkeys import CASEWORK, DEADLINES, MEDIA, PIPELINE, QUEUE, REDIS, SETTINGS, STORE, TABLES
 from gateway.media import NAME_PATTERN as MEDIA_NAME, MediaStore
 from gateway.outbox import Outbox
 from classifier import Classifier
 from gateway.casework import Casework
 from gateway.dedup import Deduplicator
+from gateway.deadlines import Deadlines, TimeLimits, WorkingCalendar
 from gateway.location import Locator
 from gateway.pipeline import Pipeline
 from gateway.rules import classifier_sync_ctx
@@ -45,6 +46,9 @@ def build_app(
     app[SETTINGS] = settings
     app[TABLES] = load_tables()
     app[MEDIA] = MediaStore(settings.media_dir)
+    limits_file = locator.city.time_limits_file if locator else None
+    limits = TimeLimits.load(limits_file, app[TABLES]) if limits_file else TimeLimits({}, [])
+    app[DEADLINES] = Deadlines(limits, WorkingCalendar(set(settings.calendar.holidays), set(settings.calendar.workdays)))
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         store = Store(create_engine(settings.database_url))

@@ -8,6 +8,7 @@ from redis import Redis
 from rq import Queue
 
 from classifier.tables import CodeTables
+from gateway.deadlines import Deadlines
 from gateway.media import MediaStore
 from gateway.settings import Settings
 from gateway.store.store import Store
@@ -24,3 +25,4 @@ TABLES = web.AppKey("tables", CodeTables)
 PIPELINE = web.AppKey("pipeline", "Pipeline")
 CASEWORK = web.AppKey("casework", "Casework")
 MEDIA = web.AppKey("media", MediaStore)
+DEADLINES = web.AppKey("deadlines", Deadlines)

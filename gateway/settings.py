@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from contextvars import ContextVar
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -80,6 +81,13 @@ class TelegramSettings(BaseModel):
     max_photos: int = Field(default=4, ge=0, le=8)
 
 
+class CalendarSettings(BaseModel):
+    """Working time for time limits: Monday–Friday 08:00–12:00 and 14:00–18:00 China time, adjusted by these."""
+
+    holidays: list[date] = []
+    workdays: list[date] = Field(default=[], description="Weekend days declared working days (调休)")
+
+
 class Settings(BaseSettings):
     """Everything the gateway reads at start-up. Secrets may come from the environment."""
 
@@ -100,6 +108,7 @@ class Settings(BaseSettings):
     channels: list[str] = Field(default=["web"], description="Channel packages under channels/ whose setup(app) runs at start-up")
     platforms: list[PlatformSettings] = []
     delivery: DeliverySettings = DeliverySettings()
+    calendar: CalendarSettings = CalendarSettings()
     intake: IntakeSettings = IntakeSettings()
     web: WebSettings = WebSettings()
     telegram: TelegramSettings | None = None

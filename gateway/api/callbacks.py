@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gateway.api.cases import load_case
 from gateway.api.errors import ApiError
-from gateway.appkeys import QUEUE, SETTINGS, STORE
+from gateway.appkeys import DEADLINES, QUEUE, SETTINGS, STORE
 from gateway.i18n import InputError
 from gateway.domain import CaseStatus, parse_status, platform_transition_allowed
 from gateway.notify import enqueue_notifications, queue_status_notifications
@@ -70,6 +70,8 @@ async def platform_callback(request: web.Request) -> web.Response:
         notifications: list[str] = []
         if changed:
             locked.status = new
+            if new is CaseStatus.DISPATCHED:
+                locked.due_at = request.config_dict[DEADLINES].due(locked.class_id, utcnow())
             notifications = await queue_status_notifications(tx, locked, new.value, body.note)
         if body.note:
             locked.last_note = body.note

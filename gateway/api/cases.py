@@ -12,20 +12,26 @@ from pydantic import BaseModel, Field, model_validator
 from classifier.tables import EDITIONS, CodeTables
 from gateway.api.auth import require
 from gateway.api.errors import ApiError, read_json
-from gateway.appkeys import CASEWORK, PIPELINE, SETTINGS, STORE, TABLES
+from gateway.appkeys import CASEWORK, DEADLINES, PIPELINE, SETTINGS, STORE, TABLES
+from gateway.deadlines import Deadlines
 from gateway.casework import Casework, CaseworkError
 from gateway.location.crs import normalize_crs, to_wgs84
 from gateway.location.dedup import DEFAULT_WINDOW, HARD_CAP_M
-from gateway.domain import STATUS_NAMES_ZH, CaseStatus, Channel, PointIn, Satisfaction
+from gateway.domain import OPEN_STATUSES, STATUS_NAMES_ZH, CaseStatus, Channel, PointIn, Satisfaction
 from gateway.payload import case_number, parse_case_number
 from gateway.store.models import AuditRow, CaseRow
-from gateway.store.store import CaseFilter, Store, utcnow
+from gateway.store.store import CaseFilter, Store, as_utc, utcnow
 
 routes = web.RouteTableDef()
 
 
 def case_json(
-    case: CaseRow, tables: CodeTables, edition: str, numbers: dict[int, str], timeline: list[AuditRow] | None = None
+    case: CaseRow,
+    tables: CodeTables,
+    edition: str,
+    numbers: dict[int, str],
+    timeline: list[AuditRow] | None = None,
+    deadlines: Deadlines | None = None,
 ) -> dict[str, Any]:
     """A case as the API shows it; `numbers` holds the case numbers of related cases."""
     code = tables.render(case.class_id, edition) if case.class_id else None
@@ -54,6 +60,14 @@ def case_json(
         "created_at": case.created_at.isoformat(),
         "updated_at": case.updated_at.isoformat(),
     }
+    due = as_utc(case.due_at) if case.due_at else None
+    body["due_at"] = due.isoformat() if due else None
+    body["overdue"] = bool(due and due < utcnow() and CaseStatus(case.status) in OPEN_STATUSES)
+    if deadlines is not None:
+        body["time_limits"] = [
+            {"filing_condition": t.filing_condition, "time_limit": t.text, "urgent": t.urgent, "closing_condition": t.closing_condition}
+            for t in deadlines.limits.of(case.class_id)
+        ]
     if timeline is not None:
         body["timeline"] = [{"at": a.at.isoformat(), "action": a.action, "actor": a.actor, "detail": a.detail} for a in timeline]
     return body
@@ -87,11 +101,12 @@ async def get_case(request: web.Request) -> web.Response:
     case = await load_case(store, request.match_info["number"])
     timeline = await store.audit_of("case", case.id)
     numbers = await store.case_numbers(related_ids([case]))
-    return web.json_response(case_json(case, request.config_dict[TABLES], edition_param(request), numbers, timeline))
+    return web.json_response(case_json(case, request.config_dict[TABLES], edition_param(request), numbers, timeline, request.config_dict[DEADLINES]))
 
 
 class CaseQuery(BaseModel):
     status: CaseStatus | None = None
+    overdue: bool = False
     class_id: str | None = None
     channel: str | None = None
     since: datetime | None = None

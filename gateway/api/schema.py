@@ -47,7 +47,7 @@ def openapi() -> dict[str, Any]:
             "/reports": {"post": {"summary": "Submit a report", "security": secured, "requestBody": _json(report),
                                   "responses": {"201": {"description": "Accepted (committed)"}, "200": {"description": "Same client_ref seen before"}, "400": error, "401": error, "413": error}}},
             "/cases": {"get": {"summary": "List cases", "security": secured, "parameters": [
-                {"name": n, "in": "query", "schema": {"type": "string"}} for n in ("status", "class_id", "channel", "since", "until", "limit", "offset", "edition")],
+                {"name": n, "in": "query", "schema": {"type": "string"}} for n in ("status", "overdue", "class_id", "channel", "since", "until", "limit", "offset", "edition")],
                 "responses": {"200": {"description": "A page of cases"}, "400": error}}},
             "/cases/{number}": {"get": {"summary": "One case with its timeline", "security": secured, "parameters": [number],
                                         "responses": {"200": {"description": "The case"}, "404": error}}},

@@ -30,6 +30,7 @@ class City:
     sample: bool
     gazetteer_file: Path
     grids_file: Path
+    time_limits_file: Path | None = None
 
     @property
     def admin_names(self) -> tuple[str, ...]:
@@ -73,4 +74,5 @@ class City:
             sample=bool(data.get("sample", False)),
             gazetteer_file=files["gazetteer"],
             grids_file=files["grids"],
+            time_limits_file=directory / str(data["time_limits"]) if data.get("time_limits") else None,
         )

@@ -39,6 +39,7 @@ class CaseRow(Base):
     reports_count: Mapped[int] = mapped_column(Integer, default=1)
     version: Mapped[int] = mapped_column(Integer, default=1)
     last_note: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[datetime | None] = mapped_column(index=True, comment="Disposal deadline (处置时限), from dispatch")
 
     __table_args__ = (Index("ix_cases_open_geo", "status", "lat", "lon"),)
 

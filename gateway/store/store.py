@@ -58,6 +58,7 @@ class DeliveryStatus:
 @dataclass(frozen=True)
 class CaseFilter:
     status: str | None = None
+    overdue: bool = False
     class_id: str | None = None
     channel: str | None = None
     since: datetime | None = None
@@ -247,6 +248,8 @@ class Store:
         conditions = []
         if flt.status:
             conditions.append(CaseRow.status == flt.status)
+        if flt.overdue:
+            conditions += [CaseRow.due_at < utcnow(), CaseRow.status.in_([s.value for s in OPEN_STATUSES])]
         if flt.class_id:
             conditions.append(CaseRow.class_id == flt.class_id)
         if flt.channel:

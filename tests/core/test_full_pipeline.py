@@ -89,3 +89,23 @@ async def test_bad_uploads_are_refused_in_the_callers_language(full: Api) -> Non
         assert resp.status == 400 and error["code"] == code and en in error["message"]
     resp = await full.client.post("/api/v1/media", data=b"\xff" * (full.settings.intake.max_photo_bytes + 1), headers=full.auth(lang="zh"))
     assert resp.status == 413 and "过大" in (await resp.json())["error"]["message"]
+
+
+async def test_dispatch_sets_the_disposal_deadline_and_overdue_cases_are_listed(full: Api) -> None:
+    from sqlalchemy import update
+
+    from gateway.store.models import CaseRow
+    from tests.core.test_callbacks import post_callback
+
+    result = await full.report(text="解放路上的污水井盖没了", class_id="cp-0102", channel="web")
+    case = await case_of(full, result["case_id"])
+    assert case["due_at"] is None and any(t["urgent"] for t in case["time_limits"])
+    assert (await post_callback(full, {"case_id": result["case_id"], "status": "派遣"})).status == 200
+    case = await case_of(full, result["case_id"])
+    assert case["due_at"] is not None and case["overdue"] is False
+    listed = await (await full.client.get("/api/v1/cases?overdue=true", headers=full.auth())).json()
+    assert listed["total"] == 0
+    async with full.store.transaction() as tx:
+        await tx.session.execute(update(CaseRow).values(due_at=CaseRow.created_at))
+    listed = await (await full.client.get("/api/v1/cases?overdue=true", headers=full.auth())).json()
+    assert [c["case_id"] for c in listed["items"]] == [result["case_id"]] and listed["items"][0]["overdue"] is True

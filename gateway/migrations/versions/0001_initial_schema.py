@@ -70,12 +70,14 @@ def upgrade() -> None:
     sa.Column('reports_count', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('last_note', sa.Text(), nullable=True),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=True, comment='Disposal deadline (处置时限), from dispatch'),
     sa.ForeignKeyConstraint(['merged_into'], ['cases.id'], ),
     sa.ForeignKeyConstraint(['possible_duplicate_of'], ['cases.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cases_class_id'), ['class_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cases_due_at'), ['due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_lat'), ['lat'], unique=False)
         batch_op.create_index('ix_cases_open_geo', ['status', 'lat', 'lon'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_status'), ['status'], unique=False)
@@ -245,6 +247,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cases_status'))
         batch_op.drop_index('ix_cases_open_geo')
         batch_op.drop_index(batch_op.f('ix_cases_lat'))
+        batch_op.drop_index(batch_op.f('ix_cases_due_at'))
         batch_op.drop_index(batch_op.f('ix_cases_class_id'))
 
     op.drop_table('cases')
