@@ -9,7 +9,7 @@ from redis.exceptions import RedisError
 from rq import Queue
 from rq.queue import EnqueueData
 
-from classifier.tables import CodeTables
+from classifier.tables import EDITIONS, ClassCode, CodeTables
 from gateway.domain import NOT_YET_FORWARDED, CaseStatus
 from gateway.location.crs import from_wgs84
 from gateway.payload import LocationPayload, build_payload, case_number
@@ -75,10 +75,21 @@ class Outbox:
         feedback = await tx.feedback_counts(case.id) if case.status == CaseStatus.CLOSED else None
         ids = []
         for platform in platforms:
-            class_code = self.tables.render(case.class_id, platform.edition) if case.class_id else None
-            body = build_payload(event, case, media, class_code, self._location(case, platform), merged_into, feedback)
+            class_code, unmapped = self._class_code(case.class_id, platform.edition)
+            body = build_payload(event, case, media, class_code, unmapped, self._location(case, platform), merged_into, feedback)
             ids.append(tx.add_delivery(platform.id, case.id, event, body).id)
         return ids
+
+    def _class_code(self, class_id: str | None, edition: str) -> tuple[ClassCode | None, bool]:
+        """The class in the platform's edition; a class without a counterpart there goes in the first edition that
+        has it, flagged, so the platform gets both our id and a standard code, and the case is never dropped."""
+        if class_id is None:
+            return None, False
+        code = self.tables.render(class_id, edition)
+        if code is not None:
+            return code, False
+        others = (self.tables.render(class_id, e) for e in EDITIONS if e != edition)
+        return next((c for c in others if c is not None), None), True
 
     @staticmethod
     def _location(case: CaseRow, platform: PlatformSettings) -> LocationPayload | None:

@@ -69,7 +69,7 @@ class CasePayload(BaseModel):
     updated_at: datetime
     class_: ClassPayload | None = Field(alias="class", serialization_alias="class")
     class_id: str | None = Field(description="The gateway's own stable class id")
-    class_unmapped: bool = Field(description="True when the class has no counterpart in the platform's edition")
+    class_unmapped: bool = Field(description="True when the class has no counterpart in the platform's edition; `class` is then given in another edition")
     class_confidence: float | None
     description: str
     language: str
@@ -88,6 +88,7 @@ def build_payload(
     case: CaseRow,
     media: list[dict[str, str]],
     class_code: ClassCode | None,
+    class_unmapped: bool,
     location: LocationPayload | None,
     merged_into: str | None = None,
     feedback: dict[str, int] | None = None,
@@ -103,7 +104,7 @@ def build_payload(
         updated_at=case.updated_at,
         class_=ClassPayload(**{k: v for k, v in class_code.as_dict().items() if k != "inferred"}) if class_code else None,
         class_id=case.class_id,
-        class_unmapped=case.class_id is not None and class_code is None,
+        class_unmapped=class_unmapped,
         class_confidence=case.class_confidence,
         description=case.text,
         language=case.language,

@@ -1,6 +1,7 @@
 """The outbox's sending side run in-process: signatures, retries, dead letters, the circuit breaker."""
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import jsonschema
@@ -113,3 +114,25 @@ async def test_sweeper_requeues_lost_jobs_but_leaves_a_disabled_platform_alone(a
     disabled = due.model_copy(update={"platforms": [p.model_copy(update={"enabled": False}) for p in due.platforms]})
     assert await sweep_once(disabled, api.store, deliverer.queue) == 0
     assert deliverer.queue.get_job_ids() == []
+
+
+async def test_a_class_without_counterpart_in_the_platform_edition_is_sent_flagged_with_another_edition(
+    aiohttp_client: object, sqlite_url: str, redis_url: str, receiver: Receiver
+) -> None:
+    from classifier import load_tables
+    from tests.core.conftest import make_settings, start_api
+
+    tables = load_tables()
+    unmapped = next(c.class_id for c in tables.classes() if tables.render(c.class_id, "gbt47678-2026") is None and tables.render(c.class_id, "gbt30428-2013"))
+    settings = make_settings(sqlite_url, redis_url, receiver.url)
+    settings = settings.model_copy(update={"platforms": [settings.platforms[0].model_copy(update={"edition": "gbt47678-2026"})]})
+    api = await start_api(aiohttp_client, settings)
+    try:
+        await api.report(text="宣传栏坏了", class_id=unmapped)
+        [row] = await api.store.deliveries()
+        payload = json.loads(row.payload)
+        assert payload["class_unmapped"] is True and payload["class_id"] == unmapped
+        assert payload["class"]["edition"] == "gbt30428-2013" and payload["class"]["minor_code"]
+        jsonschema.validate(payload, case_schema())
+    finally:
+        await api.store.close()
