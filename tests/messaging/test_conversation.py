@@ -1,9 +1,13 @@
 """Whole conversations fed as Telegram updates end as classified, located cases."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
+from PIL import Image
+
+from gateway.payload import parse_case_number
 
 from tests.messaging.conftest import Gateway, StartGateway, restarted
 from tests.location.test_exif import exif_with, picture
@@ -35,3 +39,95 @@ async def test_chinese_conversation_with_typed_address(start_gateway: StartGatew
     assert case["location"]["lat"] == pytest.approx(31.3126, abs=0.002) and case["location"]["lon"] == pytest.approx(120.6104, abs=0.002)
     assert case["grid_code"].startswith("320508")
     assert gateway.bot_api.called("answerCallbackQuery"), "every button press is answered"
+
+
+def case_number_in(reply: str) -> str:
+    return next(word.strip("。.,") for word in reply.split() if word.strip("。.,").isdigit() and len(word.strip("。.,")) >= 14)
+
+
+async def test_english_conversation_with_location_and_photo(gateway: Gateway) -> None:
+    citizen = gateway.citizen(first_name="Alex", language_code="en")
+    await citizen.say("/start")
+    await citizen.press("lang:en")
+    assert citizen.last_reply().startswith("Please describe")
+    await citizen.say("Overflowing rubbish bin at the crossing, rubbish all over the pavement")
+    proposal = citizen.last_reply()
+    assert proposal.startswith("We think this is:") or proposal.startswith("We could not tell"), proposal
+    await citizen.press("cls:staff")
+    assert "Share a location" in citizen.last_reply()
+    await citizen.share_location(31.3126, 120.6104)
+    assert "Place: shared location (31.31260, 120.61040)" in citizen.replies()
+    await citizen.send_photo(picture("JPEG", exif_with(31.30, 120.60)), "photo-1")
+    assert citizen.last_reply() == "Photo 1 received. Send another or press Done."
+    await citizen.press("photos:done")
+    assert "Photos: 1" in citizen.last_reply() and "Class: the staff will decide" in citizen.last_reply()
+    await citizen.press("confirm:yes")
+    assert citizen.last_reply().startswith("Received. Your case number is ")
+    case = await gateway.case(case_number_in(citizen.last_reply()))
+    assert case["language"] == "en" and case["class_source"] != "agent"
+    assert case["location"]["lat"] == pytest.approx(31.3126, abs=1e-4), "the shared point wins over the photo's GPS"
+    async with gateway.api.store.transaction() as tx:
+        reports = await tx.reports_of_case(parse_case_number(case["case_id"]) or 0)
+    assert reports[0].contact == {"telegram_chat_id": citizen.chat_id, "consent_updates": True}
+    [media] = reports[0].media
+    assert media["content_type"] == "image/jpeg" and media["url"].startswith("http://gateway.test/media/")
+    stored = gateway.api.settings.media_dir / media["url"].rsplit("/", 1)[-1]
+    assert not Image.open(stored).getexif(), "EXIF removed before the photo is kept"
+    assert [c["file_id"] for c in gateway.bot_api.called("download")] == ["photo-1"], "the largest size is fetched"
+
+
+async def test_venue_places_the_report(gateway: Gateway) -> None:
+    citizen = gateway.citizen()
+    await citizen.say("/start")
+    await citizen.press("lang:zh")
+    await citizen.say("路边有人占道经营摆摊卖水果")
+    await citizen.press("cls:0")
+    await citizen.share_venue(31.3126, 120.6104, "人民路菜场", "人民路 88 号")
+    assert "位置：人民路菜场" in citizen.replies()
+
+
+async def test_unknown_address_is_asked_again(gateway: Gateway) -> None:
+    citizen = gateway.citizen()
+    await citizen.say("/start")
+    await citizen.press("lang:zh")
+    await citizen.say("小区门口的垃圾桶满了")
+    await citizen.press("cls:staff")
+    await citizen.say("火星基地三号门")
+    assert citizen.last_reply().startswith("没有找到地址“火星基地三号门”")
+    await citizen.share_location(31.3126, 120.6104)
+    assert "照片" in citizen.last_reply()
+
+
+async def test_conversation_survives_a_restart(aiohttp_client: Any, gateway: Gateway) -> None:
+    citizen = gateway.citizen()
+    await citizen.say("/start")
+    await citizen.press("lang:zh")
+    await citizen.say("人民路和解放路路口的污水井盖不见了，晚上很危险")
+    await citizen.press("cls:0")
+    citizen.client = await restarted(aiohttp_client, gateway)
+    await citizen.say("人民路与解放路路口")
+    await citizen.press("photos:done")
+    await citizen.press("confirm:yes")
+    assert citizen.last_reply().startswith("已受理，案件编号 ")
+    number = case_number_in(citizen.last_reply())
+    resp = await citizen.client.get(f"/api/v1/cases/{number}", headers=gateway.api.auth())
+    case = await resp.json()
+    assert case["class"]["major_name"] == "公用设施" and case["grid_code"].startswith("320508")
+
+
+async def test_many_citizens_at_once(gateway: Gateway) -> None:
+    places = [(31.3126, 120.6104), (31.3000, 120.5800), (31.3200, 120.6300), (31.2900, 120.6000)]
+
+    async def report(lat: float, lon: float) -> str:
+        citizen = gateway.citizen()
+        await citizen.say("/start")
+        await citizen.press("lang:zh")
+        await citizen.say(f"这里的路灯不亮了，位置 {lat} {lon}")
+        await citizen.press("cls:staff")
+        await citizen.share_location(lat, lon)
+        await citizen.press("photos:done")
+        await citizen.press("confirm:yes")
+        return case_number_in(citizen.last_reply())
+
+    numbers = await asyncio.gather(*(report(lat, lon) for lat, lon in places))
+    assert len(set(numbers)) == len(places), numbers
