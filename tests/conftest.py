@@ -15,7 +15,10 @@ from typing import Any
 import pytest
 import redis
 
+from tests.support.receiver import Receiver, running_receiver
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
+SECRET = "platform-secret-0123456789"
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -181,3 +184,10 @@ async def eventually(check: Callable[[], Any], timeout: float = 30.0, interval: 
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
         await asyncio.sleep(interval)
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    """A local supervision platform that checks every signature with SECRET."""
+    async with running_receiver(SECRET) as r:
+        yield r

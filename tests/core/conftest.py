@@ -13,21 +13,15 @@ from gateway.app import build_app
 from gateway.settings import DeliverySettings, PlatformSettings, Settings
 from gateway.store.engine import create_engine
 from gateway.store.store import Store
-from tests.support.receiver import Receiver, running_receiver
+from tests.conftest import SECRET
+from tests.support.receiver import Receiver
 
-SECRET = "platform-secret-0123456789"
 
 
 def make_settings(database_url: str, redis_url: str, receiver_url: str | None, **delivery: Any) -> Settings:
     timing = {"backoff_base": 0.2, "backoff_max": 1.0, "breaker_failures": 3, "probe_interval": 0.5, "sweep_interval": 0.3, "stale_claim_seconds": 2.0}
     platforms = [PlatformSettings(id="city", url=receiver_url, secret=SECRET, edition="gbt30428-2013")] if receiver_url else []
     return Settings(database_url=database_url, redis_url=redis_url, platforms=platforms, delivery=DeliverySettings(**(timing | delivery)))
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    async with running_receiver(SECRET) as r:
-        yield r
 
 
 @dataclass

@@ -1,0 +1,17 @@
+"""Open311 GeoReport v2, inbound, under /open311/v2/: services, service definitions, requests, tokens, and
+the service-request-updates extension. A request becomes a Report like any channel's."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from channels.open311.routes import routes
+from gateway.domain import Channel
+
+CHANNEL = Channel.OPEN311
+
+
+def setup(app: web.Application) -> None:
+    """Mount the GeoReport v2 endpoints on the gateway's application."""
+    sub = web.Application()
+    sub.add_routes(routes)
+    app.add_subapp("/open311/v2", sub)

@@ -1,0 +1,215 @@
+"""The GeoReport v2 endpoints."""
+from __future__ import annotations
+
+import mimetypes
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from channels.open311.formats import error, respond
+from channels.open311.services import ATTRIBUTES, EDITION, services
+from gateway.api.errors import validation_error
+from gateway.appkeys import PIPELINE, SETTINGS, STORE, TABLES
+from gateway.domain import OPEN_STATUSES, CaseStatus, Channel, ReportIn
+from gateway.i18n import message
+from gateway.payload import case_number, parse_case_number
+from gateway.pipeline import UnknownClass
+from gateway.store.models import AuditRow, CaseRow, ReportRow
+from gateway.store.store import as_utc
+
+routes = web.RouteTableDef()
+FMT = "{fmt:(json|xml)}"
+MAX_REQUESTS = 1000
+DEFAULT_WINDOW = timedelta(days=90)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return as_utc(value).isoformat(timespec="seconds") if value else None
+
+
+def _status(case: CaseRow) -> str:
+    return "open" if CaseStatus(case.status) in OPEN_STATUSES else "closed"
+
+
+def request_json(case: CaseRow, tables: Any, media_url: str | None) -> dict[str, Any]:
+    code = tables.render(case.class_id, EDITION) if case.class_id else None
+    return {
+        "service_request_id": case_number(case.id, case.created_at),
+        "status": _status(case),
+        "status_notes": case.last_note,
+        "service_name": code.minor_name if code else None,
+        "service_code": case.class_id,
+        "description": case.text,
+        "agency_responsible": None,
+        "service_notice": None,
+        "requested_datetime": _iso(case.created_at),
+        "updated_datetime": _iso(case.updated_at),
+        "expected_datetime": _iso(case.due_at),
+        "address": case.address,
+        "address_id": None,
+        "zipcode": None,
+        "lat": case.lat,
+        "long": case.lon,
+        "media_url": media_url,
+    }
+
+
+@routes.get(f"/services.{FMT}")
+async def list_services(request: web.Request) -> web.Response:
+    return respond(request.match_info["fmt"], "services", services(request.config_dict[TABLES]))
+
+
+@routes.get("/services/{code}." + FMT)
+async def service_definition(request: web.Request) -> web.Response:
+    fmt, code = request.match_info["fmt"], request.match_info["code"]
+    if not any(s["service_code"] == code for s in services(request.config_dict[TABLES])):
+        return error(fmt, 404, f"service_code {code} not found")
+    return respond(fmt, "service_definition", {"service_code": code, "attributes": ATTRIBUTES})
+
+
+async def _authorized(request: web.Request, key: str | None) -> bool:
+    return bool(key) and await request.config_dict[STORE].api_key_role(key) is not None
+
+
+@routes.post(f"/requests.{FMT}")
+async def post_request(request: web.Request) -> web.Response:
+    fmt = request.match_info["fmt"]
+    form = await request.post()
+    if not await _authorized(request, str(form.get("api_key") or "")):
+        return error(fmt, 403, "api_key is missing or not valid")
+    code = str(form.get("service_code") or "")
+    service = next((s for s in services(request.config_dict[TABLES]) if s["service_code"] == code), None)
+    if service is None:
+        return error(fmt, 400, f"service_code {code or '(missing)'} not found")
+    lat, lon, address = form.get("lat"), form.get("long"), form.get("address_string") or form.get("address_id")
+    if not ((lat and lon) or address):
+        return error(fmt, 400, "a location is required: lat and long, address_string or address_id")
+    answers = {a["description"]: form.get("attribute[" + a["code"] + "]") for a in ATTRIBUTES}
+    details = [f"{question}: {answer}" for question, answer in answers.items() if answer]
+    text = " ".join([str(form.get("description") or service["service_name"]), *details])
+    media_url = str(form.get("media_url") or "")
+    name = " ".join(str(form.get(k) or "") for k in ("first_name", "last_name")).strip()
+    contact = {k: v for k, v in {"name": name or None, "email": form.get("email"), "phone": form.get("phone")}.items() if v}
+    try:
+        report = ReportIn.model_validate({
+            "text": text, "channel": Channel.OPEN311, "language": "zh",
+            "location": {"lat": lat, "lon": lon, "crs": "wgs84"} if lat and lon else None,
+            "address": str(address) if address else None,
+            "contact": contact | {"consent_updates": bool(contact)} if contact else None,
+            "media": [{"url": media_url, "content_type": mimetypes.guess_type(media_url)[0] or "image/jpeg"}] if media_url else [],
+            "class_id": code,
+        })
+    except ValidationError as exc:
+        problem = validation_error(exc)
+        return error(fmt, 400, f"{problem.at or 'request'}: {message(problem.code, 'en', **problem.params)}")
+    settings = request.config_dict[SETTINGS]
+    if len(report.text) > settings.intake.max_text_chars:
+        return error(fmt, 400, message("text_too_long", "en", limit=settings.intake.max_text_chars))
+    try:
+        result = await request.config_dict[PIPELINE].submit(report, actor="open311")
+    except UnknownClass:
+        return error(fmt, 400, f"service_code {code} not found")
+    notice = "已与已有案件合并 / added to an existing request" if result.joined else None
+    body = [{"service_request_id": result.case_number, "token": f"r{result.report_id}", "service_notice": notice, "account_id": None}]
+    return respond(fmt, "service_requests", body, 201)
+
+
+def _case_ids(raw: str) -> list[int] | None:
+    ids = [parse_case_number(part.strip()) for part in raw.split(",") if part.strip()]
+    return None if any(i is None for i in ids) else [i for i in ids if i is not None]
+
+
+@routes.get(f"/requests.{FMT}")
+async def list_requests(request: web.Request) -> web.Response:
+    fmt, query = request.match_info["fmt"], request.query
+    now = datetime.now(timezone.utc)
+    try:
+        start = datetime.fromisoformat(query["start_date"]) if "start_date" in query else now - DEFAULT_WINDOW
+        end = datetime.fromisoformat(query["end_date"]) if "end_date" in query else now + timedelta(seconds=1)
+    except ValueError:
+        return error(fmt, 400, "start_date and end_date must be w3c (ISO 8601) date-times")
+    start, end = (d if d.tzinfo else d.replace(tzinfo=timezone.utc) for d in (start, end))
+    stmt = select(CaseRow).where(CaseRow.status.not_in([CaseStatus.MERGED.value]))
+    if "service_request_id" in query:
+        ids = _case_ids(query["service_request_id"])
+        if ids is None:
+            return error(fmt, 400, "service_request_id must be case numbers separated by commas")
+        stmt = stmt.where(CaseRow.id.in_(ids))
+    else:
+        stmt = stmt.where(CaseRow.created_at >= start, CaseRow.created_at < end)
+    if "service_code" in query:
+        stmt = stmt.where(CaseRow.class_id.in_(query["service_code"].split(",")))
+    if "status" in query:
+        wanted = set(query["status"].split(","))
+        if not wanted <= {"open", "closed"}:
+            return error(fmt, 400, "status must be open or closed")
+        open_values = [s.value for s in OPEN_STATUSES]
+        if wanted == {"open"}:
+            stmt = stmt.where(CaseRow.status.in_(open_values))
+        elif wanted == {"closed"}:
+            stmt = stmt.where(CaseRow.status.not_in(open_values))
+    return respond(fmt, "service_requests", await _requests(request, stmt.order_by(CaseRow.id.desc()).limit(MAX_REQUESTS)))
+
+
+async def _requests(request: web.Request, stmt: Any) -> list[dict[str, Any]]:
+    """Cases as GeoReport requests, each with the first photo of its reports."""
+    async with request.config_dict[STORE].transaction() as tx:
+        cases = list(await tx.session.scalars(stmt))
+        media = {case.id: await tx.media_of_case(case.id) for case in cases}
+    tables = request.config_dict[TABLES]
+    return [request_json(c, tables, media[c.id][0]["url"] if media[c.id] else None) for c in cases]
+
+
+@routes.get("/requests/{number:\\d+}." + FMT)
+async def get_request(request: web.Request) -> web.Response:
+    fmt, number = request.match_info["fmt"], request.match_info["number"]
+    case_id = parse_case_number(number)
+    found = await _requests(request, select(CaseRow).where(CaseRow.id == case_id)) if case_id is not None else []
+    if not found or found[0]["service_request_id"] != number:
+        return error(fmt, 404, f"service_request_id {number} not found")
+    return respond(fmt, "service_requests", found)
+
+
+@routes.get("/tokens/{token:r\\d+}." + FMT)
+async def get_token(request: web.Request) -> web.Response:
+    fmt, token = request.match_info["fmt"], request.match_info["token"]
+    async with request.config_dict[STORE].transaction() as tx:
+        report = await tx.session.get(ReportRow, int(token[1:]))
+        case = await tx.case(report.case_id) if report is not None and report.case_id is not None else None
+    if report is None or report.channel != Channel.OPEN311.value or case is None:
+        return error(fmt, 404, f"token {token} not found")
+    return respond(fmt, "service_requests", [{"service_request_id": case_number(case.id, case.created_at), "token": token}])
+
+
+@routes.get(f"/servicerequestupdates.{FMT}")
+async def request_updates(request: web.Request) -> web.Response:
+    """The service-request-updates extension: status changes and notes between two moments."""
+    fmt, query = request.match_info["fmt"], request.query
+    now = datetime.now(timezone.utc)
+    try:
+        start = datetime.fromisoformat(query["start_date"]) if "start_date" in query else now - timedelta(days=1)
+        end = datetime.fromisoformat(query["end_date"]) if "end_date" in query else now + timedelta(seconds=1)
+    except ValueError:
+        return error(fmt, 400, "start_date and end_date must be w3c (ISO 8601) date-times")
+    start, end = (d if d.tzinfo else d.replace(tzinfo=timezone.utc) for d in (start, end))
+    async with request.config_dict[STORE].transaction() as tx:
+        rows = list(await tx.session.execute(
+            select(AuditRow, CaseRow).join(CaseRow, CaseRow.id == AuditRow.entity_id.cast(CaseRow.id.type))
+            .where(AuditRow.entity == "case", AuditRow.action.in_(["status_changed", "platform_note"]), AuditRow.at >= start, AuditRow.at < end)
+            .order_by(AuditRow.id).limit(MAX_REQUESTS)
+        ))
+    updates = [
+        {
+            "update_id": str(audit.id),
+            "service_request_id": case_number(case.id, case.created_at),
+            "status": "closed" if (audit.detail or {}).get("status") in ("closed", "voided") else "open",
+            "updated_datetime": _iso(audit.at),
+            "description": (audit.detail or {}).get("note") or "",
+            "media_url": None,
+        }
+        for audit, case in rows
+    ]
+    return respond(fmt, "service_request_updates", updates)

@@ -1,0 +1,108 @@
+"""Open311 GeoReport v2: every endpoint in JSON and XML, with the spec's fields, errors and filters."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+
+from tests.core.conftest import Api, make_settings, start_api
+from tests.core.test_callbacks import post_callback
+from tests.support.receiver import Receiver
+
+REQUEST_FIELDS = {"service_request_id", "status", "status_notes", "service_name", "service_code", "description", "agency_responsible",
+                  "service_notice", "requested_datetime", "updated_datetime", "expected_datetime", "address", "address_id", "zipcode",
+                  "lat", "long", "media_url"}
+
+
+@pytest.fixture
+async def api(aiohttp_client: Any, database_url: str, redis_url: str, receiver: Receiver) -> AsyncIterator[Api]:
+    settings = make_settings(database_url, redis_url, receiver.url).model_copy(update={"channels": ["open311"]})
+    api = await start_api(aiohttp_client, settings)
+    yield api
+    await api.store.close()
+
+
+async def post_request(api: Api, fmt: str = "json", **fields: str) -> Any:
+    form = {"api_key": api.keys["client"], "service_code": "cp-0102", "lat": "31.3126", "long": "120.6104",
+            "description": "人行道上的污水井盖碎了", "email": "citizen@example.org", "media_url": "https://example.org/p/1.jpg"} | fields
+    return await api.client.post(f"/open311/v2/requests.{fmt}", data=form)
+
+
+async def test_services_list_in_json_and_xml(api: Api) -> None:
+    services = await (await api.client.get("/open311/v2/services.json")).json()
+    cover = next(s for s in services if s["service_code"] == "cp-0102")
+    assert cover["service_name"] == "污水井盖" and cover["group"] == "公用设施" and cover["metadata"] is True and cover["type"] == "realtime"
+    assert set(cover) == {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
+    assert len(services) > 150
+    xml = ElementTree.fromstring(await (await api.client.get("/open311/v2/services.xml")).read())
+    assert xml.tag == "services" and len(xml.findall("service")) == len(services)
+    assert xml.find("service/service_code") is not None
+
+
+async def test_service_definition_with_attributes(api: Api) -> None:
+    definition = await (await api.client.get("/open311/v2/services/cp-0102.json")).json()
+    assert definition["service_code"] == "cp-0102"
+    codes = {a["code"]: a for a in definition["attributes"]}
+    assert codes["hazard"]["datatype"] == "singlevaluelist" and {v["key"] for v in codes["hazard"]["values"]} == {"yes", "no"}
+    xml = ElementTree.fromstring(await (await api.client.get("/open311/v2/services/cp-0102.xml")).read())
+    assert xml.tag == "service_definition" and xml.find("attributes/attribute/values/value/key") is not None
+    missing = await api.client.get("/open311/v2/services/nope.json")
+    assert missing.status == 404 and (await missing.json())[0]["code"] == 404
+
+
+async def test_post_then_follow_a_request(api: Api) -> None:
+    resp = await post_request(api, **{"attribute[hazard]": "yes"})
+    assert resp.status == 201, await resp.text()
+    [created] = await resp.json()
+    number = created["service_request_id"]
+    [request] = await (await api.client.get(f"/open311/v2/requests/{number}.json")).json()
+    assert set(request) == REQUEST_FIELDS
+    assert request["status"] == "open" and request["service_code"] == "cp-0102" and request["media_url"] == "https://example.org/p/1.jpg"
+    assert "是否有安全隐患" in request["description"] and request["lat"] == pytest.approx(31.3126)
+    [token] = await (await api.client.get(f"/open311/v2/tokens/{created['token']}.json")).json()
+    assert token == {"service_request_id": number, "token": created["token"]}
+    await post_callback(api, {"case_id": number, "status": "结案", "note": "已更换井盖"})
+    [closed] = await (await api.client.get(f"/open311/v2/requests.json?service_request_id={number}")).json()
+    assert closed["status"] == "closed" and closed["status_notes"] == "已更换井盖"
+    updates = await (await api.client.get("/open311/v2/servicerequestupdates.json")).json()
+    assert updates[-1]["service_request_id"] == number and updates[-1]["status"] == "closed" and updates[-1]["description"] == "已更换井盖"
+    xml = ElementTree.fromstring(await (await api.client.get(f"/open311/v2/requests/{number}.xml")).read())
+    assert xml.tag == "service_requests" and xml.find("request/status").text == "closed"
+
+
+async def test_request_filters(api: Api) -> None:
+    first = (await (await post_request(api)).json())[0]["service_request_id"]
+    second = (await (await post_request(api, service_code="ev-2013-0301", lat="31.30", long="120.63", description="工地夜里施工")).json())[0]["service_request_id"]
+    await post_callback(api, {"case_id": first, "status": "closed"})
+    by_code = await (await api.client.get("/open311/v2/requests.json?service_code=ev-2013-0301")).json()
+    assert [r["service_request_id"] for r in by_code] == [second]
+    assert [r["service_request_id"] for r in await (await api.client.get("/open311/v2/requests.json?status=closed")).json()] == [first]
+    assert [r["service_request_id"] for r in await (await api.client.get("/open311/v2/requests.json?status=open")).json()] == [second]
+    both = await (await api.client.get(f"/open311/v2/requests.json?service_request_id={first},{second}")).json()
+    assert {r["service_request_id"] for r in both} == {first, second}
+    assert await (await api.client.get("/open311/v2/requests.json?end_date=2000-01-01T00:00:00Z")).json() == []
+
+
+@pytest.mark.parametrize(
+    "fields, status, phrase",
+    [
+        ({"api_key": "nope"}, 403, "api_key"),
+        ({"service_code": "zz-0000"}, 400, "service_code"),
+        ({"lat": "", "long": ""}, 400, "location is required"),
+        ({"lat": "91", "long": "120"}, 400, "Latitude"),
+    ],
+)
+async def test_post_errors_in_the_spec_format(api: Api, fields: dict[str, str], status: int, phrase: str) -> None:
+    for fmt in ("json", "xml"):
+        resp = await post_request(api, fmt, **fields)
+        assert resp.status == status
+        if fmt == "json":
+            [err] = await resp.json()
+            assert err["code"] == status and phrase in err["description"]
+        else:
+            xml = ElementTree.fromstring(await resp.read())
+            assert xml.tag == "errors" and xml.find("error/code").text == str(status)
+    assert (await api.client.get("/open311/v2/requests.json")).status == 200
+    assert await (await api.client.get("/open311/v2/requests.json")).json() == []
