@@ -117,7 +117,8 @@ class Casework:
             case.version += 1
             case.updated_at = utcnow()
             await tx.audit("case", case.id, "feedback", actor, answer=answer.value, channel=channel)
-            deliveries = await self.outbox.announce(tx, case, actor)
+            event = "case.reopen_requested" if answer is Satisfaction.DISSATISFIED else "case.updated"
+            deliveries = await self.outbox.announce(tx, case, actor, event)
         self.outbox.enqueue(deliveries)
         return case
 

@@ -12,7 +12,7 @@ from rq.queue import EnqueueData
 from classifier.tables import EDITIONS, ClassCode, CodeTables
 from gateway.domain import NOT_YET_FORWARDED, CaseStatus
 from gateway.location.crs import from_wgs84
-from gateway.payload import LocationPayload, build_payload, case_number
+from gateway.payload import Event, LocationPayload, build_payload, case_number
 from gateway.settings import PlatformSettings, Settings
 from gateway.store.models import CaseRow
 from gateway.store.store import Tx
@@ -54,16 +54,16 @@ class Outbox:
             return []
         return await self.announce(tx, case, actor)
 
-    async def announce(self, tx: Tx, case: CaseRow, actor: str) -> list[str]:
-        """Send the case's current state to every enabled platform as an update."""
-        await tx.audit("case", case.id, "update_queued", actor, version=case.version)
-        return await self._write(tx, case, "case.updated", self.settings.enabled_platforms)
+    async def announce(self, tx: Tx, case: CaseRow, actor: str, event: Event = "case.updated") -> list[str]:
+        """Send the case's current state to every enabled platform as an update (or a reopen request)."""
+        await tx.audit("case", case.id, "update_queued", actor, version=case.version, event=event)
+        return await self._write(tx, case, event, self.settings.enabled_platforms)
 
     async def _write(
         self,
         tx: Tx,
         case: CaseRow,
-        event: Literal["case.created", "case.updated"],
+        event: Event,
         platforms: Iterable[PlatformSettings],
         media: list[dict[str, str]] | None = None,
     ) -> list[str]:

@@ -13,6 +13,8 @@ from gateway.store.models import CaseRow
 
 CHINA = ZoneInfo("Asia/Shanghai")
 SCHEMA_VERSION = "1.0"
+Event = Literal["case.created", "case.updated", "case.reopen_requested"]
+"""What a delivery tells a platform: a new case, a change to one it has, or a citizen's 不满意 asking it to reopen."""
 
 
 def case_number(case_id: int, created_at: datetime) -> str:
@@ -60,7 +62,7 @@ class CasePayload(BaseModel):
     """One normalized case as delivered to a supervision platform."""
 
     schema_version: str = SCHEMA_VERSION
-    event: Literal["case.created", "case.updated"]
+    event: Event
     case_number: str
     version: int
     status: CaseStatus
@@ -84,7 +86,7 @@ class CasePayload(BaseModel):
 
 
 def build_payload(
-    event: Literal["case.created", "case.updated"],
+    event: Event,
     case: CaseRow,
     media: list[dict[str, str]],
     class_code: ClassCode | None,

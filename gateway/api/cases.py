@@ -186,6 +186,20 @@ async def case_feedback(request: web.Request) -> web.Response:
     return await _casework(request, lambda work, case: work.record_feedback(case.id, body.answer, body.channel.value, f"api:{role}", body.comment))
 
 
+@routes.get("/stats/satisfaction")
+async def satisfaction_stats(request: web.Request) -> web.Response:
+    """回访 answers and the satisfaction rate ((满意 + 基本满意) / all), for administrators."""
+    await require(request, "admin")
+    since = request.query.get("since")
+    try:
+        counts = await request.config_dict[STORE].satisfaction(datetime.fromisoformat(since) if since else None)
+    except ValueError:
+        raise ApiError(400, "invalid_field", at="since", field="since", detail="ISO 8601 date-time") from None
+    total = sum(counts.values())
+    happy = counts.get(Satisfaction.SATISFIED, 0) + counts.get(Satisfaction.BASICALLY_SATISFIED, 0)
+    return web.json_response({"answers": {s.value: counts.get(s.value, 0) for s in Satisfaction}, "total": total, "satisfaction_rate": round(happy / total, 4) if total else None})
+
+
 class NearbyQuery(BaseModel):
     lat: float
     lon: float

@@ -295,6 +295,14 @@ class Store:
                 select(NotificationRow).where(NotificationRow.status == "pending", NotificationRow.next_attempt_at <= due_before).limit(limit)
             ))
 
+    async def satisfaction(self, since: datetime | None = None) -> dict[str, int]:
+        """Counts of 回访 answers (since a moment, or ever)."""
+        stmt = select(FeedbackRow.answer, func.count()).group_by(FeedbackRow.answer)
+        if since is not None:
+            stmt = stmt.where(FeedbackRow.created_at >= since)
+        async with self.transaction() as tx:
+            return {answer: count for answer, count in await tx.session.execute(stmt)}
+
     async def pending_platform_ids(self) -> set[str]:
         """Platforms with deliveries still pending."""
         async with self.transaction() as tx:

@@ -81,5 +81,12 @@ async def test_feedback_on_a_closed_case_is_stored_and_passed_on(api: Api) -> No
         assert resp.status == 200, await resp.text()
     bad = await api.client.post(f"/api/v1/cases/{number}/feedback", json={"answer": "meh"}, headers=api.auth(lang="en"))
     assert bad.status == 400 and (await bad.json())["error"]["field"] == "answer"
-    updates = [r for r in await api.store.deliveries(case_id=int(number[8:])) if r.event == "case.updated"]
-    assert json.loads(updates[-1].payload)["feedback"] == {"satisfied": 2, "dissatisfied": 1}
+    events = [(r.event, json.loads(r.payload)["feedback"]) for r in await api.store.deliveries(case_id=int(number[8:]))][-3:]
+    assert events == [
+        ("case.updated", {"satisfied": 1}),
+        ("case.reopen_requested", {"satisfied": 1, "dissatisfied": 1}),
+        ("case.updated", {"satisfied": 2, "dissatisfied": 1}),
+    ], "不满意 asks the platform to reopen"
+    stats = await (await api.client.get("/api/v1/stats/satisfaction", headers=api.auth("admin"))).json()
+    assert stats == {"answers": {"satisfied": 2, "basically_satisfied": 0, "dissatisfied": 1}, "total": 3, "satisfaction_rate": 0.6667}
+    assert (await api.client.get("/api/v1/stats/satisfaction", headers=api.auth("client"))).status == 403
