@@ -14,15 +14,22 @@ from classifier import Classifier
 from gateway.app import build_app
 from gateway.location import Locator
 from gateway.settings import Settings, TelegramSettings
-from tests.core.conftest import Api, make_settings, receiver, start_api  # noqa: F401  (receiver is a fixture)
+from tests.core.conftest import SECRET, Api, make_settings, start_api
 from tests.core.test_full_pipeline import classifier, locator  # noqa: F401  (session fixtures)
 from tests.messaging.botapi import BotApiServer, running_bot_api
 from tests.messaging.updates import Citizen
-from tests.support.receiver import Receiver
+from tests.support.receiver import Receiver, running_receiver
 
 TOKEN = "7000000001:AAtest-token-for-the-local-bot-api"
 WEBHOOK_SECRET = "webhook-secret-0123456789"
 _chat_ids = itertools.count(51_000_001)
+
+
+@pytest.fixture
+async def platform() -> AsyncIterator[Receiver]:
+    """The supervision platform the gateway forwards cases to."""
+    async with running_receiver(SECRET) as receiver:
+        yield receiver
 
 
 @pytest.fixture
@@ -61,13 +68,13 @@ StartGateway = Callable[..., Awaitable[Gateway]]
 
 @pytest.fixture
 async def start_gateway(
-    aiohttp_client: Any, tmp_path: Path, redis_url: str, receiver: Receiver, bot_api: BotApiServer,  # noqa: F811
+    aiohttp_client: Any, tmp_path: Path, redis_url: str, platform: Receiver, bot_api: BotApiServer,
     classifier: Classifier, locator: Locator,  # noqa: F811
 ) -> AsyncIterator[StartGateway]:
     stores = []
 
     async def start(database_url: str, **limits: Any) -> Gateway:
-        settings = telegram_settings(database_url, redis_url, receiver.url, bot_api.url, tmp_path / "media", **limits)
+        settings = telegram_settings(database_url, redis_url, platform.url, bot_api.url, tmp_path / "media", **limits)
         api = await start_api(aiohttp_client, settings, classifier=classifier, locator=locator)
         stores.append(api.store)
         return Gateway(api, bot_api, classifier, locator)

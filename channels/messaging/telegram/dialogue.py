@@ -301,7 +301,7 @@ class Dialogue:
         )
         result = await self.pipeline.submit(report, actor="telegram")
         self.conversations.clear(chat_id)
-        if conversation.duplicate_of and result.joined:
+        if result.joined:
             reply = text(lang, "joined", case=result.case_number)
         elif conversation.duplicate_of:
             reply = text(lang, "not_joined", case=result.case_number, other=conversation.duplicate_of)
