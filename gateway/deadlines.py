@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
+from functools import cache, partial
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -118,9 +119,10 @@ class TimeLimits:
     def load(cls, path: Path, tables: CodeTables) -> TimeLimits:
         by_class: dict[str, list[TimeLimit]] = {}
         unmapped: list[str] = []
+        resolve = cache(partial(class_of_row, tables))  # a class's rows repeat: resolve each (kind, code, name) once
         with path.open(encoding="utf-8", newline="") as f:
             for row in csv.DictReader(f):
-                class_id = class_of_row(tables, row["kind"], row["minor_code"], row["minor_name"])
+                class_id = resolve(row["kind"], row["minor_code"], row["minor_name"])
                 if class_id is None:
                     unmapped.append(f"{row['kind']} {row['minor_code']} {row['minor_name']}")
                     continue
