@@ -81,6 +81,18 @@ class TelegramSettings(BaseModel):
     max_photos: int = Field(default=4, ge=0, le=8)
 
 
+class MailSettings(BaseModel):
+    """The SMTP server that carries e-mail to reporters who gave an address."""
+
+    host: str
+    port: int = Field(default=587, gt=0, lt=65536)
+    sender: str = Field(min_length=3, description="From: address")
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = True
+    timeout: float = Field(default=20.0, gt=0)
+
+
 class CalendarSettings(BaseModel):
     """Working time for time limits: Monday–Friday 08:00–12:00 and 14:00–18:00 China time, adjusted by these."""
 
@@ -109,6 +121,7 @@ class Settings(BaseSettings):
     platforms: list[PlatformSettings] = []
     delivery: DeliverySettings = DeliverySettings()
     calendar: CalendarSettings = CalendarSettings()
+    mail: MailSettings | None = None
     intake: IntakeSettings = IntakeSettings()
     web: WebSettings = WebSettings()
     telegram: TelegramSettings | None = None
