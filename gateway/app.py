@@ -58,7 +58,7 @@ def build_app(
         dedup = Deduplicator(app[TABLES], similarity=locator.similarity) if locator else Deduplicator(app[TABLES])
         outbox = Outbox(settings, app[TABLES], queue)
         app[PIPELINE] = Pipeline(store, outbox, app[TABLES], classifier, locator, dedup, app[MEDIA])
-        app[CASEWORK] = Casework(store, outbox, app[TABLES])
+        app[CASEWORK] = Casework(store, outbox, app[TABLES], app[DEADLINES])
         task = asyncio.create_task(run_sweeper(settings, store, queue)) if sweeper else None
         yield
         await app[PIPELINE].close()

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from classifier.tables import CodeTables
-from gateway.domain import NOT_YET_FORWARDED, OPEN_STATUSES, CaseStatus, Satisfaction
+from gateway.deadlines import Deadlines
+from gateway.domain import NOT_YET_FORWARDED, OPEN_STATUSES, CaseStatus, Satisfaction, platform_transition_allowed
+from gateway.notify import enqueue_notifications, queue_status_notifications
 from gateway.outbox import Outbox
 from gateway.store.models import AuditRow, CaseRow, CorrectionRow, FeedbackRow, ReportRow
 from gateway.store.store import Store, Tx, utcnow
@@ -25,6 +27,38 @@ class Casework:
     store: Store
     outbox: Outbox
     tables: CodeTables
+    deadlines: Deadlines
+
+    async def platform_status(
+        self, case_id: int, new: CaseStatus, note: str | None, platform_id: str, *, receipt: str | None = None, platform_case_id: str | None = None
+    ) -> bool:
+        """A platform's progress on a case (callback or pull): the transition, the deadline at 派遣, a message owed to
+        each consenting reporter. `receipt` (a callback's signature) is refused if seen before. True if the status changed."""
+        async with self.store.transaction() as tx:
+            if receipt is not None and not await tx.remember_callback(platform_id, receipt):
+                raise CaseworkError("replayed")
+            case = await tx.case(case_id, for_update=True)
+            if case is None:
+                raise CaseworkError("case_not_found", case=case_id)
+            current = CaseStatus(case.status)
+            changed = current is not new
+            if changed and not platform_transition_allowed(current, new):
+                raise CaseworkError("invalid_transition", case=case_id, from_status=current.value, to_status=new.value)
+            notifications: list[str] = []
+            if changed:
+                case.status = new
+                if new is CaseStatus.DISPATCHED:
+                    case.due_at = self.deadlines.due(case.class_id, utcnow())
+                notifications = await queue_status_notifications(tx, case, new.value, note)
+            if note:
+                case.last_note = note
+            case.updated_at = utcnow()
+            await tx.audit(
+                "case", case.id, "status_changed" if changed else "platform_note", f"platform:{platform_id}",
+                status=new.value, previous=current.value, note=note, platform_case_id=platform_case_id,
+            )
+        enqueue_notifications(self.outbox.queue, notifications)
+        return changed
 
     async def set_class(self, case_id: int, class_id: str, actor: str) -> CaseRow | None:
         """A person's class decision: forwards a case that waited for review, or sends the correction on."""

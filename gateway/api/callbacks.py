@@ -8,12 +8,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gateway.api.cases import load_case
 from gateway.api.errors import ApiError
-from gateway.appkeys import DEADLINES, QUEUE, SETTINGS, STORE
+from gateway.appkeys import CASEWORK, SETTINGS, STORE
+from gateway.casework import CaseworkError
 from gateway.i18n import InputError
-from gateway.domain import CaseStatus, parse_status, platform_transition_allowed
-from gateway.notify import enqueue_notifications, queue_status_notifications
+from gateway.domain import parse_status
 from gateway.signing import SignatureError, verify
-from gateway.store.store import utcnow
 
 routes = web.RouteTableDef()
 
@@ -58,27 +57,11 @@ async def platform_callback(request: web.Request) -> web.Response:
     store = request.config_dict[STORE]
     case = await load_case(store, body.case_id)
     signature = header.rsplit("v1=", 1)[1][:64] if header else ""
-    async with store.transaction() as tx:
-        if not await tx.remember_callback(platform_id, signature):
-            raise ApiError(409, "replayed")
-        locked = await tx.case(case.id, for_update=True)
-        assert locked is not None
-        current = CaseStatus(locked.status)
-        changed = current is not new
-        if changed and not platform_transition_allowed(current, new):
-            raise ApiError(409, "invalid_transition", at="status", case=body.case_id, from_status=current.value, to_status=new.value)
-        notifications: list[str] = []
-        if changed:
-            locked.status = new
-            if new is CaseStatus.DISPATCHED:
-                locked.due_at = request.config_dict[DEADLINES].due(locked.class_id, utcnow())
-            notifications = await queue_status_notifications(tx, locked, new.value, body.note)
-        if body.note:
-            locked.last_note = body.note
-        locked.updated_at = utcnow()
-        await tx.audit(
-            "case", locked.id, "status_changed" if changed else "platform_note", f"platform:{platform_id}",
-            status=new.value, previous=current.value, note=body.note, platform_case_id=body.platform_case_id,
+    try:
+        changed = await request.config_dict[CASEWORK].platform_status(
+            case.id, new, body.note, platform_id, receipt=signature, platform_case_id=body.platform_case_id
         )
-    enqueue_notifications(request.config_dict[QUEUE], notifications)
+    except CaseworkError as exc:
+        params = exc.params | ({"case": body.case_id} if "case" in exc.params else {})
+        raise ApiError(409, exc.code, at="status" if exc.code == "invalid_transition" else None, **params) from None
     return web.json_response({"case_id": body.case_id, "status": new.value, "changed": changed})
