@@ -1,4 +1,4 @@
-"""The `gateway` command: dev, serve, worker, migrate, apikey. The one way to start a process."""
+"""The `gateway` command: dev, serve, worker, migrate, apikey, telegram. The one way to start a process."""
 from __future__ import annotations
 
 import argparse
@@ -17,7 +17,8 @@ log = logging.getLogger("gateway")
 
 
 def _secrets_of(settings: Settings) -> list[str]:
-    return [p.secret for p in settings.platforms] + ([settings.bootstrap_api_key] if settings.bootstrap_api_key else [])
+    telegram = [settings.telegram.token, settings.telegram.webhook_secret] if settings.telegram else []
+    return [p.secret for p in settings.platforms] + ([settings.bootstrap_api_key] if settings.bootstrap_api_key else []) + telegram
 
 
 def _setup_logging(settings: Settings) -> None:
@@ -148,6 +149,13 @@ def cmd_apikey(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_telegram(settings: Settings, _: argparse.Namespace) -> int:
+    from channels.messaging.telegram.botapi import set_webhook
+
+    print(f"webhook registered: {asyncio.run(set_webhook(settings))}", flush=True)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gateway", description="Intake gateway for city supervision platforms")
     sub = p.add_subparsers(dest="command", required=True)
@@ -165,10 +173,12 @@ def parser() -> argparse.ArgumentParser:
     create = apikey.add_parser("create", help="create a key and print it once")
     create.add_argument("--name", required=True)
     create.add_argument("--role", choices=["client", "agent", "admin"], default="client")
+    telegram = sub.add_parser("telegram", help="the Telegram bot").add_subparsers(dest="action", required=True)
+    telegram.add_parser("set-webhook", help="register <public_base_url>/channels/telegram/webhook and its secret with Telegram")
     return p
 
 
-COMMANDS = {"dev": cmd_dev, "serve": cmd_serve, "worker": cmd_worker, "migrate": cmd_migrate, "apikey": cmd_apikey}
+COMMANDS = {"dev": cmd_dev, "serve": cmd_serve, "worker": cmd_worker, "migrate": cmd_migrate, "apikey": cmd_apikey, "telegram": cmd_telegram}
 
 
 def main(argv: list[str] | None = None) -> None:
