@@ -7,6 +7,7 @@ from sqlalchemy import select
 from channels.messaging.telegram import send_notification
 from channels.messaging.telegram.botapi import TelegramError
 from gateway.notify import send_one
+from gateway.payload import parse_case_number
 from gateway.queueing import make_queue
 from gateway.store.models import NotificationRow
 from tests.core.test_callbacks import post_callback
@@ -107,3 +108,21 @@ async def test_send_notification_raises_when_telegram_refuses(gateway: Gateway) 
         await send_notification(settings, {"telegram_chat_id": 4242}, "zh", "案件 1 已结案")
     with pytest.raises(TelegramError, match="telegram_chat_id"):
         await send_notification(settings, {"phone": "+8613800000000"}, "zh", "x")
+
+
+async def test_satisfaction_question_on_a_closed_case(gateway: Gateway) -> None:
+    citizen = gateway.citizen()
+    await report(citizen, MANHOLE, "人民路与解放路路口")
+    number = await submitted(citizen)
+    await citizen.say(f"/status {number}")
+    assert "满意吗" not in citizen.last_reply(), "no question before the case is closed"
+    assert (await post_callback(gateway.api, {"case_id": number, "status": "结案", "note": "井盖已补装"})).status == 200
+    stranger = gateway.citizen()
+    await stranger.say(f"/status {number}")
+    assert stranger.replies() == [stranger.last_reply()] and "结案" in stranger.last_reply(), "only its reporters are asked"
+    await citizen.say(f"/status {number}")
+    assert citizen.last_reply() == f"您对案件 {number} 的处理结果满意吗？"
+    await citizen.press(f"sat:{number}:basically_satisfied")
+    assert citizen.last_reply() == "感谢您的评价（基本满意）。"
+    async with gateway.api.store.transaction() as tx:
+        assert await tx.feedback_counts(parse_case_number(number) or 0) == {"basically_satisfied": 1}

@@ -37,14 +37,18 @@ def describe_case(case: CaseRow, tables: CodeTables, lang: str) -> str:
     )
 
 
-async def status_reply(store: Store, tables: CodeTables, lang: str, args: list[str]) -> str:
-    if len(args) != 1:
-        return text(lang, "status_usage")
+async def find_case(store: Store, number: str) -> CaseRow | None:
     try:
-        case = await load_case(store, args[0])
+        return await load_case(store, number)
     except ApiError:
-        return text(lang, "case_not_found", case=args[0])
-    return describe_case(case, tables, lang)
+        return None
+
+
+async def reported_by(store: Store, case: CaseRow, chat_id: int) -> bool:
+    """True when the chat sent one of the case's reports."""
+    key = chat_reporter_key(chat_id)
+    async with store.transaction() as tx:
+        return any(r.reporter_key == key for r in await tx.reports_of_case(case.id))
 
 
 def chat_reporter_key(chat_id: int) -> str:

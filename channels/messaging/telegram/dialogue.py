@@ -8,13 +8,14 @@ from telegram import CallbackQuery, Message, Update
 from telegram.ext import ContextTypes
 
 from channels.messaging.telegram import keyboards
-from channels.messaging.telegram.commands import class_name, my_cases_reply, status_reply
+from channels.messaging.telegram.commands import class_name, describe_case, find_case, my_cases_reply, reported_by
 from channels.messaging.telegram.limits import RateLimiter
 from channels.messaging.telegram.photos import PhotoTooLarge, fetch_photo
 from channels.messaging.telegram.state import Conversation, ConversationStore, Step
 from channels.messaging.telegram.texts import text
 from classifier.tables import CodeTables
-from gateway.domain import Channel, ContactIn, MediaIn, PointIn, ReportIn
+from gateway.casework import Casework
+from gateway.domain import CaseStatus, Channel, ContactIn, MediaIn, PointIn, ReportIn, Satisfaction
 from gateway.location.dedup import DEFAULT_WINDOW
 from gateway.location.errors import PhotoError
 from gateway.media import MediaStore
@@ -38,6 +39,7 @@ class Dialogue:
     store: Store
     tables: CodeTables
     media: MediaStore
+    casework: Casework
     conversations: ConversationStore
     reports: RateLimiter
     messages: RateLimiter
@@ -54,7 +56,7 @@ class Dialogue:
         if update.edited_message is not None:
             await update.edited_message.reply_text(text(lang, "edited"))
         elif update.callback_query is not None:
-            await self.on_button(update.callback_query, chat.id, update.update_id)
+            await self.on_button(update.callback_query, chat.id, update.update_id, lang)
         elif update.message is not None:
             await self.on_message(update.message, chat.id, lang)
 
@@ -104,11 +106,38 @@ class Dialogue:
         elif command == "cancel":
             await message.reply_text(text(lang, "cancelled" if self.conversations.clear(chat_id) else "nothing_to_cancel"))
         elif command == "status":
-            await message.reply_text(await status_reply(self.store, self.tables, lang, words[1:]))
+            await self.status(message, chat_id, lang, words[1:])
         elif command == "mycases":
             await message.reply_text(await my_cases_reply(self.store, self.tables, lang, chat_id))
         else:
             await message.reply_text(text(lang, "help"))
+
+    async def status(self, message: Message, chat_id: int, lang: str, args: list[str]) -> None:
+        """A case's status; a closed case the chat reported also gets the satisfaction question (回访)."""
+        case = await find_case(self.store, args[0]) if len(args) == 1 else None
+        if case is None:
+            await message.reply_text(text(lang, "case_not_found", case=args[0]) if len(args) == 1 else text(lang, "status_usage"))
+            return
+        await message.reply_text(describe_case(case, self.tables, lang))
+        if case.status == CaseStatus.CLOSED and await reported_by(self.store, case, chat_id):
+            number = case_number(case.id, case.created_at)
+            await message.reply_text(text(lang, "satisfaction_question", case=number), reply_markup=keyboards.satisfaction(lang, number))
+
+    async def feedback(self, query: CallbackQuery, chat_id: int, lang: str, choice: str) -> None:
+        """Record a 回访 answer from the chat that reported the case."""
+        number, _, answer = choice.partition(":")
+        case = await find_case(self.store, number)
+        refused = case is None or not await reported_by(self.store, case, chat_id)
+        if case is not None and not refused:
+            try:
+                await self.casework.record_feedback(case.id, Satisfaction(answer), Channel.TELEGRAM.value, "telegram")
+            except ValueError:  # not closed (CaseworkError), or not an answer
+                refused = True
+        if refused:
+            await query.answer(text(lang, "feedback_refused", case=number), show_alert=True)
+            return
+        await query.answer()
+        await query.edit_message_text(text(lang, "feedback_thanks", answer=text(lang, answer)))
 
     async def describe(self, message: Message, chat_id: int, conversation: Conversation) -> None:
         lang = conversation.language
@@ -212,12 +241,14 @@ class Dialogue:
         self.conversations.save(chat_id, conversation)
         await message.reply_text(text(lang, "photo_saved", count=len(conversation.media)), reply_markup=keyboards.photos_done(lang))
 
-    async def on_button(self, query: CallbackQuery, chat_id: int, update_id: int) -> None:
+    async def on_button(self, query: CallbackQuery, chat_id: int, update_id: int, lang: str) -> None:
         step, _, choice = (query.data or "").partition(":")
+        if step == "sat":
+            await self.feedback(query, chat_id, lang, choice)
+            return
         conversation = self.conversations.load(chat_id)
         expected = {"lang": Step.LANGUAGE, "cls": Step.CLASS, "dup": Step.DUPLICATE, "photos": Step.PHOTOS, "confirm": Step.CONFIRM}.get(step)
         if conversation is None or conversation.step is not expected:
-            lang = conversation.language if conversation else self.conversations.language(chat_id) or "zh"
             await query.answer(text(lang, "expired"), show_alert=True)
             return
         await query.answer()

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from gateway.domain import Satisfaction
+
 from channels.messaging.telegram.texts import text
 
 
@@ -25,3 +27,8 @@ def yes_no(lang: str, step: str, yes: str, no: str) -> InlineKeyboardMarkup:
 
 def photos_done(lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(text(lang, "photo_done"), callback_data="photos:done")]])
+
+
+def satisfaction(lang: str, case: str) -> InlineKeyboardMarkup:
+    """The 回访 answers for one case: `sat:<case number>:<answer>`, valid outside any conversation."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(text(lang, a.value), callback_data=f"sat:{case}:{a.value}") for a in Satisfaction]])

@@ -12,7 +12,7 @@ from telegram.ext import Application, TypeHandler
 from channels.messaging.telegram.dialogue import Dialogue
 from channels.messaging.telegram.limits import RateLimiter
 from channels.messaging.telegram.state import ConversationStore
-from gateway.appkeys import MEDIA, PIPELINE, REDIS, SETTINGS, STORE, TABLES
+from gateway.appkeys import CASEWORK, MEDIA, PIPELINE, REDIS, SETTINGS, STORE, TABLES
 from gateway.settings import TelegramSettings
 
 BOT = web.AppKey("telegram_application", Application)
@@ -37,6 +37,7 @@ async def bot_context(app: web.Application) -> AsyncIterator[None]:
         store=app[STORE],
         tables=app[TABLES],
         media=app[MEDIA],
+        casework=app[CASEWORK],
         conversations=ConversationStore(redis, config.state_ttl_seconds),
         reports=RateLimiter(redis, "reports", config.reports_per_user_per_hour, 3600),
         messages=RateLimiter(redis, "messages", config.messages_per_user_per_minute, 60),
