@@ -131,3 +131,20 @@ async def test_many_citizens_at_once(gateway: Gateway) -> None:
 
     numbers = await asyncio.gather(*(report(lat, lon) for lat, lon in places))
     assert len(set(numbers)) == len(places), numbers
+
+
+async def test_an_album_sent_at_once_keeps_every_photo_and_the_limit(start_gateway: StartGateway, sqlite_url: str) -> None:
+    gateway = await start_gateway(sqlite_url, max_photos=2)
+    citizen = gateway.citizen()
+    await citizen.say("/start")
+    await citizen.press("lang:zh")
+    await citizen.say("小区门口的垃圾桶满了")
+    await citizen.press("cls:staff")
+    await citizen.share_location(31.3126, 120.6104)
+    await citizen.send_photo(b"not an image at all", "broken")
+    assert citizen.last_reply() == "这张图片无法读取，请换一张 JPEG 或 PNG 照片。"
+    images = [picture("JPEG", size=(40 + i, 20)) for i in range(3)]
+    await asyncio.gather(*(citizen.send_photo(data, f"album-{i}") for i, data in enumerate(images)))
+    assert citizen.replies().count("最多只能附 2 张照片，请点“完成”。") == 1, "the third photo of the album is refused"
+    await citizen.press("photos:done")
+    assert "照片：2 张" in citizen.last_reply()

@@ -21,7 +21,7 @@ from gateway.location.errors import PhotoError
 from gateway.media import MediaStore
 from gateway.payload import case_number
 from gateway.pipeline import Pipeline
-from gateway.settings import Settings
+from gateway.settings import Settings, TelegramSettings
 from gateway.store.store import Store, utcnow
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ class Dialogue:
     """Handles every update; all state between updates lives in `conversations` (Redis)."""
 
     settings: Settings
+    config: TelegramSettings
     pipeline: Pipeline
     store: Store
     tables: CodeTables
@@ -219,24 +220,28 @@ class Dialogue:
     async def ask_photos(self, message: Message, chat_id: int, conversation: Conversation) -> None:
         conversation.step = Step.PHOTOS
         self.conversations.save(chat_id, conversation)
-        limit = self.settings.telegram.max_photos if self.settings.telegram else 0
-        await message.reply_text(text(conversation.language, "ask_photo", limit=limit), reply_markup=keyboards.photos_done(conversation.language))
+        await message.reply_text(text(conversation.language, "ask_photo", limit=self.config.max_photos), reply_markup=keyboards.photos_done(conversation.language))
 
     async def photo(self, message: Message, chat_id: int, conversation: Conversation) -> None:
+        """Keep one photo; photos of an album arrive as parallel updates, so the count is checked again after the download."""
         lang = conversation.language
-        limit = self.settings.telegram.max_photos if self.settings.telegram else 0
         if not message.photo:
             await message.reply_text(text(lang, "expect_photo"), reply_markup=keyboards.photos_done(lang))
             return
-        if len(conversation.media) >= limit:
-            await message.reply_text(text(lang, "photo_limit", limit=limit), reply_markup=keyboards.photos_done(lang))
+        if len(conversation.media) < self.config.max_photos:
+            try:
+                item = await fetch_photo(message.get_bot(), message.photo, self.media, self.settings.public_base_url, self.settings.intake.max_photo_bytes)
+            except (PhotoError, PhotoTooLarge):
+                await message.reply_text(text(lang, "photo_unreadable"))
+                return
+            current = self.conversations.load(chat_id)
+            if current is None or current.step is not Step.PHOTOS:
+                await message.reply_text(text(lang, "expired"))
+                return
+            conversation = current
+        if len(conversation.media) >= self.config.max_photos:
+            await message.reply_text(text(lang, "photo_limit", limit=self.config.max_photos), reply_markup=keyboards.photos_done(lang))
             return
-        try:
-            item = await fetch_photo(message.get_bot(), message.photo, self.media, self.settings.public_base_url, self.settings.intake.max_photo_bytes)
-        except (PhotoError, PhotoTooLarge):
-            await message.reply_text(text(lang, "photo_unreadable"))
-            return
-        conversation = self.conversations.load(chat_id) or conversation
         conversation.media.append(item)
         self.conversations.save(chat_id, conversation)
         await message.reply_text(text(lang, "photo_saved", count=len(conversation.media)), reply_markup=keyboards.photos_done(lang))

@@ -33,6 +33,7 @@ async def bot_context(app: web.Application) -> AsyncIterator[None]:
     redis = app[REDIS]
     dialogue = Dialogue(
         settings=settings,
+        config=config,
         pipeline=app[PIPELINE],
         store=app[STORE],
         tables=app[TABLES],
