@@ -6,6 +6,7 @@ import pytest
 
 from channels.messaging.telegram.botapi import TelegramError
 from gateway.app import build_app
+from gateway.pipeline import Pipeline
 from gateway.settings import Settings
 from tests.messaging.conftest import Gateway, StartGateway
 from tests.messaging.updates import Citizen
@@ -122,3 +123,18 @@ async def test_messages_per_minute_are_limited(start_gateway: StartGateway, sqli
     other = gateway.citizen()
     await other.say("/help")
     assert other.last_reply().startswith("发送 /start 上报"), "another chat has its own count"
+
+
+async def test_a_failure_is_told_and_the_report_can_be_sent_again(gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    citizen = gateway.citizen()
+    await reach_summary(citizen, "人民路上的路灯坏了", 31.3126, 120.6104)
+
+    async def unavailable(*_: object, **__: object) -> None:
+        raise ConnectionError("database unavailable")
+
+    monkeypatch.setattr(Pipeline, "submit", unavailable)
+    await citizen.press("confirm:yes")
+    assert citizen.last_reply() == "抱歉，出了点问题，请稍后再试。您的进度已保留。"
+    monkeypatch.undo()
+    await citizen.press("confirm:yes")
+    assert citizen.last_reply().startswith("已受理，案件编号 ")

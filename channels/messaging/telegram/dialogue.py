@@ -321,7 +321,7 @@ class Dialogue:
 
     async def submit(self, query: CallbackQuery, message: Message, chat_id: int, conversation: Conversation, update_id: int) -> None:
         lang = conversation.language
-        if not self.reports.hit(chat_id):
+        if self.reports.count(chat_id) >= self.reports.limit:
             await query.edit_message_text(text(lang, "rate_limited", limit=self.reports.limit))
             return
         report = ReportIn(
@@ -336,6 +336,7 @@ class Dialogue:
             client_ref=f"tg:{chat_id}:{update_id}",
         )
         result = await self.pipeline.submit(report, actor="telegram")
+        self.reports.hit(chat_id)
         self.conversations.clear(chat_id)
         if result.joined:
             reply = text(lang, "joined", case=result.case_number)
