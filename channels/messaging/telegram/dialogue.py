@@ -8,14 +8,13 @@ from telegram import CallbackQuery, Message, Update
 from telegram.ext import ContextTypes
 
 from channels.messaging.telegram import keyboards
-from channels.messaging.telegram.commands import class_name, describe_case, find_case, my_cases_reply, reported_by
+from channels.messaging.telegram.commands import CaseCommands, class_name
 from channels.messaging.telegram.limits import RateLimiter
 from channels.messaging.telegram.photos import PhotoTooLarge, fetch_photo
 from channels.messaging.telegram.state import Conversation, ConversationStore, Step
 from channels.messaging.telegram.texts import text
 from classifier.tables import CodeTables
-from gateway.casework import Casework
-from gateway.domain import CaseStatus, Channel, ContactIn, MediaIn, PointIn, ReportIn, Satisfaction
+from gateway.domain import Channel, ContactIn, MediaIn, PointIn, ReportIn
 from gateway.location.dedup import DEFAULT_WINDOW
 from gateway.location.errors import PhotoError
 from gateway.media import MediaStore
@@ -40,7 +39,7 @@ class Dialogue:
     store: Store
     tables: CodeTables
     media: MediaStore
-    casework: Casework
+    cases: CaseCommands
     conversations: ConversationStore
     reports: RateLimiter
     messages: RateLimiter
@@ -107,38 +106,11 @@ class Dialogue:
         elif command == "cancel":
             await message.reply_text(text(lang, "cancelled" if self.conversations.clear(chat_id) else "nothing_to_cancel"))
         elif command == "status":
-            await self.status(message, chat_id, lang, words[1:])
+            await self.cases.status(message, chat_id, lang, words[1:])
         elif command == "mycases":
-            await message.reply_text(await my_cases_reply(self.store, self.tables, lang, chat_id))
+            await self.cases.my_cases(message, chat_id, lang)
         else:
             await message.reply_text(text(lang, "help"))
-
-    async def status(self, message: Message, chat_id: int, lang: str, args: list[str]) -> None:
-        """A case's status; a closed case the chat reported also gets the satisfaction question (回访)."""
-        case = await find_case(self.store, args[0]) if len(args) == 1 else None
-        if case is None:
-            await message.reply_text(text(lang, "case_not_found", case=args[0]) if len(args) == 1 else text(lang, "status_usage"))
-            return
-        await message.reply_text(describe_case(case, self.tables, lang))
-        if case.status == CaseStatus.CLOSED and await reported_by(self.store, case, chat_id):
-            number = case_number(case.id, case.created_at)
-            await message.reply_text(text(lang, "satisfaction_question", case=number), reply_markup=keyboards.satisfaction(lang, number))
-
-    async def feedback(self, query: CallbackQuery, chat_id: int, lang: str, choice: str) -> None:
-        """Record a 回访 answer from the chat that reported the case."""
-        number, _, answer = choice.partition(":")
-        case = await find_case(self.store, number)
-        refused = case is None or not await reported_by(self.store, case, chat_id)
-        if case is not None and not refused:
-            try:
-                await self.casework.record_feedback(case.id, Satisfaction(answer), Channel.TELEGRAM.value, "telegram")
-            except ValueError:  # not closed (CaseworkError), or not an answer
-                refused = True
-        if refused:
-            await query.answer(text(lang, "feedback_refused", case=number), show_alert=True)
-            return
-        await query.answer()
-        await query.edit_message_text(text(lang, "feedback_thanks", answer=text(lang, answer)))
 
     async def describe(self, message: Message, chat_id: int, conversation: Conversation) -> None:
         lang = conversation.language
@@ -249,7 +221,7 @@ class Dialogue:
     async def on_button(self, query: CallbackQuery, chat_id: int, update_id: int, lang: str) -> None:
         step, _, choice = (query.data or "").partition(":")
         if step == "sat":
-            await self.feedback(query, chat_id, lang, choice)
+            await self.cases.feedback(query, chat_id, lang, choice)
             return
         conversation = self.conversations.load(chat_id)
         expected = {"lang": Step.LANGUAGE, "cls": Step.CLASS, "dup": Step.DUPLICATE, "photos": Step.PHOTOS, "confirm": Step.CONFIRM}.get(step)

@@ -9,6 +9,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
+from channels.messaging.telegram.commands import CaseCommands
 from channels.messaging.telegram.dialogue import Dialogue
 from channels.messaging.telegram.limits import RateLimiter
 from channels.messaging.telegram.state import ConversationStore
@@ -38,7 +39,7 @@ async def bot_context(app: web.Application) -> AsyncIterator[None]:
         store=app[STORE],
         tables=app[TABLES],
         media=app[MEDIA],
-        casework=app[CASEWORK],
+        cases=CaseCommands(app[STORE], app[TABLES], app[CASEWORK]),
         conversations=ConversationStore(redis, config.state_ttl_seconds),
         reports=RateLimiter(redis, "reports", config.reports_per_user_per_hour, 3600),
         messages=RateLimiter(redis, "messages", config.messages_per_user_per_minute, 60),
