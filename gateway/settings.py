@@ -30,6 +30,9 @@ class PlatformSettings(BaseModel):
     enabled: bool = True
     timeout: float = Field(default=10.0, gt=0, le=120)
     crs: str = Field(default="wgs84", description="Datum of coordinates sent to this platform")
+    kind: Literal["webhook", "open311"] = Field(default="webhook", description="Wire format: our signed webhook, or Open311 GeoReport v2")
+    service_codes: dict[str, str] = Field(default={}, description="open311: class id -> the server's service_code (default: the minor code)")
+    pull_interval: float = Field(default=300.0, gt=0, description="open311: seconds between pulls of request status")
 
     @field_validator("crs")
     @classmethod

@@ -1,8 +1,21 @@
 """The web channel: the citizen's report form and case-status page."""
 from __future__ import annotations
 
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
 from aiohttp import web
+
+from channels.web import hints, views
+from channels.web.pages import TEMPLATES
+
+HERE = Path(__file__).resolve().parent
 
 
 def setup(app: web.Application) -> None:
     """Add the web channel's routes to the gateway's application."""
+    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True, app_key=TEMPLATES)
+    app.add_routes(views.routes)
+    app.add_routes(hints.routes)
+    app.router.add_static("/static/", HERE / "static")

@@ -1,0 +1,30 @@
+"""Rendering a page: the template in the visitor's language, with CSRF cookie, language cookie and security headers."""
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from channels.web.catalogue import text
+from channels.web.lang import keep_lang, page_lang
+from channels.web.protect import SECURITY_HEADERS, csrf_token, keep_csrf
+
+TEMPLATES = web.AppKey("web_templates", object)
+
+
+def render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
+    lang = page_lang(request)
+    token = csrf_token(request)
+    other = "en" if lang == "zh" else "zh"
+
+    def t(key: str, **params: object) -> str:
+        return text(key, lang, **params)
+
+    page = {"lang": lang, "t": t, "csrf": token, "switch_url": f"{request.path}?lang={other}", "other_lang": other} | context
+    response = aiohttp_jinja2.render_template(template, request, page, status=status, app_key=TEMPLATES)
+    response.headers.update(SECURITY_HEADERS)
+    response.headers["Cache-Control"] = "no-store"
+    keep_csrf(request, response, token)
+    keep_lang(request, response, lang)
+    return response

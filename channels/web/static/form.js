@@ -1,0 +1,94 @@
+// Live parts of the report form: class hint, address suggestions, geolocation, duplicate hint.
+// Without this script the form still posts and works.
+"use strict";
+(function () {
+  var form = document.getElementById("report");
+  if (!form) { return; }
+  var lang = form.dataset.lang;
+  var text = document.getElementById("text");
+  var address = document.getElementById("address");
+  var lat = document.getElementById("lat");
+  var lon = document.getElementById("lon");
+
+  function later(fn, ms) {
+    var timer = null;
+    return function () { clearTimeout(timer); timer = setTimeout(fn, ms); };
+  }
+
+  function getJSON(path, params) {
+    var query = new URLSearchParams(params);
+    query.set("lang", lang);
+    return fetch(path + "?" + query.toString(), { credentials: "same-origin" }).then(function (r) { return r.json(); });
+  }
+
+  var classField = document.getElementById("class-field");
+  var classSelect = document.getElementById("class_id");
+  var classHint = document.getElementById("class-hint");
+  function showClasses() {
+    var words = text.value.trim();
+    if (words.length < 4) { return; }
+    getJSON("/hints/class", { text: words }).then(function (body) {
+      if (!body.choices.length) { return; }
+      var chosen = classSelect.value;
+      while (classSelect.options.length > 1) { classSelect.remove(1); }
+      body.choices.forEach(function (choice) {
+        classSelect.add(new Option(choice.name, choice.class_id, false, choice.class_id === chosen));
+      });
+      classHint.textContent = classHint.dataset.label + " " + body.choices[0].name;
+      classField.hidden = false;
+      checkDuplicate();
+    });
+  }
+
+  var suggestions = document.getElementById("address-suggestions");
+  function suggest() {
+    var typed = address.value.trim();
+    if (!typed) { return; }
+    getJSON("/hints/address", { q: typed }).then(function (body) {
+      suggestions.replaceChildren.apply(suggestions, body.suggestions.map(function (name) {
+        var option = document.createElement("option");
+        option.value = name;
+        return option;
+      }));
+      checkDuplicate();
+    });
+  }
+
+  var duplicate = document.getElementById("duplicate");
+  var joinBox = document.getElementById("join-box");
+  var join = document.getElementById("join");
+  function checkDuplicate() {
+    var words = text.value.trim();
+    if (!words || !(lat.value || address.value.trim())) { return; }
+    getJSON("/hints/nearby", { text: words, lat: lat.value, lon: lon.value, address: address.value.trim() }).then(function (body) {
+      if (!body.case) { duplicate.hidden = true; joinBox.checked = false; join.value = ""; return; }
+      document.getElementById("duplicate-message").textContent = body.message;
+      joinBox.dataset.case = body.case;
+      joinBox.checked = join.value === body.case;
+      duplicate.hidden = false;
+    });
+  }
+  joinBox.addEventListener("change", function () { join.value = joinBox.checked ? joinBox.dataset.case : ""; });
+
+  var locate = document.getElementById("locate");
+  var locationStatus = document.getElementById("location-status");
+  if (navigator.geolocation) {
+    locate.hidden = false;
+    locate.addEventListener("click", function () {
+      locationStatus.textContent = locate.dataset.locating;
+      navigator.geolocation.getCurrentPosition(function (position) {
+        lat.value = position.coords.latitude.toFixed(6);
+        lon.value = position.coords.longitude.toFixed(6);
+        locationStatus.textContent = locate.dataset.done.replace("{lat}", lat.value).replace("{lon}", lon.value);
+        checkDuplicate();
+      }, function () {
+        locationStatus.textContent = locate.dataset.failed;
+      }, { enableHighAccuracy: true, timeout: 15000 });
+    });
+  }
+
+  text.addEventListener("input", later(showClasses, 400));
+  address.addEventListener("input", later(suggest, 250));
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
+})();

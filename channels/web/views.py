@@ -1,0 +1,135 @@
+"""The citizen's pages: the report form, the confirmation, the status page with its satisfaction answer."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from channels.web.catalogue import satisfaction_name, status_name, text
+from channels.web.form import FormTooLarge, Posted, check, read_form
+from channels.web.intake import Refused, submit
+from channels.web.lang import page_lang
+from channels.web.pages import render
+from channels.web.protect import csrf_valid
+from channels.web.timeline import steps
+from gateway.api.cases import load_case
+from gateway.api.errors import ApiError
+from gateway.appkeys import CASEWORK, SETTINGS, STORE, TABLES
+from gateway.casework import CaseworkError
+from gateway.domain import CaseStatus, Channel, Satisfaction
+from gateway.payload import case_number
+from gateway.store.models import CaseRow
+
+routes = web.RouteTableDef()
+
+
+def form_page(request: web.Request, posted: Posted | None = None, errors: dict[str, str] | None = None, status: int = 200) -> web.Response:
+    settings = request.config_dict[SETTINGS]
+    return render(request, "form.html", {"values": posted.fields if posted else {}, "errors": errors or {}, "max_photos": settings.web.max_photos}, status)
+
+
+@routes.get("/")
+async def report_form(request: web.Request) -> web.Response:
+    return form_page(request)
+
+
+@routes.post("/report")
+async def post_report(request: web.Request) -> web.Response:
+    """A form post: refused with errors by field (nothing stored), or accepted and redirected to the confirmation."""
+    lang = page_lang(request)
+    settings = request.config_dict[SETTINGS]
+    try:
+        posted = await read_form(request, settings)
+    except FormTooLarge:
+        return form_page(request, None, {"form": text("error_form_too_large", lang)}, 413)
+    if not csrf_valid(request, posted.fields.get("csrf")) or posted.get("website"):
+        return form_page(request, posted, {"form": text("error_csrf", lang)}, 403)
+    checked = check(posted, lang, settings, request.config_dict[TABLES])
+    if checked.report is None:
+        return form_page(request, posted, checked.errors, 400)
+    try:
+        accepted = await submit(request, checked.report, checked.photos, posted.get("join") or None)
+    except Refused as refused:
+        return form_page(request, posted, {refused.field: text(refused.code, lang)}, refused.status)
+    location = f"/received/{accepted.number}" + ("?joined=1" if accepted.joined else "")
+    raise web.HTTPSeeOther(location)
+
+
+async def case_or_none(request: web.Request, number: str) -> CaseRow | None:
+    try:
+        return await load_case(request.config_dict[STORE], number)
+    except ApiError:
+        return None
+
+
+def not_found(request: web.Request, number: str) -> web.Response:
+    return render(request, "not_found.html", {"number": number}, 404)
+
+
+@routes.get(r"/received/{number:\d{6,20}}")
+async def received(request: web.Request) -> web.Response:
+    number = request.match_info["number"]
+    case = await case_or_none(request, number)
+    if case is None:
+        return not_found(request, number)
+    return render(request, "received.html", {"number": number, "joined": request.query.get("joined") == "1", "reports_count": case.reports_count})
+
+
+@routes.get("/cases")
+async def lookup(request: web.Request) -> web.Response:
+    """The lookup form posts here by GET: go to the case's page."""
+    number = "".join(ch for ch in request.query.get("number", "") if ch.isdigit())
+    if not 6 <= len(number) <= 20:
+        return not_found(request, request.query.get("number", "")[:40])
+    raise web.HTTPSeeOther(f"/cases/{number}")
+
+
+@routes.get(r"/cases/{number:\d{6,20}}")
+async def case_page(request: web.Request) -> web.Response:
+    return await status_page(request, request.match_info["number"])
+
+
+async def status_page(request: web.Request, number: str, errors: dict[str, str] | None = None, status: int = 200) -> web.Response:
+    lang = page_lang(request)
+    store = request.config_dict[STORE]
+    case = await case_or_none(request, number)
+    if case is None:
+        return not_found(request, number)
+    tables = request.config_dict[TABLES]
+    info = tables.get(case.class_id) if case.class_id else None
+    merged_into = (await store.case_numbers([case.merged_into])).get(case.merged_into) if case.merged_into else None
+    audit = await store.audit_of("case", case.id)
+    answered = request.query.get("answered")
+    context = {
+        "number": case_number(case.id, case.created_at),
+        "case": case,
+        "status_name": status_name(case.status, lang),
+        "category": info.name if info else None,
+        "steps": steps(audit, lang),
+        "merged_into": merged_into,
+        "closed": case.status == CaseStatus.CLOSED,
+        "answers": [(a.value, satisfaction_name(a.value, lang)) for a in Satisfaction],
+        "answered": satisfaction_name(answered, lang) if answered in {a.value for a in Satisfaction} else None,
+        "errors": errors or {},
+    }
+    return render(request, "status.html", context, status)
+
+
+@routes.post(r"/cases/{number:\d{6,20}}/feedback")
+async def feedback(request: web.Request) -> web.Response:
+    """One click of 满意 / 基本满意 / 不满意 on a closed case: stored and passed on to platforms."""
+    lang = page_lang(request)
+    number = request.match_info["number"]
+    data = await request.post()
+    if not csrf_valid(request, str(data.get("csrf", ""))):
+        return await status_page(request, number, {"feedback": text("error_csrf", lang)}, 403)
+    case = await case_or_none(request, number)
+    if case is None:
+        return not_found(request, number)
+    try:
+        answer = Satisfaction(str(data.get("answer", "")))
+    except ValueError:
+        return await status_page(request, number, {"feedback": text("error_feedback", lang)}, 400)
+    try:
+        await request.config_dict[CASEWORK].record_feedback(case.id, answer, Channel.WEB.value, "web")
+    except CaseworkError:
+        return await status_page(request, number, {"feedback": text("error_not_closed", lang)}, 409)
+    raise web.HTTPSeeOther(f"/cases/{number}?answered={answer.value}")

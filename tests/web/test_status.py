@@ -1,0 +1,61 @@
+"""The status page after platform callbacks, and the one-click satisfaction answer once the case is closed."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.async_api import Browser, expect
+
+from tests.web.conftest import Site, open_page, screenshots, serious_violations
+from tests.web.test_report_flow import JUNCTION_TEXT, case_number_of
+
+PROGRESS = [("accepted", "已受理"), ("filed", "已立案，编号 A-17"), ("dispatched", "派遣至环卫所"), ("disposed", "井盖已更换"), ("closed", "核查通过，结案")]
+
+
+async def test_status_page_shows_the_platform_timeline_and_takes_a_satisfaction_answer(browser: Browser, site: Site, out: Path) -> None:
+    page = await open_page(browser, site, locale="zh-CN")
+    await page.goto("/")
+    await page.get_by_label("问题描述").fill(JUNCTION_TEXT)
+    await page.get_by_role("button", name="提交").click()
+    number = await case_number_of(page)
+    for status, note in PROGRESS[:3]:
+        await site.callback(number, status, note)
+    await page.goto(f"/cases/{number}")
+    await expect(page.locator("#status")).to_have_text("派遣")
+    await expect(page.get_by_role("button", name="满意")).to_have_count(0)
+    for status, note in PROGRESS[3:]:
+        await site.callback(number, status, note)
+    await page.reload()
+    await expect(page.locator("#status")).to_have_text("结案")
+    steps = page.locator("#timeline li[data-status]")
+    await expect(steps).to_have_count(5)
+    for index, (status, note) in enumerate(PROGRESS):
+        await expect(steps.nth(index)).to_have_attribute("data-status", status)
+        await expect(steps.nth(index).locator(".note")).to_have_text(note)
+    await expect(steps.nth(0).locator(".what")).to_have_text("受理")
+    assert await serious_violations(page) == []
+    await screenshots(page, out, "status-closed-zh")
+    await page.get_by_role("button", name="基本满意").click()
+    await expect(page.locator("#answered")).to_have_text("已收到您的评价：基本满意")
+    await expect(page.locator("#timeline li").last.locator(".what")).to_have_text("市民评价：基本满意")
+    async with site.store.transaction() as tx:
+        assert await tx.feedback_counts(int(number[8:])) == {"basically_satisfied": 1}
+
+
+async def test_status_page_in_english_and_an_unknown_number(browser: Browser, site: Site, out: Path) -> None:
+    page = await open_page(browser, site, locale="en-GB")
+    await page.goto("/")
+    await page.get_by_label("What is the problem?").fill("Construction noise at night near 人民路和解放路路口")
+    await page.get_by_role("button", name="Send report").click()
+    number = await case_number_of(page)
+    await site.callback(number, "accepted", "Received by the district")
+    await page.goto("/")
+    await page.get_by_label("Case number").fill(number)
+    await page.get_by_role("button", name="Look up").click()
+    await expect(page.locator("#status")).to_have_text("Accepted")
+    await expect(page.locator("#timeline li[data-status=accepted] .note")).to_have_text("Received by the district")
+    await screenshots(page, out, "status-en")
+    response = await page.goto("/cases/20990101999999")
+    assert response is not None and response.status == 404
+    await expect(page.get_by_role("alert")).to_have_text("Case 20990101999999 was not found; please check the number.")
+    assert await serious_violations(page) == []
+    await screenshots(page, out, "not-found-en")
