@@ -13,7 +13,8 @@ from channels.web.protect import SECURITY_HEADERS, csrf_token, keep_csrf
 TEMPLATES = web.AppKey("web_templates", object)
 
 
-def render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
+def render(request: web.Request, template: str, context: dict[str, Any], status: int = 200, path: str | None = None) -> web.Response:
+    """The page; the language switch links to `path` (default: this request's path)."""
     lang = page_lang(request)
     token = csrf_token(request)
     other = "en" if lang == "zh" else "zh"
@@ -21,7 +22,7 @@ def render(request: web.Request, template: str, context: dict[str, Any], status:
     def t(key: str, **params: object) -> str:
         return text(key, lang, **params)
 
-    page = {"lang": lang, "t": t, "csrf": token, "switch_url": f"{request.path}?lang={other}", "other_lang": other} | context
+    page = {"lang": lang, "t": t, "csrf": token, "switch_url": f"{path or request.path}?lang={other}", "other_lang": other} | context
     response = aiohttp_jinja2.render_template(template, request, page, status=status, app_key=TEMPLATES)
     response.headers.update(SECURITY_HEADERS)
     response.headers["Cache-Control"] = "no-store"

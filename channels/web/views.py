@@ -23,7 +23,8 @@ routes = web.RouteTableDef()
 
 def form_page(request: web.Request, posted: Posted | None = None, errors: dict[str, str] | None = None, status: int = 200) -> web.Response:
     settings = request.config_dict[SETTINGS]
-    return render(request, "form.html", {"values": posted.fields if posted else {}, "errors": errors or {}, "max_photos": settings.web.max_photos}, status)
+    context = {"values": posted.fields if posted else {}, "errors": errors or {}, "max_photos": settings.web.max_photos}
+    return render(request, "form.html", context, status, path="/")
 
 
 @routes.get("/")
@@ -110,7 +111,7 @@ async def status_page(request: web.Request, number: str, errors: dict[str, str] 
         "answered": satisfaction_name(answered, lang) if answered in {a.value for a in Satisfaction} else None,
         "errors": errors or {},
     }
-    return render(request, "status.html", context, status)
+    return render(request, "status.html", context, status, path=f"/cases/{context['number']}")
 
 
 @routes.post(r"/cases/{number:\d{6,20}}/feedback")
