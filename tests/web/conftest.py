@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession, CookieJar, FormData, web
 from playwright.async_api import Browser, Page, async_playwright
 
 from classifier import Classifier
@@ -122,3 +123,29 @@ def out(tmp_path: Path) -> Path:
     directory = tmp_path / "screenshots"
     directory.mkdir()
     return directory
+
+
+@pytest.fixture
+async def http(site: Site) -> AsyncIterator[ClientSession]:
+    async with ClientSession(base_url=site.url, headers={"Accept-Language": "en"}, cookie_jar=CookieJar(unsafe=True)) as session:
+        yield session
+
+
+async def token(http: ClientSession) -> str:
+    """Open the form as a browser does: the CSRF cookie is set and the token is in the page."""
+    async with http.get("/") as resp:
+        found = re.search(r'name="csrf" value="([^"]+)"', await resp.text())
+    assert found
+    return found.group(1)
+
+
+def form(csrf: str | None, **fields: str) -> FormData:
+    data = FormData()
+    for name, value in (({"csrf": csrf} if csrf else {}) | fields).items():
+        data.add_field(name, value)
+    return data
+
+
+async def post(http: ClientSession, data: FormData) -> tuple[int, str]:
+    async with http.post("/report", data=data, allow_redirects=False) as resp:
+        return resp.status, await resp.text()

@@ -1,15 +1,13 @@
 """Protections of the public form over plain HTTP: CSRF, honeypot, rate limits, size limit, security headers."""
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp import ClientSession, CookieJar, FormData
+from aiohttp import ClientSession
 from yarl import URL
 
-from tests.web.conftest import Site, count_cases
+from tests.web.conftest import Site, count_cases, form, post, token
 
 FORM_LIMIT = 100_000
 
@@ -17,32 +15,6 @@ FORM_LIMIT = 100_000
 @pytest.fixture
 def web_limits() -> dict[str, Any]:
     return {"reports_per_ip_per_hour": 3, "reports_per_contact_per_hour": 1, "max_form_bytes": FORM_LIMIT}
-
-
-@pytest.fixture
-async def http(site: Site) -> AsyncIterator[ClientSession]:
-    async with ClientSession(base_url=site.url, headers={"Accept-Language": "en"}, cookie_jar=CookieJar(unsafe=True)) as session:
-        yield session
-
-
-async def token(http: ClientSession) -> str:
-    """Open the form as a browser does: the CSRF cookie is set and the token is in the page."""
-    async with http.get("/") as resp:
-        found = re.search(r'name="csrf" value="([^"]+)"', await resp.text())
-    assert found
-    return found.group(1)
-
-
-def form(csrf: str | None, **fields: str) -> FormData:
-    data = FormData()
-    for name, value in (({"csrf": csrf} if csrf else {}) | fields).items():
-        data.add_field(name, value)
-    return data
-
-
-async def post(http: ClientSession, data: FormData) -> tuple[int, str]:
-    async with http.post("/report", data=data, allow_redirects=False) as resp:
-        return resp.status, await resp.text()
 
 
 async def test_pages_carry_a_content_security_policy_allowing_only_self(http: ClientSession) -> None:

@@ -87,3 +87,27 @@ async def test_invalid_form_shows_errors_by_field_and_stores_nothing(browser: Br
     assert await serious_violations(page) == []
     await screenshots(page, out, "errors-en")
     assert await count_cases(site) == 0
+
+
+async def focused(page: Page) -> str:
+    return await page.evaluate("document.activeElement.id || document.activeElement.getAttribute('type') || document.activeElement.tagName")
+
+
+async def test_a_keyboard_alone_reaches_every_field_in_order_and_sends(browser: Browser, site: Site) -> None:
+    page = await open_page(browser, site, locale="en-US")
+    await page.goto("/")
+    order = []
+    while (current := await focused(page)) != "text" and len(order) < 5:
+        await page.keyboard.press("Tab")
+        order.append(current)
+    assert current == "text", order
+    await page.keyboard.type("Manhole cover missing at 人民路和解放路路口")
+    await expect(page.locator("#class-field")).to_be_visible()
+    order = []
+    while (current := await focused(page)) != "submit" and len(order) < 15:
+        await page.keyboard.press("Tab")
+        order.append(await focused(page))
+    assert order == ["class_id", "locate", "address", "photos", "name", "phone", "email", "consent", "submit"]
+    await page.keyboard.press("Enter")
+    await expect(page.locator("h1")).to_have_text("Your report has been received")
+    await case_number_of(page)
