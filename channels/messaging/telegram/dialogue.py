@@ -275,7 +275,7 @@ class Dialogue:
         if join:
             if conversation.duplicate_class_id:
                 conversation.class_id, conversation.class_chosen = conversation.duplicate_class_id, True
-            conversation.lat, conversation.lon = conversation.duplicate_lat, conversation.duplicate_lon
+            conversation.lat, conversation.lon, conversation.address = conversation.duplicate_lat, conversation.duplicate_lon, None
         else:
             conversation.duplicate_of = None
         await query.edit_message_text(text(lang, "duplicate_yes" if join else "duplicate_no"))
@@ -291,6 +291,13 @@ class Dialogue:
         await query.edit_message_text(text(lang, "photo_done"))
         await message.reply_text(summary, reply_markup=keyboards.yes_no(lang, "confirm", "confirm", "cancel_button"))
 
+    @staticmethod
+    def shared_point(conversation: Conversation) -> PointIn | None:
+        """The point to report: a shared one (or the joined case's); a typed address goes as text, placed by the pipeline."""
+        if conversation.address is not None or conversation.lat is None or conversation.lon is None:
+            return None
+        return PointIn(lat=conversation.lat, lon=conversation.lon)
+
     async def submit(self, query: CallbackQuery, message: Message, chat_id: int, conversation: Conversation, update_id: int) -> None:
         lang = conversation.language
         if self.reports.count(chat_id) >= self.reports.limit:
@@ -300,7 +307,7 @@ class Dialogue:
             text=conversation.text or "",
             channel=Channel.TELEGRAM,
             language=lang,
-            location=PointIn(lat=conversation.lat, lon=conversation.lon) if conversation.lat is not None and conversation.lon is not None else None,
+            location=self.shared_point(conversation),
             address=conversation.address,
             contact=ContactIn(telegram_chat_id=chat_id, consent_updates=True),
             media=[MediaIn(**item) for item in conversation.media],
