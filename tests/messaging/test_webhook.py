@@ -1,13 +1,15 @@
 """The webhook's edges: the secret token, start-up without settings, repeated and odd updates, limits, expiry."""
 from __future__ import annotations
 
-import redis
+from pathlib import Path
+
 import pytest
+import redis
 
 from channels.messaging.telegram.botapi import TelegramError
 from gateway.app import build_app
 from gateway.pipeline import Pipeline
-from gateway.settings import Settings
+from gateway.settings import Settings, load_settings
 from tests.messaging.conftest import Gateway, StartGateway
 from tests.messaging.updates import Citizen
 
@@ -138,3 +140,16 @@ async def test_a_failure_is_told_and_the_report_can_be_sent_again(gateway: Gatew
     monkeypatch.undo()
     await citizen.press("confirm:yes")
     assert citizen.last_reply().startswith("已受理，案件编号 ")
+
+
+def test_token_and_secret_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "gateway.yaml"
+    config.write_text("channels: [messaging.telegram]\ntelegram:\n  state_ttl_seconds: 600\n", encoding="utf-8")
+    monkeypatch.setenv("GATEWAY_TELEGRAM__TOKEN", "123456:from-the-environment")
+    monkeypatch.setenv("GATEWAY_TELEGRAM__WEBHOOK_SECRET", "secret-from-the-environment")
+    telegram = load_settings(config).telegram
+    assert telegram is not None and telegram.token == "123456:from-the-environment"
+    assert telegram.webhook_secret == "secret-from-the-environment" and telegram.state_ttl_seconds == 600
+    monkeypatch.setenv("GATEWAY_TELEGRAM__WEBHOOK_SECRET", "short")
+    with pytest.raises(ValueError):
+        load_settings(config)
