@@ -32,7 +32,7 @@ class Accepted:
 
 
 async def submit(request: web.Request, report: ReportIn, photos: list[Photo], join: str | None) -> Accepted:
-    """Store the report (after its photos) and, if the citizen asked, fold it into the open case nearby they chose."""
+    """Store the report (after its photos); a new case it made is folded into the open case nearby the citizen chose."""
     app = request.config_dict
     settings, limiter = app[SETTINGS], RateLimiter(app[REDIS])
     if not await limiter.allow("ip", request.remote or "unknown", settings.web.reports_per_ip_per_hour):
@@ -51,7 +51,7 @@ async def submit(request: web.Request, report: ReportIn, photos: list[Photo], jo
         result = await pipeline.submit(report.model_copy(update={"media": media}), actor="web")
     except LocationError:
         raise Refused("location", "error_location_outside", 400) from None
-    if target is None or result.case_id == target:
+    if target is None or result.joined or result.replayed:
         return Accepted(result.case_number, result.joined)
     try:
         kept = await app[CASEWORK].merge(result.case_id, target, actor="web")

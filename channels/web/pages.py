@@ -4,13 +4,14 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp_jinja2
+import jinja2
 from aiohttp import web
 
 from channels.web.catalogue import text
 from channels.web.lang import keep_lang, page_lang
 from channels.web.protect import SECURITY_HEADERS, csrf_token, keep_csrf
 
-TEMPLATES = web.AppKey("web_templates", object)
+TEMPLATES = web.AppKey("web_templates", jinja2.Environment)
 
 
 def render(request: web.Request, template: str, context: dict[str, Any], status: int = 200, path: str | None = None) -> web.Response:
