@@ -21,7 +21,7 @@ from gateway.outbox import Outbox
 from classifier import Classifier
 from gateway.casework import Casework
 from gateway.dedup import Deduplicator
-from gateway.deadlines import Deadlines, TimeLimits, WorkingCalendar
+from gateway.deadlines import load_deadlines
 from gateway.location import Locator
 from gateway.pipeline import Pipeline
 from gateway.rules import classifier_sync_ctx
@@ -46,9 +46,7 @@ def build_app(
     app[SETTINGS] = settings
     app[TABLES] = load_tables()
     app[MEDIA] = MediaStore(settings.media_dir)
-    limits_file = locator.city.time_limits_file if locator else None
-    limits = TimeLimits.load(limits_file, app[TABLES]) if limits_file else TimeLimits({}, [])
-    app[DEADLINES] = Deadlines(limits, WorkingCalendar(set(settings.calendar.holidays), set(settings.calendar.workdays)))
+    app[DEADLINES] = load_deadlines(settings, app[TABLES])
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         store = Store(create_engine(settings.database_url))

@@ -16,6 +16,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from classifier.tables import CodeTables
+from gateway.location.city import City
+from gateway.settings import Settings
 
 CHINA = ZoneInfo("Asia/Shanghai")
 WORK_PERIODS = ((time(8), time(12)), (time(14), time(18)))
@@ -149,3 +151,10 @@ class Deadlines:
     def due(self, class_id: str | None, start: datetime) -> datetime | None:
         found = self.limits.strictest(class_id, start, self.calendar)
         return found[0] if found else None
+
+
+def load_deadlines(settings: Settings, tables: CodeTables) -> Deadlines:
+    """The city's table (from `city_dir`/city.yaml `time_limits`, if any) and the calendar of settings."""
+    limits_file = City.load(settings.city_dir).time_limits_file if settings.city_dir else None
+    limits = TimeLimits.load(limits_file, tables) if limits_file else TimeLimits({}, [])
+    return Deadlines(limits, WorkingCalendar(set(settings.calendar.holidays), set(settings.calendar.workdays)))

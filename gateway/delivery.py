@@ -11,7 +11,12 @@ from typing import Any, TypeVar
 import aiohttp
 from rq import Queue
 
-from gateway.platforms import ADAPTERS, Outcome
+from classifier.tables import load_tables
+from gateway.casework import Casework, CaseworkError
+from gateway.deadlines import load_deadlines
+from gateway.domain import CaseStatus
+from gateway.outbox import Outbox
+from gateway.platforms import ADAPTERS, Open311Adapter, Outcome
 from gateway.queueing import make_queue
 from gateway.settings import Settings, load_settings
 from gateway.store.engine import create_engine
@@ -63,7 +68,7 @@ class Deliverer:
             claimed = await tx.claim_delivery(delivery_id)
             if claimed is None:
                 return row.status
-        outcome = await ADAPTERS["webhook"].send(await self.session(), platform, claimed)
+        outcome = await ADAPTERS[platform.kind].send(await self.session(), platform, claimed)
         metrics.DELIVERIES.labels(platform.id, "delivered" if outcome.delivered else "retry" if outcome.retryable else "dead").inc()
         return await self._record(claimed, outcome, probing)
 
@@ -82,6 +87,8 @@ class Deliverer:
             if outcome.delivered:
                 current.status, current.delivered_at = DeliveryStatus.DELIVERED, now
                 state.consecutive_failures = 0
+                if outcome.remote_id:
+                    await tx.remember_platform_ref(row.platform_id, current.case_id, outcome.remote_id)
                 result = "delivered"
             elif not outcome.retryable or now - as_utc(current.retry_from) > timedelta(hours=settings.retry_window_hours):
                 current.status = DeliveryStatus.DEAD
@@ -124,6 +131,26 @@ class Deliverer:
         return await self.deliver(oldest.id, probing=True)
 
 
+    async def pull(self, platform_id: str, casework: Casework) -> int:
+        """Ask an Open311 platform how its requests stand; a closed one closes our case. Returns changes made."""
+        platform = self.settings.platform(platform_id)
+        if platform is None or platform.kind != "open311" or not platform.enabled:
+            return 0
+        refs = await self.store.open_platform_refs(platform_id)
+        adapter = ADAPTERS["open311"]
+        assert isinstance(adapter, Open311Adapter)
+        remote = await adapter.statuses(await self.session(), platform, list(refs)) if refs else {}
+        changed = 0
+        for remote_id, item in remote.items():
+            if item.get("status") == "closed" and remote_id in refs:
+                try:
+                    changed += await casework.platform_status(refs[remote_id], CaseStatus.CLOSED, item.get("status_notes"), platform_id, platform_case_id=remote_id)
+                except CaseworkError as exc:
+                    log.warning("pulled status of %s not applied: %s", remote_id, exc.code)
+        await self.store.mark_pulled(platform_id)
+        return changed
+
+
 class _Runtime:
     """One event loop per worker process, kept between jobs so pools and sessions are reused."""
 
@@ -131,6 +158,8 @@ class _Runtime:
         self.loop = asyncio.new_event_loop()
         settings = load_settings()
         self.deliverer = Deliverer(settings, Store(create_engine(settings.database_url)), make_queue(settings))
+        outbox = Outbox(settings, load_tables(), self.deliverer.queue)
+        self.casework = Casework(self.deliverer.store, outbox, load_tables(), load_deadlines(settings, load_tables()))
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(coro)
@@ -149,3 +178,9 @@ def deliver(delivery_id: str) -> str:
 def probe(platform_id: str) -> str:
     """rq job: probe a paused platform."""
     return runtime().run(runtime().deliverer.probe(platform_id))
+
+
+def pull(platform_id: str) -> int:
+    """rq job: pull the status of an Open311 platform's requests."""
+    worker = runtime()
+    return worker.run(worker.deliverer.pull(platform_id, worker.casework))

@@ -56,8 +56,9 @@ class Outbox:
 
     async def announce(self, tx: Tx, case: CaseRow, actor: str, event: Event = "case.updated") -> list[str]:
         """Send the case's current state to every enabled platform as an update (or a reopen request)."""
+        platforms = [p for p in self.settings.enabled_platforms if p.kind == "webhook"]  # GeoReport v2 has no updates
         await tx.audit("case", case.id, "update_queued", actor, version=case.version, event=event)
-        return await self._write(tx, case, event, self.settings.enabled_platforms)
+        return await self._write(tx, case, event, platforms)
 
     async def _write(
         self,

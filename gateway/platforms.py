@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 
@@ -21,6 +23,7 @@ class Outcome:
     retryable: bool
     status_code: int | None = None
     error: str | None = None
+    remote_id: str | None = None
 
 
 def outcome_of_status(status: int, body: str) -> Outcome:
@@ -49,4 +52,48 @@ class WebhookAdapter:
             return Outcome(False, True, None, f"{type(exc).__name__}: {exc}"[:300])
 
 
-ADAPTERS = {"webhook": WebhookAdapter()}
+class Open311Adapter:
+    """A GeoReport v2 server: a new case becomes `POST requests.json`; its status is pulled later (`pull`)."""
+
+    async def send(self, session: aiohttp.ClientSession, platform: PlatformSettings, delivery: DeliveryRow) -> Outcome:
+        payload = json.loads(delivery.payload)
+        klass, location = payload.get("class"), payload.get("location")
+        form = {"api_key": platform.secret, "description": payload["description"]}
+        code = platform.service_codes.get(payload.get("class_id") or "") or (klass or {}).get("minor_code")
+        if code:
+            form["service_code"] = code
+        if location:
+            form |= {"lat": str(location["lat"]), "long": str(location["lon"])}
+            if location.get("address"):
+                form["address_string"] = location["address"]
+        if payload.get("media"):
+            form["media_url"] = payload["media"][0]["url"]
+        try:
+            async with session.post(f"{str(platform.url).rstrip('/')}/requests.json", data=form, headers={"User-Agent": USER_AGENT},
+                                    timeout=aiohttp.ClientTimeout(total=platform.timeout)) as resp:
+                text = await resp.text(errors="replace")
+                outcome = outcome_of_status(resp.status, text)
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            return Outcome(False, True, None, f"{type(exc).__name__}: {exc}"[:300])
+        if not outcome.delivered:
+            return outcome
+        try:
+            remote = json.loads(text)[0]
+            return Outcome(True, False, outcome.status_code, remote_id=str(remote.get("service_request_id") or remote["token"]))
+        except (ValueError, LookupError, TypeError, AttributeError):
+            return Outcome(False, False, outcome.status_code, f"not a GeoReport v2 answer: {text[:200]}")
+
+    async def statuses(self, session: aiohttp.ClientSession, platform: PlatformSettings, remote_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The server's current view of these requests, by service_request_id."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(remote_ids), 50):
+            ids = ",".join(remote_ids[start : start + 50])
+            async with session.get(f"{str(platform.url).rstrip('/')}/requests.json", params={"service_request_id": ids},
+                                   headers={"User-Agent": USER_AGENT}, timeout=aiohttp.ClientTimeout(total=platform.timeout)) as resp:
+                resp.raise_for_status()
+                for item in await resp.json(content_type=None):
+                    found[str(item["service_request_id"])] = item
+        return found
+
+
+ADAPTERS: dict[str, WebhookAdapter | Open311Adapter] = {"webhook": WebhookAdapter(), "open311": Open311Adapter()}

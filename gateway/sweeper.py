@@ -44,6 +44,13 @@ async def sweep_once(settings: Settings, store: Store, queue: Queue) -> int:
         if state.paused and state.probe_at and as_utc(state.probe_at) < now - timedelta(seconds=settings.delivery.sweep_interval):
             if not job_waiting(queue, f"probe-{state.platform_id}"):
                 queue.enqueue("gateway.delivery.probe", state.platform_id, job_id=f"probe-{state.platform_id}", result_ttl=0)
+    for platform in settings.enabled_platforms:
+        if platform.kind != "open311":
+            continue
+        state = next((s for s in states if s.platform_id == platform.id), None)
+        pulled = as_utc(state.pulled_at) if state and state.pulled_at else None
+        if (pulled is None or pulled < now - timedelta(seconds=platform.pull_interval)) and not job_waiting(queue, f"pull-{platform.id}"):
+            queue.enqueue("gateway.delivery.pull", platform.id, job_id=f"pull-{platform.id}", result_ttl=0)
     requeued = 0
     for row in await store.due_deliveries(now - timedelta(seconds=settings.delivery.sweep_interval), held):
         if not job_waiting(queue, job_id(row.id)):

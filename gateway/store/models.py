@@ -101,6 +101,7 @@ class PlatformStateRow(Base):
     probe_at: Mapped[datetime | None]
     probe_interval: Mapped[float | None]
     changed_at: Mapped[datetime]
+    pulled_at: Mapped[datetime | None] = mapped_column(comment="Last pull of request status (open311 platforms)")
 
 
 class AuditRow(Base):
@@ -208,3 +209,14 @@ class NotificationRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),)
+
+
+class PlatformRefRow(Base):
+    """A case's id on a platform that gives its own (an Open311 service_request_id)."""
+
+    __tablename__ = "platform_refs"
+
+    platform_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    remote_id: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]

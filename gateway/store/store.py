@@ -28,6 +28,7 @@ from gateway.store.models import (
     DeliveryRow,
     FeedbackRow,
     NotificationRow,
+    PlatformRefRow,
     PlatformStateRow,
     ReportRow,
     RuleSetRow,
@@ -190,6 +191,10 @@ class Tx:
         await self.audit("delivery", row.id, "replayed", actor)
         return row
 
+    async def remember_platform_ref(self, platform_id: str, case_id: int, remote_id: str) -> None:
+        if await self.session.get(PlatformRefRow, (platform_id, case_id)) is None:
+            self.session.add(PlatformRefRow(platform_id=platform_id, case_id=case_id, remote_id=remote_id, created_at=utcnow()))
+
     async def remember_callback(self, platform_id: str, signature: str) -> bool:
         """Record a callback signature; False when it was seen before (a replay)."""
         try:
@@ -302,6 +307,21 @@ class Store:
             stmt = stmt.where(FeedbackRow.created_at >= since)
         async with self.transaction() as tx:
             return {answer: count for answer, count in await tx.session.execute(stmt)}
+
+    async def open_platform_refs(self, platform_id: str) -> dict[str, int]:
+        """remote id -> case id, for the platform's requests whose case is still open here."""
+        async with self.transaction() as tx:
+            rows = await tx.session.execute(
+                select(PlatformRefRow.remote_id, PlatformRefRow.case_id)
+                .join(CaseRow, CaseRow.id == PlatformRefRow.case_id)
+                .where(PlatformRefRow.platform_id == platform_id, CaseRow.status.in_([s.value for s in OPEN_STATUSES]))
+            )
+            return {remote: case_id for remote, case_id in rows}
+
+    async def mark_pulled(self, platform_id: str) -> None:
+        async with self.transaction() as tx:
+            state = await tx.platform_state(platform_id)
+            state.pulled_at = utcnow()
 
     async def pending_platform_ids(self) -> set[str]:
         """Platforms with deliveries still pending."""

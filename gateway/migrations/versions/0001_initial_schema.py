@@ -89,6 +89,7 @@ def upgrade() -> None:
     sa.Column('probe_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('probe_interval', sa.Double(), nullable=True),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('pulled_at', sa.DateTime(timezone=True), nullable=True, comment='Last pull of request status (open311 platforms)'),
     sa.PrimaryKeyConstraint('platform_id')
     )
     op.create_table('rule_sets',
@@ -162,6 +163,14 @@ def upgrade() -> None:
     with op.batch_alter_table('feedback', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_feedback_case_id'), ['case_id'], unique=False)
 
+    op.create_table('platform_refs',
+    sa.Column('platform_id', sa.String(length=64), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('remote_id', sa.String(length=100), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
+    sa.PrimaryKeyConstraint('platform_id', 'case_id')
+    )
     op.create_table('reports',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
@@ -223,6 +232,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_reports_case_id'))
 
     op.drop_table('reports')
+    op.drop_table('platform_refs')
     with op.batch_alter_table('feedback', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_feedback_case_id'))
 
