@@ -7,7 +7,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gateway.api.cases import load_case
-from gateway.api.errors import ApiError
+from gateway.api.errors import ApiError, read_body
 from gateway.appkeys import CASEWORK, SETTINGS, STORE
 from gateway.casework import CaseworkError
 from gateway.i18n import InputError
@@ -40,9 +40,7 @@ async def platform_callback(request: web.Request) -> web.Response:
     platform = settings.platform(platform_id)
     if platform is None:
         raise ApiError(404, "unknown_platform", platform=platform_id)
-    raw = await request.content.read(settings.intake.max_body_bytes + 1)
-    if len(raw) > settings.intake.max_body_bytes:
-        raise ApiError(413, "body_too_large", limit=settings.intake.max_body_bytes)
+    raw = await read_body(request, settings.intake.max_body_bytes)
     header = request.headers.get("X-Gateway-Signature")
     try:
         verify(platform.secret, raw, header, settings.intake.callback_tolerance_seconds)

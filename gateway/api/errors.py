@@ -46,13 +46,19 @@ def validation_error(exc: ValidationError) -> ApiError:
     return ApiError(400, "invalid_field", at=field, field=field, detail=err["msg"])
 
 
-async def read_json(request: web.Request, limit: int) -> Any:
-    """The body as JSON, refusing oversized bodies, invalid UTF-8 and invalid JSON."""
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The raw body, refused with 413 when over `limit` bytes (declared or actual)."""
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, "body_too_large", limit=limit)
     raw = await request.content.read(limit + 1)
     if len(raw) > limit:
         raise ApiError(413, "body_too_large", limit=limit)
+    return raw
+
+
+async def read_json(request: web.Request, limit: int) -> Any:
+    """The body as JSON, refusing oversized bodies, invalid UTF-8 and invalid JSON."""
+    raw = await read_body(request, limit)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

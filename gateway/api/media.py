@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from gateway.api.auth import require
-from gateway.api.errors import ApiError
+from gateway.api.errors import ApiError, read_body
 from gateway.appkeys import MEDIA, SETTINGS
 from gateway.location.errors import PhotoError
 from gateway.location.exif import read_photo
@@ -16,12 +16,7 @@ routes = web.RouteTableDef()
 async def upload_media(request: web.Request) -> web.Response:
     await require(request, "client")
     settings = request.config_dict[SETTINGS]
-    limit = settings.intake.max_photo_bytes
-    if request.content_length is not None and request.content_length > limit:
-        raise ApiError(413, "body_too_large", limit=limit)
-    data = await request.content.read(limit + 1)
-    if len(data) > limit:
-        raise ApiError(413, "body_too_large", limit=limit)
+    data = await read_body(request, settings.intake.max_photo_bytes)
     try:
         photo = read_photo(data)
     except PhotoError as exc:
