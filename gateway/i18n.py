@@ -81,10 +81,14 @@ MESSAGES["status_update"] = {
 }
 
 
+def render(catalogue: dict[str, dict[Lang, str]], code: str, lang: str, **params: object) -> str:
+    """An entry of a bilingual catalogue in `lang` (zh unless en), its {placeholders} filled."""
+    return catalogue[code]["en" if lang == "en" else "zh"].format(**params)
+
+
 def message(code: str, lang: str, **params: object) -> str:
-    """The text of a catalogue entry in `lang` (zh unless en)."""
-    entry = MESSAGES[code]
-    return entry["en" if lang == "en" else "zh"].format(**params)
+    """The text of an entry of the core's catalogue."""
+    return render(MESSAGES, code, lang, **params)
 
 
 def negotiate(accept_language: str | None, explicit: str | None = None) -> Lang:
