@@ -1,9 +1,7 @@
 """Every text the Telegram bot sends, in Chinese and English."""
 from __future__ import annotations
 
-from typing import Literal
-
-Lang = Literal["zh", "en"]
+from gateway.i18n import Lang, render
 
 TEXTS: dict[str, dict[Lang, str]] = {
     "choose_language": {"zh": "您好！这里是城市管理问题上报。请选择语言 / Please choose a language.", "en": "Hello! This is the city management reporting bot. 请选择语言 / Please choose a language."},
@@ -78,4 +76,4 @@ STATUS_NAMES_EN: dict[str, str] = {
 
 def text(lang: str, key: str, **params: object) -> str:
     """The text `key` in `lang` (Chinese unless 'en'), filled in."""
-    return TEXTS[key]["en" if lang == "en" else "zh"].format(**params)
+    return render(TEXTS, key, lang, **params)
