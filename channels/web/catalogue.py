@@ -34,7 +34,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "submit": {"zh": "提交", "en": "Send report"},
     "errors_title": {"zh": "请修改以下内容后再提交：", "en": "Please fix the following and send again:"},
     "duplicate_hint": {"zh": "附近已有相同问题被上报 {count} 次，正在处理（{status}）：{text}",
-                       "en": "This looks already reported {count} times nearby and is being handled ({status}): {text}"},
+                       "en": "The same problem nearby was already reported (reports so far: {count}) and is being handled ({status}): {text}"},
     "duplicate_join": {"zh": "把我的上报加入该案件", "en": "Add my report to that case"},
     "confirm_title": {"zh": "已收到您的上报", "en": "Your report has been received"},
     "confirm_number": {"zh": "案件编号", "en": "Case number"},

@@ -1,0 +1,40 @@
+"""The form's live hints over plain HTTP: class short list, address suggestions, the open case nearby."""
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import ClientSession
+
+from tests.web.conftest import form, token
+
+JUNCTION = "解放路和中山路交叉口"
+
+
+async def hint(http: ClientSession, path: str, **params: str) -> Any:
+    async with http.get(path, params=params) as resp:
+        assert resp.status == 200
+        return await resp.json()
+
+
+async def test_class_hint_offers_a_short_list_led_by_the_likely_class(http: ClientSession) -> None:
+    body = await hint(http, "/hints/class", text="人民路的污水井盖不见了")
+    assert body["likely"] and 1 <= len(body["choices"]) <= 4
+    assert body["choices"][0]["name"] == "污水井盖"
+    assert (await hint(http, "/hints/class", text="  "))["choices"] == []
+
+
+async def test_address_hint_suggests_gazetteer_names_that_begin_with_the_text_first(http: ClientSession) -> None:
+    names = (await hint(http, "/hints/address", q="解放"))["suggestions"]
+    assert names and names[0].startswith("解放") and all("解放" in n for n in names)
+    assert (await hint(http, "/hints/address", q="不存在的地名"))["suggestions"] == []
+
+
+async def test_nearby_hint_names_the_open_case_with_the_same_problem_only(http: ClientSession) -> None:
+    csrf = await token(http)
+    async with http.post("/report", data=form(csrf, text="垃圾桶满了溢出来了", address=JUNCTION), allow_redirects=False) as resp:
+        number = resp.headers["Location"].rsplit("/", 1)[1]
+    same = await hint(http, "/hints/nearby", text="路口垃圾桶满了没人清理", address=JUNCTION, lang="en")
+    assert same["case"] == number and same["reports_count"] == 1
+    assert same["message"].startswith("The same problem nearby was already reported (reports so far: 1)")
+    assert (await hint(http, "/hints/nearby", text="垃圾桶满了溢出来了", lat="31.2000", lon="120.5000"))["case"] is None
+    assert (await hint(http, "/hints/nearby", text="垃圾桶满了", lat="not a number", lon="120.5"))["case"] is None
