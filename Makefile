@@ -7,8 +7,14 @@ PORT ?= 8080
 
 .PHONY: setup run test bench clean
 
-setup: $(STAMP)
+AXE := tests/web/node_modules/axe-core/axe.min.js
+
+setup: $(STAMP) $(AXE)
 	$(PY) -m classifier train
+
+$(AXE): tests/web/package-lock.json
+	npm ci --prefix tests/web --no-audit --no-fund --loglevel=error
+	touch $(AXE)
 
 $(STAMP): pyproject.toml
 	scripts/system-packages.sh

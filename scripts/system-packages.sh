@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Debian/Ubuntu packages the gateway and its tests need. Installs what is missing when run as root.
 set -euo pipefail
-packages=(python3 python3-venv python3-dev build-essential redis-server postgresql chromium fonts-wqy-microhei)
+packages=(python3 python3-venv python3-dev build-essential redis-server postgresql chromium fonts-wqy-microhei nodejs)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+command -v npm >/dev/null || missing+=(npm)  # Debian ships npm apart from nodejs; other builds bundle it
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "Missing system packages: ${missing[*]}" >&2
