@@ -14,7 +14,7 @@ from classifier import Classifier
 from classifier.tables import CodeTables
 from gateway.dedup import Deduplicator, Match
 from gateway.group_commit import GroupCommit
-from gateway.domain import CASE_SOURCE, CaseStatus, Channel, ReportIn
+from gateway.domain import CASE_SOURCE, OPEN_STATUSES, CaseStatus, Channel, ReportIn
 from gateway.location import LocationError, Locator
 from gateway.location.crs import to_wgs84
 from gateway.location.dedup import Sighting
@@ -51,6 +51,7 @@ class Prepared:
     located: Located | None
     key: str | None
     actor: str
+    join_case: int | None = None
 
 
 class UnknownClass(ValueError):
@@ -161,14 +162,15 @@ class Pipeline:
             return Located(lat, lon, None, "gps")
         return Located(photo[0], photo[1], None, "photo") if photo else None
 
-    def prepare(self, report: ReportIn, actor: str) -> Prepared:
+    def prepare(self, report: ReportIn, actor: str, join_case: int | None = None) -> Prepared:
         """The CPU work of intake, done in the caller's task before the report queues for the writer."""
         class_id, confidence, class_source, review_reason = self.classify(report)
-        return Prepared(report, class_id, confidence, class_source, review_reason, self.locate(report), reporter_key(report), actor)
+        return Prepared(report, class_id, confidence, class_source, review_reason, self.locate(report), reporter_key(report), actor, join_case)
 
-    async def submit(self, report: ReportIn, actor: str = "api") -> IntakeResult:
-        """Accept one report: the returned result is committed."""
-        return await self.writer.write(self.prepare(report, actor))
+    async def submit(self, report: ReportIn, actor: str = "api", join_case: int | None = None) -> IntakeResult:
+        """Accept one report: the returned result is committed. `join_case`: an open case the reporter chose to add
+        their report to (a channel checks it is near); if it is no longer open, duplicate folding decides."""
+        return await self.writer.write(self.prepare(report, actor, join_case))
 
     async def close(self) -> None:
         await self.writer.close()
@@ -233,7 +235,7 @@ class Pipeline:
                 case = await tx.case(previous.case_id)
                 assert case is not None
                 return self._result(previous, case, joined=False, replayed=True)
-        match = await self.dedup.find(
+        match = await self._chosen(tx, item.join_case) or await self.dedup.find(
             tx, Sighting(class_id or "", lat, lon, (located.precision_m if located else None) or 0.0, now, report.text, key)
         )
         if match is not None and match.verdict == "join":
@@ -272,6 +274,14 @@ class Pipeline:
         await tx.audit("case", case.id, "created", actor, status=case.status, class_id=class_id, review_reason=review_reason, possible_duplicate_of=possible)
         deliveries = await self.outbox.forward(tx, case, actor, row.media) if case.status == CaseStatus.CLASSIFIED else []
         return self._result(row, case, joined=False, deliveries=deliveries)
+
+    @staticmethod
+    async def _chosen(tx: Tx, case_id: int | None) -> Match | None:
+        """The case the reporter chose to join, while it is open."""
+        case = await tx.case(case_id, for_update=True) if case_id is not None else None
+        if case is None or CaseStatus(case.status) not in OPEN_STATUSES:
+            return None
+        return Match(case, "join", None, 0.0, ("chosen_by_reporter",))
 
     @staticmethod
     def _report_row(report: ReportIn, now: datetime, located: Located | None, key: str | None, case_id: int) -> ReportRow:

@@ -8,8 +8,7 @@ from aiohttp import web
 from channels.web.protect import RateLimiter, contact_key
 from gateway.api.cases import load_case
 from gateway.api.errors import ApiError
-from gateway.appkeys import CASEWORK, MEDIA, PIPELINE, REDIS, SETTINGS, STORE
-from gateway.casework import CaseworkError
+from gateway.appkeys import MEDIA, PIPELINE, REDIS, SETTINGS, STORE
 from gateway.domain import OPEN_STATUSES, MediaIn, ReportIn
 from gateway.location import LocationError
 from gateway.location.dedup import DEFAULT_WINDOW, HARD_CAP_M
@@ -32,7 +31,7 @@ class Accepted:
 
 
 async def submit(request: web.Request, report: ReportIn, photos: list[Photo], join: str | None) -> Accepted:
-    """Store the report (after its photos); a new case it made is folded into the open case nearby the citizen chose."""
+    """Store the report (after its photos), added to the open case nearby the citizen chose, if any."""
     app = request.config_dict
     settings, limiter = app[SETTINGS], RateLimiter(app[REDIS])
     if not await limiter.allow("ip", request.remote or "unknown", settings.web.reports_per_ip_per_hour):
@@ -48,17 +47,10 @@ async def submit(request: web.Request, report: ReportIn, photos: list[Photo], jo
     base = settings.public_base_url.rstrip("/")
     media = [MediaIn(url=f"{base}/media/{stored.name}", content_type=stored.content_type) for stored in map(app[MEDIA].save_photo, photos)]
     try:
-        result = await pipeline.submit(report.model_copy(update={"media": media}), actor="web")
+        result = await pipeline.submit(report.model_copy(update={"media": media}), actor="web", join_case=target)
     except LocationError:
         raise Refused("location", "error_location_outside", 400) from None
-    if target is None or result.joined or result.replayed:
-        return Accepted(result.case_number, result.joined)
-    try:
-        kept = await app[CASEWORK].merge(result.case_id, target, actor="web")
-    except CaseworkError:
-        return Accepted(result.case_number, result.joined)
-    number = (await app[STORE].case_numbers([kept.id]))[kept.id]
-    return Accepted(number, True)
+    return Accepted(result.case_number, result.joined)
 
 
 async def joinable(request: web.Request, report: ReportIn, number: str) -> int | None:

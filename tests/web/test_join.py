@@ -1,4 +1,4 @@
-"""A citizen's choice to add their report to an open case nearby: honoured by a merge, ignored for a case far away."""
+"""A citizen's choice to add their report to an open case nearby: honoured directly, ignored for a case far away."""
 from __future__ import annotations
 
 from aiohttp import ClientSession
@@ -23,8 +23,9 @@ async def test_a_report_the_pipeline_kept_apart_joins_the_case_the_citizen_chose
     assert (number, joined) == (existing, True)
     case = await site.store.case(int(existing[8:]))
     assert case is not None and case.reports_count == 2
-    actions = [a.action for a in await site.store.audit_of("case", case.id)]
-    assert "absorbed" in actions and "report_joined" not in actions, actions
+    joined_audit = [a.detail for a in await site.store.audit_of("case", case.id) if a.action == "report_joined"]
+    assert [d["reasons"] for d in joined_audit] == [["chosen_by_reporter"]], "joined at intake: no second case, no merge"
+    assert await site.store.case(case.id + 1) is None
 
 
 async def test_a_choice_of_a_case_far_away_is_ignored(site: Site, http: ClientSession) -> None:
