@@ -9,8 +9,12 @@ from aiohttp import web
 
 from channels.web import hints, views
 from channels.web.pages import TEMPLATES
+from gateway.domain import Channel
+from gateway.mail import send_mail
 
 HERE = Path(__file__).resolve().parent
+CHANNEL = Channel.WEB
+send_notification = send_mail  # web reporters who gave an e-mail address hear back by e-mail
 
 
 def setup(app: web.Application) -> None:

@@ -49,3 +49,28 @@ async def test_without_smtp_settings_or_address_the_send_fails_loudly() -> None:
         await send_mail(settings, {"phone": "123"}, "en", "x")
     with pytest.raises(OSError):
         await send_mail(settings, {"email": "citizen@example.org"}, "en", "x")
+
+
+async def test_a_web_reporter_hears_of_a_status_change_by_mail(smtp: tuple[Inbox, int], aiohttp_client: Any, sqlite_url: str, redis_url: str, receiver: Any) -> None:
+    from gateway.notify import send_one
+    from gateway.queueing import make_queue
+    from tests.core.conftest import make_settings, start_api
+    from tests.core.test_callbacks import post_callback
+    from tests.core.test_notify import notifications
+
+    inbox, port = smtp
+    settings = make_settings(sqlite_url, redis_url, receiver.url).model_copy(
+        update={"channels": ["web"], "mail": MailSettings(host="127.0.0.1", port=port, sender="noreply@example.org", starttls=False)}
+    )
+    api = await start_api(aiohttp_client, settings)
+    try:
+        case = await api.report(text="The street light outside No. 8 is out", class_id="cp-0118", channel="web", language="en",
+                                contact={"email": "visitor@example.org", "consent_updates": True})
+        await post_callback(api, {"case_id": case["case_id"], "status": "disposed", "note": "Lamp replaced."})
+        [row] = await notifications(api)
+        assert await send_one(settings, api.store.transaction, make_queue(settings), row.id) == "sent"
+        [(recipients, mail)] = inbox.messages
+        assert recipients == ["visitor@example.org"] and mail["Subject"] == "News about the city problem you reported"
+        assert case["case_id"] in mail.get_content() and "Lamp replaced." in mail.get_content()
+    finally:
+        await api.store.close()
