@@ -15,8 +15,9 @@ class MailNotConfigured(RuntimeError):
     """No SMTP server in settings: the message waits (and is retried) until one is configured."""
 
 
-async def send_mail(settings: Settings, contact: dict[str, Any], language: str, text: str) -> None:
-    """Send `text` to contact['email'] through the configured SMTP server; raises on any failure."""
+async def send_mail(settings: Settings, contact: dict[str, Any], language: str, text: str, **about: str) -> None:
+    """Send `text` to contact['email'] through the configured SMTP server; raises on any failure. (`about`: the
+    case number and status the message tells of; the text already says them.)"""
     mail = settings.mail
     if mail is None:
         raise MailNotConfigured("mail is not configured in settings")

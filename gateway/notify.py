@@ -2,7 +2,8 @@
 transaction), and an rq job sends each through the notifier of the reporter's channel, with retries.
 
 A channel package listed in `settings.channels` takes part by exposing `CHANNEL` (the Channel value it
-serves) and `async def send_notification(settings, contact, language, text)` that raises on failure.
+serves) and `async def send_notification(settings, contact, language, text, *, case_number, case_status)`
+that raises on failure (a channel may add a question, e.g. 回访 buttons when the case is closed).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from gateway.store.models import CaseRow, NotificationRow, ReportRow
 from gateway.store.store import Tx, utcnow
 
 log = logging.getLogger(__name__)
-Notifier = Callable[[Settings, dict[str, Any], str, str], Awaitable[None]]
+Notifier = Callable[..., Awaitable[None]]
 MAX_ATTEMPTS = 8
 
 
@@ -74,7 +75,7 @@ async def queue_status_notifications(tx: Tx, case: CaseRow, status: str, note: s
         seen.add(who)
         row = NotificationRow(
             id=str(uuid.uuid4()), case_id=case.id, report_id=report.id, channel=report.channel, contact=report.contact,
-            language=report.language, text=status_text(case, status, note, report.language), status=NotificationStatus.PENDING,
+            language=report.language, text=status_text(case, status, note, report.language), case_status=status, status=NotificationStatus.PENDING,
             attempts=0, created_at=now, next_attempt_at=now,
         )
         tx.session.add(row)
@@ -98,9 +99,12 @@ async def send_one(settings: Settings, tx_factory: Any, queue: Queue, notificati
             row.status, row.last_error = NotificationStatus.SKIPPED, f"no notifier for channel {row.channel}"
             return row.status
         row.attempts += 1
-        contact, language, text = dict(row.contact), row.language, row.text
+        contact, language, text, case_status = dict(row.contact), row.language, row.text, row.case_status
+        case = await tx.case(row.case_id)
+        assert case is not None
+        number = case_number(case.id, case.created_at)
     try:
-        await notifier(settings, contact, language, text)
+        await notifier(settings, contact, language, text, case_number=number, case_status=case_status)
         error = None
     except Exception as exc:  # any failure of the channel is retried, and recorded
         error = f"{type(exc).__name__}: {exc}"[:300]

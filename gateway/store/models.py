@@ -201,6 +201,7 @@ class NotificationRow(Base):
     contact: Mapped[dict[str, Any]]
     language: Mapped[str] = mapped_column(String(5))
     text: Mapped[str] = mapped_column(Text)
+    case_status: Mapped[str] = mapped_column(String(20), comment="The status change it tells of")
     status: Mapped[str] = mapped_column(String(12))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]

@@ -126,3 +126,21 @@ async def test_satisfaction_question_on_a_closed_case(gateway: Gateway) -> None:
     assert citizen.last_reply() == "感谢您的评价（基本满意）。"
     async with gateway.api.store.transaction() as tx:
         assert await tx.feedback_counts(parse_case_number(number) or 0) == {"basically_satisfied": 1}
+
+
+async def test_the_closing_notice_asks_for_satisfaction_and_the_answer_is_recorded(gateway: Gateway) -> None:
+    citizen = gateway.citizen()
+    await report(citizen, MANHOLE, "人民路与解放路路口")
+    number = await submitted(citizen)
+    assert (await post_callback(gateway.api, {"case_id": number, "status": "结案", "note": "井盖已补装"})).status == 200
+    async with gateway.api.store.transaction() as tx:
+        [row] = list(await tx.session.scalars(select(NotificationRow)))
+    settings = gateway.api.settings
+    assert await send_one(settings, gateway.api.store.transaction, make_queue(settings), row.id) == "sent"
+    notice = gateway.bot_api.called("sendMessage", citizen.chat_id)[-1]
+    assert "已结案" in notice["text"] and f"您对案件 {number} 的处理结果满意吗？" in notice["text"]
+    await citizen.press(f"sat:{number}:dissatisfied")
+    assert citizen.last_reply() == "感谢您的评价（不满意）。"
+    async with gateway.api.store.transaction() as tx:
+        assert await tx.feedback_counts(parse_case_number(number) or 0) == {"dissatisfied": 1}
+    assert [d.event for d in await gateway.api.store.deliveries()][-1] == "case.reopen_requested"

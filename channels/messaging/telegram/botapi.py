@@ -5,6 +5,7 @@ from typing import Any
 
 import aiohttp
 
+from channels.messaging.telegram import keyboards, texts
 from gateway.settings import Settings, TelegramSettings
 
 WEBHOOK_PATH = "/channels/telegram/webhook"
@@ -39,12 +40,20 @@ async def call(config: TelegramSettings, method: str, payload: dict[str, Any]) -
     return body.get("result")
 
 
-async def send_notification(settings: Settings, contact: dict[str, Any], language: str, text: str) -> None:
-    """Send a status message to the reporter's chat; raises on any failure so the job retries."""
+async def send_notification(
+    settings: Settings, contact: dict[str, Any], language: str, text: str, *, case_number: str | None = None, case_status: str | None = None
+) -> None:
+    """Send a status message to the reporter's chat (with the 回访 buttons when the case is closed); raises on any
+    failure so the job retries."""
     chat_id = contact.get("telegram_chat_id")
     if chat_id is None:
         raise TelegramError("the contact has no telegram_chat_id")
-    await call(telegram_settings(settings), "sendMessage", {"chat_id": chat_id, "text": text})
+    payload: dict[str, Any] = {"chat_id": chat_id, "text": text}
+    if case_status == "closed" and case_number:
+        lang = "en" if language == "en" else "zh"
+        payload["text"] = f"{text}\n{texts.text(lang, 'satisfaction_question', case=case_number)}"
+        payload["reply_markup"] = keyboards.satisfaction(lang, case_number).to_dict()
+    await call(telegram_settings(settings), "sendMessage", payload)
 
 
 async def set_webhook(settings: Settings) -> str:

@@ -205,6 +205,7 @@ def upgrade() -> None:
     sa.Column('contact', sa.JSON(), nullable=False),
     sa.Column('language', sa.String(length=5), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('case_status', sa.String(length=20), nullable=False, comment='The status change it tells of'),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
