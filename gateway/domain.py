@@ -64,6 +64,26 @@ STATUS_NAMES_ZH: dict[CaseStatus, str] = {
     CaseStatus.MERGED: "已合并",
 }
 
+STATUS_NAMES_EN: dict[CaseStatus, str] = {
+    CaseStatus.NEEDS_REVIEW: "Waiting for review",
+    CaseStatus.CLASSIFIED: "Categorised",
+    CaseStatus.FORWARDED: "Passed to the platform",
+    CaseStatus.ACCEPTED: "Accepted",
+    CaseStatus.FILED: "Filed",
+    CaseStatus.DISPATCHED: "Dispatched",
+    CaseStatus.DISPOSED: "Handled",
+    CaseStatus.VERIFIED: "Checked",
+    CaseStatus.CLOSED: "Closed",
+    CaseStatus.VOIDED: "Voided",
+    CaseStatus.MERGED: "Merged",
+}
+
+
+def status_name(status: str, lang: str) -> str:
+    """A case status as a citizen reads it: 受理, 立案 … in Chinese (unless lang is en), plain words in English."""
+    return (STATUS_NAMES_EN if lang == "en" else STATUS_NAMES_ZH)[CaseStatus(status)]
+
+
 PLATFORM_FLOW: list[CaseStatus] = [
     CaseStatus.FORWARDED,
     CaseStatus.ACCEPTED,
@@ -94,6 +114,18 @@ SATISFACTION_NAMES_ZH: dict[Satisfaction, str] = {
     Satisfaction.BASICALLY_SATISFIED: "基本满意",
     Satisfaction.DISSATISFIED: "不满意",
 }
+
+
+SATISFACTION_NAMES_EN: dict[Satisfaction, str] = {
+    Satisfaction.SATISFIED: "Satisfied",
+    Satisfaction.BASICALLY_SATISFIED: "Mostly satisfied",
+    Satisfaction.DISSATISFIED: "Not satisfied",
+}
+
+
+def satisfaction_name(answer: str, lang: str) -> str:
+    """满意 / 基本满意 / 不满意, or their English words."""
+    return (SATISFACTION_NAMES_EN if lang == "en" else SATISFACTION_NAMES_ZH)[Satisfaction(answer)]
 
 
 def parse_status(value: str) -> CaseStatus | None:

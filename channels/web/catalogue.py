@@ -1,8 +1,7 @@
 """Every text of the web pages, in Chinese and English, in one place."""
 from __future__ import annotations
 
-from gateway.domain import STATUS_NAMES_ZH, CaseStatus, Satisfaction, SATISFACTION_NAMES_ZH
-from gateway.i18n import Lang
+from gateway.i18n import Lang, render
 
 TEXTS: dict[str, dict[Lang, str]] = {
     "site_name": {"zh": "城市管理问题上报", "en": "Report a city problem"},
@@ -87,38 +86,6 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "status_answer_recorded": {"zh": "已收到您的评价：{answer}", "en": "Your answer was recorded: {answer}"},
 }
 
-STATUS_NAMES_EN: dict[CaseStatus, str] = {
-    CaseStatus.NEEDS_REVIEW: "Waiting for review",
-    CaseStatus.CLASSIFIED: "Categorised",
-    CaseStatus.FORWARDED: "Passed to the platform",
-    CaseStatus.ACCEPTED: "Accepted",
-    CaseStatus.FILED: "Filed",
-    CaseStatus.DISPATCHED: "Dispatched",
-    CaseStatus.DISPOSED: "Handled",
-    CaseStatus.VERIFIED: "Checked",
-    CaseStatus.CLOSED: "Closed",
-    CaseStatus.VOIDED: "Voided",
-    CaseStatus.MERGED: "Merged",
-}
-
-SATISFACTION_NAMES_EN: dict[Satisfaction, str] = {
-    Satisfaction.SATISFIED: "Satisfied",
-    Satisfaction.BASICALLY_SATISFIED: "Mostly satisfied",
-    Satisfaction.DISSATISFIED: "Not satisfied",
-}
-
-
 def text(key: str, lang: Lang, **params: object) -> str:
     """The text of `key` in `lang`, its parameters filled in."""
-    return TEXTS[key][lang].format(**params)
-
-
-def status_name(status: str, lang: Lang) -> str:
-    """A case status as a citizen reads it: 受理, 立案 … in Chinese, plain words in English."""
-    names = STATUS_NAMES_EN if lang == "en" else STATUS_NAMES_ZH
-    return names[CaseStatus(status)]
-
-
-def satisfaction_name(answer: str, lang: Lang) -> str:
-    names = SATISFACTION_NAMES_EN if lang == "en" else SATISFACTION_NAMES_ZH
-    return names[Satisfaction(answer)]
+    return render(TEXTS, key, lang, **params)

@@ -5,7 +5,8 @@ from typing import Any
 
 from aiohttp import web
 
-from channels.web.catalogue import status_name, text
+from channels.web.catalogue import text
+from gateway.domain import status_name
 from channels.web.lang import page_lang
 from channels.web.protect import SECURITY_HEADERS
 from gateway.appkeys import PIPELINE, STORE, TABLES

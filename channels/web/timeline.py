@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta, timezone
 
-from channels.web.catalogue import satisfaction_name, status_name, text
+from channels.web.catalogue import text
+from gateway.domain import satisfaction_name, status_name
 from gateway.i18n import Lang
 from gateway.store.models import AuditRow
 from gateway.store.store import as_utc

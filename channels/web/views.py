@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from channels.web.catalogue import satisfaction_name, status_name, text
+from channels.web.catalogue import text
+from gateway.domain import satisfaction_name, status_name
 from channels.web.form import FormTooLarge, Posted, check, read_form
 from channels.web.intake import Refused, submit
 from channels.web.lang import page_lang

@@ -7,12 +7,12 @@ from datetime import timedelta
 from telegram import CallbackQuery, Message
 
 from channels.messaging.telegram import keyboards
-from channels.messaging.telegram.texts import STATUS_NAMES_EN, text
+from channels.messaging.telegram.texts import text
 from classifier.tables import CodeTables
 from gateway.api.cases import load_case
 from gateway.api.errors import ApiError
 from gateway.casework import Casework
-from gateway.domain import STATUS_NAMES_ZH, CaseStatus, Channel, ContactIn, ReportIn, Satisfaction
+from gateway.domain import CaseStatus, Channel, ContactIn, ReportIn, Satisfaction, satisfaction_name, status_name
 from gateway.payload import case_number
 from gateway.pipeline import reporter_key
 from gateway.store.models import CaseRow
@@ -26,10 +26,6 @@ def class_name(tables: CodeTables, class_id: str | None) -> str | None:
     """'<major> · <minor>' of a class in the national edition, or None."""
     code = tables.render(class_id, EDITION) if class_id and class_id in tables else None
     return f"{code.major_name} · {code.minor_name}" if code else None
-
-
-def status_name(status: str, lang: str) -> str:
-    return STATUS_NAMES_EN[status] if lang == "en" else STATUS_NAMES_ZH[CaseStatus(status)]
 
 
 def describe_case(case: CaseRow, tables: CodeTables, lang: str) -> str:
@@ -103,4 +99,4 @@ class CaseCommands:
             await query.answer(text(lang, "feedback_refused", case=number), show_alert=True)
             return
         await query.answer()
-        await query.edit_message_text(text(lang, "feedback_thanks", answer=text(lang, answer)))
+        await query.edit_message_text(text(lang, "feedback_thanks", answer=satisfaction_name(answer, lang)))

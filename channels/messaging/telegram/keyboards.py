@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from gateway.domain import Satisfaction
+from gateway.domain import Satisfaction, satisfaction_name
 
 from channels.messaging.telegram.texts import text
 
@@ -31,4 +31,4 @@ def photos_done(lang: str) -> InlineKeyboardMarkup:
 
 def satisfaction(lang: str, case: str) -> InlineKeyboardMarkup:
     """The 回访 answers for one case: `sat:<case number>:<answer>`, valid outside any conversation."""
-    return InlineKeyboardMarkup([[InlineKeyboardButton(text(lang, a.value), callback_data=f"sat:{case}:{a.value}") for a in Satisfaction]])
+    return InlineKeyboardMarkup([[InlineKeyboardButton(satisfaction_name(a, lang), callback_data=f"sat:{case}:{a.value}") for a in Satisfaction]])

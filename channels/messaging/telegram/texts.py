@@ -40,9 +40,6 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "no_cases": {"zh": "您最近没有未结案件。", "en": "You have no recent open cases."},
     "my_cases": {"zh": "您最近的未结案件：\n{lines}", "en": "Your recent open cases:\n{lines}"},
     "satisfaction_question": {"zh": "您对案件 {case} 的处理结果满意吗？", "en": "Are you satisfied with how case {case} was handled?"},
-    "satisfied": {"zh": "满意", "en": "Satisfied"},
-    "basically_satisfied": {"zh": "基本满意", "en": "Mostly satisfied"},
-    "dissatisfied": {"zh": "不满意", "en": "Not satisfied"},
     "feedback_thanks": {"zh": "感谢您的评价（{answer}）。", "en": "Thank you for your answer ({answer})."},
     "feedback_refused": {"zh": "无法记录评价：案件 {case} 尚未结案，或不是您反映的案件。", "en": "The answer cannot be recorded: case {case} is not closed, or it is not one you reported."},
     "expect_language": {"zh": "请点上方按钮选择语言。", "en": "Please pick a language with the buttons above."},
@@ -58,21 +55,6 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "too_many_messages": {"zh": "消息过于频繁，请稍后再试。", "en": "Too many messages; please wait a moment."},
     "error": {"zh": "抱歉，出了点问题，请稍后再试。您的进度已保留。", "en": "Sorry, something went wrong; please try again shortly. Your progress is kept."},
 }
-
-STATUS_NAMES_EN: dict[str, str] = {
-    "needs_review": "waiting for review",
-    "classified": "classified",
-    "forwarded": "forwarded",
-    "accepted": "accepted",
-    "filed": "filed",
-    "dispatched": "dispatched",
-    "disposed": "handled",
-    "verified": "verified",
-    "closed": "closed",
-    "voided": "voided",
-    "merged": "merged",
-}
-
 
 def text(lang: str, key: str, **params: object) -> str:
     """The text `key` in `lang` (Chinese unless 'en'), filled in."""
