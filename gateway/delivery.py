@@ -12,18 +12,17 @@ import aiohttp
 from rq import Queue
 
 from classifier.tables import load_tables
+from gateway import metrics
 from gateway.casework import Casework, CaseworkError
 from gateway.deadlines import load_deadlines
 from gateway.domain import CaseStatus
-from gateway.outbox import Outbox
+from gateway.outbox import Outbox, enqueue_delivery, job_id
 from gateway.platforms import ADAPTERS, Open311Adapter, Outcome
 from gateway.queueing import make_queue
 from gateway.settings import Settings, load_settings
 from gateway.store.engine import create_engine
 from gateway.store.models import DeliveryRow
 from gateway.store.store import DeliveryStatus, Store, as_utc, utcnow
-from gateway.outbox import enqueue_delivery, job_id
-from gateway import metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

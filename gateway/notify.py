@@ -40,13 +40,9 @@ def notification_job_id(notification_id: str) -> str:
     return f"notify-{notification_id}"
 
 
+@cache
 def notifiers(channels: tuple[str, ...]) -> dict[str, Notifier]:
     """Channel value → its send function, from the channel packages in settings."""
-    return _notifiers(tuple(channels))
-
-
-@cache
-def _notifiers(channels: tuple[str, ...]) -> dict[str, Notifier]:
     found: dict[str, Notifier] = {}
     for name in channels:
         module = importlib.import_module(f"channels.{name}")
