@@ -11,6 +11,8 @@ from gateway.location.exif import Photo
 
 NAME_PATTERN = r"[0-9a-f]{64}\.(jpg|png|webp)"
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+RECORDING_PATTERN = r"[0-9a-f]{64}\.(wav|mp3)"
+RECORDING_EXTENSIONS = {"audio/wav": "wav", "audio/x-wav": "wav", "audio/mpeg": "mp3"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,20 @@ class MediaStore:
         meta = {"content_type": photo.mime, "gps": list(photo.gps) if photo.gps else None, "width": photo.width, "height": photo.height}
         (self.directory / f"{name}.json").write_text(json.dumps(meta), encoding="utf-8")
         return StoredMedia(name, photo.mime, photo.gps)
+
+    def save_recording(self, data: bytes, content_type: str) -> StoredMedia:
+        """Keep a caller's recording (WAV or MP3), named by content; served only to logged-in agents."""
+        extension = RECORDING_EXTENSIONS.get(content_type)
+        if extension is None:
+            raise ValueError(f"not a recording type: {content_type}")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"{hashlib.sha256(data).hexdigest()}.{extension}"
+        path = self.directory / name
+        if not path.exists():
+            tmp = path.with_suffix(".part")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        return StoredMedia(name, "audio/mpeg" if extension == "mp3" else "audio/wav", None)
 
     def path(self, name: str) -> Path:
         return self.directory / name

@@ -103,6 +103,59 @@ class CalendarSettings(BaseModel):
     workdays: list[date] = Field(default=[], description="Weekend days declared working days (调休)")
 
 
+class HotlineLine(BaseModel):
+    """One number callers dial, and how its calls are answered."""
+
+    number: str = Field(pattern=r"^\+?[0-9A-Za-z_.-]{1,32}$", description="The dialled number (user part of the request URI, or the Twilio number)")
+    language: Literal["zh", "en", "choice"] = Field(default="zh", description="choice: 1 中文 / 2 English before anything else")
+    agent_uri: str | None = Field(default=None, description="SIP URI of the agent queue calls are handed to; none: straight to voicemail")
+
+
+class SipSettings(BaseModel):
+    """The 12319 hotline over SIP (channels/hotline/sip): PJSUA2 workers, each holding at most 4 calls."""
+
+    enabled: bool = False
+    bind_address: str = "127.0.0.1"
+    public_address: str | None = Field(default=None, description="Address advertised in SIP and SDP; default bind_address")
+    port: int = Field(default=5070, gt=0, lt=65536, description="SIP port of the first worker; worker n listens on port + 2n")
+    rtp_port: int = Field(default=40000, gt=0, lt=65536, description="First RTP port of the first worker; each worker takes 100")
+    workers: int = Field(default=1, ge=1, le=64, description="Workers `gateway dev` starts")
+    registrar: str | None = Field(default=None, description="sip:host[:port] to register with (trunk or PBX); none: direct INVITEs only")
+    registrar_fallback: str | None = None
+    username: str | None = None
+    password: str | None = None
+    realm: str = "*"
+    register_seconds: int = Field(default=300, ge=60)
+    lines: list[HotlineLine] = [HotlineLine(number="12319", language="zh"), HotlineLine(number="12319-en", language="en")]
+    agent_answer_seconds: float = Field(default=20.0, gt=0, description="No agent within this: the caller is offered voicemail")
+    service_hours: list[str] = Field(default=["08:00-20:00"], description="China time spans in which agents answer")
+    voicemail_max_seconds: float = Field(default=120.0, gt=1)
+    voicemail_silence_seconds: float = Field(default=5.0, gt=0)
+    prompts_dir: Path | None = Field(default=None, description="A city's own recordings, by the names in channels/hotline/prompts")
+
+
+class TwilioSettings(BaseModel):
+    """Twilio voice lines and SMS / WhatsApp (channels/hotline/twilio, channels/messaging/twilio)."""
+
+    account_sid: str = Field(pattern=r"^AC[0-9a-fA-F]{32}$")
+    auth_token: str = Field(min_length=16)
+    api_base_url: str = Field(default="https://api.twilio.com", description="REST API (a local one in tests)")
+    lines: list[HotlineLine] = []
+    sms_from: str | None = Field(default=None, description="Number SMS notifications are sent from")
+    whatsapp_from: str | None = Field(default=None, description="whatsapp:+… sender of WhatsApp notifications")
+    transcription: bool = False
+    follow_up_hours: float = Field(default=3.0, gt=0, description="Messages from one sender within this join their report")
+
+
+class ConsoleSettings(BaseModel):
+    """The agents' and administrators' console (channels/web/console)."""
+
+    session_key: str | None = Field(default=None, description="32 url-safe base64 bytes (Fernet key); none: a new key each start")
+    session_hours: float = Field(default=12.0, gt=0)
+    lock_after_failures: int = Field(default=5, ge=1)
+    lock_minutes: float = Field(default=15.0, gt=0)
+
+
 class Settings(BaseSettings):
     """Everything the gateway reads at start-up. Secrets may come from the environment."""
 
@@ -128,6 +181,10 @@ class Settings(BaseSettings):
     intake: IntakeSettings = IntakeSettings()
     web: WebSettings = WebSettings()
     telegram: TelegramSettings | None = None
+    sip: SipSettings = SipSettings()
+    twilio: TwilioSettings | None = None
+    console: ConsoleSettings = ConsoleSettings()
+    tile_url: str | None = Field(default=None, description="Map tiles {z}/{x}/{y} for the map pick; none: no map, the form still works")
 
     @field_validator("platforms")
     @classmethod

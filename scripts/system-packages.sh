@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian/Ubuntu packages the gateway and its tests need. Installs what is missing when run as root.
 set -euo pipefail
-packages=(python3 python3-venv python3-dev build-essential redis-server postgresql chromium fonts-wqy-microhei nodejs)
+packages=(python3 python3-venv python3-dev build-essential redis-server postgresql chromium fonts-wqy-microhei nodejs
+          kamailio baresip sip-tester espeak-ng sox)  # the last line: the SIP hotline, its test peers and prompts
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -17,5 +18,7 @@ echo "Installing system packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# kamailio's package starts a system service on 5060; the gateway runs its own dispatcher instead
+if [[ " ${missing[*]} " == *" kamailio "* ]] && command -v systemctl >/dev/null; then systemctl disable --now kamailio 2>/dev/null || true; fi
 # Debian starts a system Redis and PostgreSQL on install; the tests start their own Redis and use
 # PostgreSQL at 127.0.0.1:5432 when it accepts trust logins, else scripts/test-postgres.sh starts one.

@@ -147,6 +147,11 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime]
+    language: Mapped[str] = mapped_column(String(5), default="zh", server_default="zh")
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0", comment="Failures since the last success")
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
 
 
 class RuleSetRow(Base):
@@ -221,3 +226,86 @@ class PlatformRefRow(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
     remote_id: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime]
+
+
+class CallRow(Base):
+    """One telephone call on the hotline (a SIP worker or a Twilio line), from ringing to hang-up."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(10), comment="sip or twilio")
+    external_id: Mapped[str] = mapped_column(String(128), comment="SIP Call-ID or Twilio CallSid")
+    line: Mapped[str] = mapped_column(String(64), comment="The number dialled")
+    caller: Mapped[str | None] = mapped_column(String(64), index=True)
+    language: Mapped[str] = mapped_column(String(5))
+    worker: Mapped[str | None] = mapped_column(String(64), comment="The SIP worker that holds the call")
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    answered_at: Mapped[datetime | None]
+    handed_off_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    duration_s: Mapped[float | None]
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    agent: Mapped[str | None] = mapped_column(String(200))
+    recording: Mapped[str | None] = mapped_column(String(100), comment="Media name of the caller's recording")
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    detail: Mapped[dict[str, Any] | None]
+
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_calls_external_id"),)
+
+
+class VoicemailRow(Base):
+    """A caller's recorded message waiting in the agents' voicemail queue."""
+
+    __tablename__ = "voicemails"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), index=True)
+    received_at: Mapped[datetime]
+    caller: Mapped[str | None] = mapped_column(String(64))
+    line: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(5))
+    recording: Mapped[str] = mapped_column(String(100), comment="Media name of the WAV or MP3")
+    duration_s: Mapped[float]
+    consent_updates: Mapped[bool] = mapped_column(Boolean, default=False)
+    transcript: Mapped[str | None] = mapped_column(Text)
+    transcript_source: Mapped[str | None] = mapped_column(String(40), comment="Engine name, or the agent who wrote it")
+    status: Mapped[str] = mapped_column(String(12), index=True, comment="new or handled")
+    handled_by: Mapped[str | None] = mapped_column(String(100))
+    handled_at: Mapped[datetime | None]
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+
+
+class OptOutRow(Base):
+    """An address that asked for no more messages (STOP, 退订) on a channel."""
+
+    __tablename__ = "opt_outs"
+
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    address: Mapped[str] = mapped_column(String(128), primary_key=True)
+    created_at: Mapped[datetime]
+    keyword: Mapped[str | None] = mapped_column(String(40))
+
+
+class InboundMessageRow(Base):
+    """A provider's message or call id already handled: its retries make nothing twice and get the same reply."""
+
+    __tablename__ = "inbound_messages"
+
+    provider: Mapped[str] = mapped_column(String(20), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    reply: Mapped[str | None] = mapped_column(Text)
+
+
+class AdminSettingRow(Base):
+    """A setting administrators change at run time (duplicate settings per class, …), by key."""
+
+    __tablename__ = "admin_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(100))

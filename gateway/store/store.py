@@ -9,7 +9,7 @@ import zlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select, text, update
@@ -19,6 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from gateway.domain import OPEN_STATUSES
 from gateway.location.geo import bbox, haversine_m
 from gateway.payload import case_number
+from gateway.store.accounts import AccountStore
+from gateway.store.calls import CallStore
+from gateway.store.clock import as_utc, utcnow
+from gateway.store.messaging import MessagingStore
 from gateway.store.models import (
     ApiKeyRow,
     AuditRow,
@@ -32,17 +36,7 @@ from gateway.store.models import (
     PlatformStateRow,
     ReportRow,
     RuleSetRow,
-    UserRow,
 )
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes: they were written in UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def hash_key(secret: str) -> str:
@@ -205,7 +199,7 @@ class Tx:
         return True
 
 
-class Store:
+class Store(AccountStore, CallStore, MessagingStore):
     """Owns the engine; hands out transactions and answers read queries."""
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -423,12 +417,3 @@ class Store:
         async with self.transaction() as tx:
             tx.session.add(ApiKeyRow(name=name, key_hash=hash_key(secret), role=role, created_at=utcnow()))
             await tx.audit("api_key", name, "created", "system", role=role)
-
-    async def has_admin(self) -> bool:
-        async with self.transaction() as tx:
-            return bool(await tx.session.scalar(select(func.count()).select_from(UserRow).where(UserRow.role == "admin")))
-
-    async def add_user(self, username: str, password_hash: str, role: str) -> None:
-        async with self.transaction() as tx:
-            tx.session.add(UserRow(username=username, password_hash=password_hash, role=role, created_at=utcnow()))
-            await tx.audit("user", username, "created", "system", role=role)

@@ -1,0 +1,50 @@
+"""Call events on Redis pub/sub: SIP workers and Twilio lines publish, agents' screens and the admin console listen."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
+
+from gateway.store.clock import utcnow
+
+CALL_EVENTS = "gateway:call-events"
+
+CallEventKind = Literal["ringing", "answered", "handed_off", "voicemail_recorded", "status_lookup", "hung_up", "dropped"]
+
+
+class CallEvent(BaseModel):
+    """What happened on one call; `call_id` is the id of its row in the calls table."""
+
+    kind: CallEventKind
+    call_id: int
+    channel: Literal["sip", "twilio"]
+    line: str = Field(description="The number dialled")
+    caller: str | None
+    language: Literal["zh", "en"]
+    worker: str | None = None
+    at: datetime = Field(default_factory=utcnow)
+    detail: dict[str, Any] = {}
+
+
+def publish_call_event(redis: Redis, event: CallEvent) -> int:
+    """Publish to every listener; the number that received it."""
+    return int(redis.publish(CALL_EVENTS, event.model_dump_json()))
+
+
+async def call_events(redis_url: str) -> AsyncIterator[CallEvent]:
+    """Every call event from now on, until the consumer stops iterating."""
+    client = AsyncRedis.from_url(redis_url)
+    pubsub = client.pubsub()
+    await pubsub.subscribe(CALL_EVENTS)
+    try:
+        async for message in pubsub.listen():
+            if message["type"] == "message":
+                yield CallEvent.model_validate_json(message["data"])
+    finally:
+        await pubsub.unsubscribe(CALL_EVENTS)
+        await pubsub.aclose()
+        await client.aclose()
