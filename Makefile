@@ -8,13 +8,18 @@ PORT ?= 8080
 .PHONY: setup run test bench clean
 
 AXE := tests/web/node_modules/axe-core/axe.min.js
+ASSETS := channels/web/assets/node_modules/.package-lock.json
 
-setup: $(STAMP) $(AXE)
+setup: $(STAMP) $(AXE) $(ASSETS)
 	$(PY) -m classifier train
 
 $(AXE): tests/web/package-lock.json
 	npm ci --prefix tests/web --no-audit --no-fund --loglevel=error
 	touch $(AXE)
+
+$(ASSETS): channels/web/assets/package-lock.json
+	npm ci --prefix channels/web/assets --no-audit --no-fund --loglevel=error
+	touch $(ASSETS)
 
 $(STAMP): pyproject.toml
 	scripts/system-packages.sh

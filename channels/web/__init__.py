@@ -9,6 +9,7 @@ from aiohttp import web
 
 from channels.web import hints, views
 from channels.web.pages import TEMPLATES
+from channels.web.vendor import add_vendor_routes
 from gateway.domain import Channel
 from gateway.mail import send_mail
 
@@ -23,3 +24,4 @@ def setup(app: web.Application) -> None:
     app.add_routes(views.routes)
     app.add_routes(hints.routes)
     app.router.add_static("/static/", HERE / "static")
+    add_vendor_routes(app)
