@@ -1,17 +1,34 @@
 """Duplicate folding against the store: candidates from SQL, the decision from gateway.location.dedup."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
 
 from classifier.tables import CodeTables
-from gateway.location.dedup import FOLLOW_UP_WINDOW, HARD_CAP_M, PolicyBook, Sighting, best_match, search_box
+from gateway.location.dedup import FOLLOW_UP_WINDOW, HARD_CAP_M, DedupPolicy, PolicyBook, Sighting, best_match, search_box
 from gateway.location.geo import bbox
 from gateway.location.similarity import text_similarity
-from gateway.store.models import CaseRow
+from gateway.store.models import AdminSettingRow, CaseRow
 from gateway.store.store import Tx, as_utc
 
 LOCK_CELL_DEG = 0.02  # about 2 km: larger than twice the 1 km hard cap, so a search box touches at most 4 cells
+DEDUP_SETTING = "dedup"  # admin_settings key: {"classes": {class id: {"radius_m", "window_hours", "threshold"}}}
+POLICY_TTL_SECONDS = 5.0  # how stale another process's per-class settings may be
+
+
+def stored_policies(value: Mapping[str, Any] | None, default: DedupPolicy = DedupPolicy()) -> PolicyBook:
+    """The policy book administrators stored: per-class radius, window and threshold over the default.
+
+    Raises DedupError for a value out of range (so a bad value is refused before it is stored)."""
+    by_class = {
+        class_id: replace(default, radius_m=float(v["radius_m"]), window=timedelta(hours=float(v["window_hours"])), threshold=float(v["threshold"]),
+                          borderline=min(default.borderline, float(v["threshold"])))
+        for class_id, v in ((value or {}).get("classes") or {}).items()
+    }
+    return PolicyBook(default, by_class)
 
 
 @dataclass(frozen=True)
@@ -39,9 +56,24 @@ class Deduplicator:
     """Finds the open case a new report repeats: by reporter follow-up, or by class family, place, time and text."""
 
     def __init__(self, tables: CodeTables, policies: PolicyBook | None = None, similarity: Callable[[str, str], float] = text_similarity) -> None:
+        """Without `policies`, the administrators' stored settings are followed (re-read every POLICY_TTL_SECONDS)."""
         self.tables = tables
+        self.fixed = policies is not None
         self.policies = policies or PolicyBook()
         self.similarity = similarity
+        self._policies_read: float | None = None
+
+    def forget_policies(self) -> None:
+        """Re-read the stored settings on the next search (this process changed them)."""
+        self._policies_read = None
+
+    async def _follow_settings(self, tx: Tx) -> None:
+        now = time.monotonic()
+        if self.fixed or (self._policies_read is not None and now - self._policies_read < POLICY_TTL_SECONDS):
+            return
+        row = await tx.session.get(AdminSettingRow, DEDUP_SETTING)
+        self.policies = stored_policies(row.value if row else None)
+        self._policies_read = now
 
     def lock_keys(self, class_id: str | None, lat: float | None, lon: float | None, reporter: str | None) -> list[str]:
         keys = [f"reporter:{reporter}"] if reporter else []
@@ -55,6 +87,7 @@ class Deduplicator:
 
     async def find(self, tx: Tx, new: Sighting) -> Match | None:
         """The best open case for `new` (class_id "" when unclassified), or None."""
+        await self._follow_settings(tx)
         candidates: dict[int, CaseRow] = {}
         theirs: set[int] = set()
         if new.reporter:

@@ -16,7 +16,7 @@ from gateway import metrics
 from gateway.casework import Casework, CaseworkError
 from gateway.deadlines import load_deadlines
 from gateway.domain import CaseStatus
-from gateway.outbox import Outbox, enqueue_delivery, job_id
+from gateway.outbox import Outbox, enqueue_delivery, job_id, platforms_in_force
 from gateway.platforms import ADAPTERS, Open311Adapter, Outcome
 from gateway.queueing import make_queue
 from gateway.settings import Settings, load_settings
@@ -58,7 +58,7 @@ class Deliverer:
             row = await tx.delivery(delivery_id)
             if row is None:
                 return "missing"
-            platform = self.settings.platform(row.platform_id)
+            platform = next((p for p in await platforms_in_force(tx, self.settings) if p.id == row.platform_id), None)
             if platform is None or not platform.enabled:
                 return "platform_disabled"
             state = await tx.platform_state(row.platform_id)
@@ -132,7 +132,8 @@ class Deliverer:
 
     async def pull(self, platform_id: str, casework: Casework) -> int:
         """Ask an Open311 platform how its requests stand; a closed one closes our case. Returns changes made."""
-        platform = self.settings.platform(platform_id)
+        async with self.store.transaction() as tx:
+            platform = next((p for p in await platforms_in_force(tx, self.settings) if p.id == platform_id), None)
         if platform is None or platform.kind != "open311" or not platform.enabled:
             return 0
         refs = await self.store.open_platform_refs(platform_id)

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from redis.exceptions import RedisError
 from rq import Queue
@@ -13,10 +14,26 @@ from gateway.domain import NOT_YET_FORWARDED, CaseStatus
 from gateway.location.crs import from_wgs84
 from gateway.payload import Event, LocationPayload, build_payload, case_number
 from gateway.settings import PlatformSettings, Settings
-from gateway.store.models import CaseRow
+from gateway.store.models import AdminSettingRow, CaseRow
 from gateway.store.store import Tx
 
 log = logging.getLogger(__name__)
+PLATFORMS_SETTING = "platforms"  # admin_settings key: {"items": [platform settings]}, each over the settings file's of that id
+
+
+def merged_platforms(settings: Settings, stored: Mapping[str, Any] | None) -> list[PlatformSettings]:
+    """The settings file's platforms with those administrators added or changed at run time laid over them by id."""
+    by_id = {p.id: p for p in settings.platforms}
+    for item in (stored or {}).get("items") or []:
+        platform = PlatformSettings.model_validate(item)
+        by_id[platform.id] = platform
+    return list(by_id.values())
+
+
+async def platforms_in_force(tx: Tx, settings: Settings) -> list[PlatformSettings]:
+    """Every platform as it stands now (settings file plus the administrators' changes): the one way to get the list."""
+    row = await tx.session.get(AdminSettingRow, PLATFORMS_SETTING)
+    return merged_platforms(settings, row.value if row else None)
 
 
 def job_id(delivery_id: str) -> str:
@@ -40,7 +57,7 @@ class Outbox:
 
     async def forward(self, tx: Tx, case: CaseRow, actor: str, media: list[dict[str, str]] | None = None) -> list[str]:
         """First delivery of a classified case to every enabled platform."""
-        platforms = self.settings.enabled_platforms
+        platforms = [p for p in await platforms_in_force(tx, self.settings) if p.enabled]
         if not platforms:
             return []
         case.status = CaseStatus.FORWARDED
@@ -55,7 +72,7 @@ class Outbox:
 
     async def announce(self, tx: Tx, case: CaseRow, actor: str, event: Event = "case.updated") -> list[str]:
         """Send the case's current state to every enabled platform as an update (or a reopen request)."""
-        platforms = [p for p in self.settings.enabled_platforms if p.kind == "webhook"]  # GeoReport v2 has no updates
+        platforms = [p for p in await platforms_in_force(tx, self.settings) if p.enabled and p.kind == "webhook"]  # GeoReport v2 has no updates
         await tx.audit("case", case.id, "update_queued", actor, version=case.version, event=event)
         return await self._write(tx, case, event, platforms)
 
