@@ -70,6 +70,7 @@ class WebSettings(BaseModel):
     reports_per_contact_per_hour: int = Field(default=5, ge=1)
     max_photos: int = Field(default=4, ge=0, le=8)
     max_form_bytes: int = Field(default=24 * 1024 * 1024, gt=0)
+    hints_per_ip_per_hour: int = Field(default=1200, ge=1, description="Live hint requests (class, address, nearby) from one address")
 
 
 class TelegramSettings(BaseModel):
@@ -185,6 +186,7 @@ class Settings(BaseSettings):
     twilio: TwilioSettings | None = None
     console: ConsoleSettings = ConsoleSettings()
     tile_url: str | None = Field(default=None, description="Map tiles {z}/{x}/{y} for the map pick; none: no map, the form still works")
+    tile_crs: str = Field(default="wgs84", description="Datum the tiles are drawn in (gcj02 for AMap or Tencent tiles)")
 
     @field_validator("platforms")
     @classmethod
@@ -193,6 +195,11 @@ class Settings(BaseSettings):
         if len(ids) != len(set(ids)):
             raise ValueError(f"platform ids must be unique: {ids}")
         return platforms
+
+    @field_validator("tile_crs")
+    @classmethod
+    def _known_tile_crs(cls, value: str) -> str:
+        return normalize_crs(value)
 
     def platform(self, platform_id: str) -> PlatformSettings | None:
         return next((p for p in self.platforms if p.id == platform_id), None)
