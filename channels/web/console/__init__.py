@@ -1,0 +1,32 @@
+"""The agents' and administrators' console under /console: accounts, call assist, queues, and the admin pages."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from channels.web.console import accounts
+from channels.web.console.admin import routes as admin_routes
+from channels.web.console.auth import setup_sessions
+from channels.web.console.catalogue import TEXTS
+from channels.web.console.pages import CONSOLE_TEMPLATES, add_nav
+from gateway.appkeys import SETTINGS
+
+HERE = Path(__file__).resolve().parent
+
+add_nav("/console/users", TEXTS["nav_users"], role="admin")
+
+
+def setup(app: web.Application) -> None:
+    """Sessions, templates (console/… here, admin/… from the admin package), routes and static files of the console."""
+    setup_sessions(app, app[SETTINGS].console)
+    loader = jinja2.PrefixLoader({
+        "console": jinja2.FileSystemLoader(HERE / "templates"),
+        "admin": jinja2.FileSystemLoader(HERE / "admin" / "templates"),
+    })
+    aiohttp_jinja2.setup(app, loader=loader, autoescape=True, app_key=CONSOLE_TEMPLATES)
+    app.add_routes(accounts.routes)
+    app.add_routes(admin_routes)
+    app.router.add_static("/console/static/", HERE / "static")

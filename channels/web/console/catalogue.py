@@ -1,0 +1,63 @@
+"""Every text of the console pages (agents and administrators), in Chinese and English."""
+from __future__ import annotations
+
+from gateway.i18n import Lang, render
+
+TEXTS: dict[str, dict[Lang, str]] = {
+    "console_name": {"zh": "城管热线坐席", "en": "City hotline console"},
+    "switch_language": {"zh": "English", "en": "中文"},
+    "skip_to_content": {"zh": "跳到正文", "en": "Skip to content"},
+    "nav_calls": {"zh": "来电受理", "en": "Calls"},
+    "nav_voicemails": {"zh": "语音留言", "en": "Voicemails"},
+    "nav_review": {"zh": "待复核", "en": "Review"},
+    "nav_users": {"zh": "账号管理", "en": "Accounts"},
+    "signed_in_as": {"zh": "当前用户：{username}（{role}）", "en": "Signed in as {username} ({role})"},
+    "role_agent": {"zh": "坐席", "en": "agent"},
+    "role_admin": {"zh": "管理员", "en": "administrator"},
+    "logout": {"zh": "退出登录", "en": "Sign out"},
+    "login_title": {"zh": "登录", "en": "Sign in"},
+    "username": {"zh": "用户名", "en": "Username"},
+    "password": {"zh": "密码", "en": "Password"},
+    "login_submit": {"zh": "登录", "en": "Sign in"},
+    "login_failed": {"zh": "用户名或密码错误。", "en": "Wrong username or password."},
+    "login_locked": {"zh": "登录失败次数过多，账号已锁定，请在 {minutes} 分钟后再试。",
+                     "en": "Too many failed sign-ins: the account is locked; try again in {minutes} minutes."},
+    "login_required": {"zh": "请先登录。", "en": "Please sign in first."},
+    "role_required": {"zh": "此页面需要{role}权限。", "en": "This page needs the {role} role."},
+    "csrf_failed": {"zh": "页面已过期或请求来源不明，请刷新页面后重试。", "en": "The page has expired or the request did not come from it; reload and try again."},
+    "users_title": {"zh": "账号管理", "en": "Accounts"},
+    "users_list": {"zh": "现有账号", "en": "Accounts"},
+    "users_create": {"zh": "新建账号", "en": "New account"},
+    "role": {"zh": "角色", "en": "Role"},
+    "language": {"zh": "界面语言", "en": "Language"},
+    "status": {"zh": "状态", "en": "Status"},
+    "last_login": {"zh": "最近登录", "en": "Last sign-in"},
+    "never": {"zh": "从未", "en": "never"},
+    "active": {"zh": "正常", "en": "active"},
+    "disabled": {"zh": "已停用", "en": "disabled"},
+    "locked": {"zh": "已锁定", "en": "locked"},
+    "actions": {"zh": "操作", "en": "Actions"},
+    "create": {"zh": "创建", "en": "Create"},
+    "change_role": {"zh": "更改角色", "en": "Change role"},
+    "disable": {"zh": "停用", "en": "Disable"},
+    "enable": {"zh": "启用", "en": "Enable"},
+    "reset_password": {"zh": "重置密码", "en": "Reset password"},
+    "password_help": {"zh": "至少 {min} 个字符；留空则自动生成。", "en": "At least {min} characters; leave empty to generate one."},
+    "user_created": {"zh": "已创建账号 {username}。", "en": "Account {username} created."},
+    "user_updated": {"zh": "已更新账号 {username}。", "en": "Account {username} updated."},
+    "new_password": {"zh": "账号 {username} 的密码：{password}（只显示这一次，请转交本人）",
+                     "en": "Password of {username}: {password} (shown only once; hand it over in person)"},
+    "bad_username": {"zh": "用户名须为 3–32 个字母、数字、点、横线或下划线。",
+                     "en": "A username is 3–32 letters, digits, dots, dashes or underscores."},
+    "username_taken": {"zh": "用户名 {username} 已被使用。", "en": "The username {username} is taken."},
+    "bad_role": {"zh": "未知的角色 {role}。", "en": "Unknown role {role}."},
+    "bad_language": {"zh": "未知的语言 {language}。", "en": "Unknown language {language}."},
+    "password_too_short": {"zh": "密码至少需要 {min} 个字符。", "en": "A password needs at least {min} characters."},
+    "bad_action": {"zh": "未知的操作 {action}。", "en": "Unknown action {action}."},
+    "no_such_user": {"zh": "没有账号 {username}。", "en": "There is no account {username}."},
+    "not_yourself": {"zh": "不能停用自己的账号或取消自己的管理员权限。", "en": "You cannot disable your own account or take away your own administrator role."},
+}
+
+
+def text(key: str, lang: Lang, **params: object) -> str:
+    return render(TEXTS, key, lang, **params)
