@@ -7,7 +7,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from channels.web import hints, views
+from channels.web import console, hints, views
 from channels.web.pages import TEMPLATES
 from channels.web.vendor import add_vendor_routes
 from gateway.domain import Channel
@@ -25,3 +25,4 @@ def setup(app: web.Application) -> None:
     app.add_routes(hints.routes)
     app.router.add_static("/static/", HERE / "static")
     add_vendor_routes(app)
+    console.setup(app)
