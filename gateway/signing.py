@@ -1,4 +1,4 @@
-"""The one signing helper: X-Gateway-Signature `t=<unix>,v1=<hex HMAC-SHA256("<t>.<body>")>`."""
+"""The one signing helper: X-Gateway-Signature `t=<unix>,v1=<hex HMAC-SHA256("<t>.<body>")>`, and link tokens by the same HMAC."""
 from __future__ import annotations
 
 import hashlib
@@ -39,3 +39,12 @@ def verify(secret: str, body: bytes, header: str | None, tolerance: int, now: fl
     if not any(hmac.compare_digest(expected, given) for given in fields.get("v1", [])):
         raise SignatureError("bad_signature")
     return t
+
+
+def subject_token(secret: str, subject: str) -> str:
+    """A link token for `subject` (e.g. "report:42"): HMAC-SHA256 with `secret`, 128 bits in hex."""
+    return hmac.new(secret.encode(), subject.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def subject_token_valid(secret: str, subject: str, token: str) -> bool:
+    return hmac.compare_digest(subject_token(secret, subject), token)

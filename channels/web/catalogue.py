@@ -84,6 +84,20 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "error_not_closed": {"zh": "案件尚未结案，结案后才能评价。", "en": "The case is not closed yet; feedback opens once it is closed."},
     "error_feedback": {"zh": "请选择一个评价。", "en": "Please choose an answer."},
     "status_answer_recorded": {"zh": "已收到您的评价：{answer}", "en": "Your answer was recorded: {answer}"},
+    "confirm_link": {"zh": "这是您的专属链接，可查询进展，结案后用它评价处理结果。请保存，不要转给他人：",
+                     "en": "This is your own link to follow the report and, once it is closed, to say whether you are satisfied. Keep it and do not share it:"},
+    "feedback_reporter_only": {"zh": "只有上报人可以评价。请使用提交后确认页或通知中的专属链接打开本页。",
+                               "en": "Only the person who reported this can answer. Open this page from the personal link on your confirmation page or in your notification."},
+    "error_feedback_reporter": {"zh": "无法确认您是上报人，评价未记录。请使用提交后确认页或通知中的专属链接。",
+                                "en": "We could not confirm that you reported this, so the answer was not recorded. Use the personal link from your confirmation page or notification."},
+    "error_feedback_once": {"zh": "您已评价过，每次上报只能评价一次。", "en": "You have already answered; each report takes one answer."},
+    "error_rate_hints": {"zh": "提示请求过于频繁，请稍后再试；表单仍可直接提交。", "en": "Too many hint requests from your connection; try again later. The form can still be sent."},
+    "map_help": {"zh": "在地图上点击或拖动标记选择位置；也可用方向键移动地图，再按“使用地图中心”。",
+                 "en": "Click the map or drag the marker to choose the place; or move the map with the arrow keys and press “Use the map centre”."},
+    "map_label": {"zh": "选择位置的地图", "en": "Map to choose the place"},
+    "map_marker": {"zh": "选定的位置", "en": "Chosen place"},
+    "map_use_centre": {"zh": "使用地图中心", "en": "Use the map centre"},
+    "map_picked": {"zh": "已使用地图上选定的位置（{lat}, {lon}）。", "en": "The place chosen on the map is used ({lat}, {lon})."},
 }
 
 def text(key: str, lang: Lang, **params: object) -> str:

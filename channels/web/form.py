@@ -15,7 +15,7 @@ from gateway.location.errors import PhotoError
 from gateway.location.exif import Photo, read_photo
 from gateway.settings import Settings
 
-TEXT_FIELDS = ("csrf", "website", "text", "class_id", "address", "lat", "lon", "name", "phone", "email", "consent", "join")
+TEXT_FIELDS = ("csrf", "website", "text", "class_id", "address", "lat", "lon", "crs", "name", "phone", "email", "consent", "join")
 MAX_FIELD_BYTES = 64 * 1024
 
 
@@ -114,11 +114,12 @@ def check(posted: Posted, lang: Lang, settings: Settings, tables: CodeTables) ->
 
 
 def _point(posted: Posted, lang: Lang, errors: dict[str, str]) -> PointIn | None:
+    """The point from the device or the map pick, in the datum named by `crs` (the map's tiles may be GCJ-02)."""
     lat, lon = posted.get("lat"), posted.get("lon")
     if not lat and not lon:
         return None
     try:
-        point = PointIn(lat=float(lat), lon=float(lon))
+        point = PointIn(lat=float(lat), lon=float(lon), crs=posted.get("crs") or "wgs84")
         if not (math.isfinite(point.lat) and math.isfinite(point.lon)):
             raise ValueError("not finite")
         return point

@@ -1,22 +1,23 @@
 """Live help for the form's script: the likely class, address suggestions, an open case nearby that looks the same."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import wraps
 from typing import Any
 
 from aiohttp import web
+from pydantic import ValidationError
 
 from channels.web.catalogue import text
-from gateway.domain import status_name
 from channels.web.lang import page_lang
-from channels.web.protect import SECURITY_HEADERS
-from gateway.appkeys import PIPELINE, STORE, TABLES
-from gateway.domain import Channel, PointIn, ReportIn
+from channels.web.protect import RateLimiter, security_headers
+from gateway.appkeys import PIPELINE, REDIS, SETTINGS, STORE, TABLES
+from gateway.domain import Channel, PointIn, ReportIn, status_name
 from gateway.i18n import InputError
 from gateway.location import LocationError
 from gateway.location.dedup import DEFAULT_WINDOW
 from gateway.payload import case_number
 from gateway.store.store import utcnow
-from pydantic import ValidationError
 
 routes = web.RouteTableDef()
 
@@ -27,38 +28,57 @@ NEARBY_RADIUS_M = 250.0
 SAME_PROBLEM = 0.3
 
 
-def answer(body: dict[str, Any]) -> web.Response:
-    response = web.json_response(body)
-    response.headers.update(SECURITY_HEADERS)
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+def answer(request: web.Request, body: dict[str, Any], status: int = 200) -> web.Response:
+    response = web.json_response(body, status=status)
+    response.headers.update(security_headers(request.config_dict[SETTINGS].tile_url))
     return response
 
 
+def limited(handler: Handler) -> Handler:
+    """Every hint counts against one hourly limit per client address; over it: 429 with a message (the form needs no hint)."""
+
+    @wraps(handler)
+    async def within_limit(request: web.Request) -> web.Response:
+        limit = request.config_dict[SETTINGS].web.hints_per_ip_per_hour
+        if not await RateLimiter(request.config_dict[REDIS]).allow("hints", request.remote or "unknown", limit):
+            return answer(request, {"error": text("error_rate_hints", page_lang(request))}, 429)
+        return await handler(request)
+
+    return within_limit
+
+
 @routes.get("/hints/class")
+@limited
 async def class_hint(request: web.Request) -> web.Response:
     """The classes the model finds likely for the text so far, best first (empty when no model is loaded)."""
     words = request.query.get("text", "")[:MAX_QUERY].strip()
     classifier = request.config_dict[PIPELINE].classifier
     if not words or classifier is None:
-        return answer({"choices": []})
+        return answer(request, {"choices": []})
     result = classifier.classify(words, channel=Channel.WEB.value, language=page_lang(request))
     tables = request.config_dict[TABLES]
     ranked = ([result.class_id] if result.class_id else []) + [c.class_id for c in result.candidates if c.class_id != result.class_id]
     choices = [{"class_id": cid, "name": info.name} for cid in ranked if (info := tables.get(cid)) is not None][:CLASS_CHOICES]
-    return answer({"likely": result.class_id is not None, "choices": choices})
+    return answer(request, {"likely": result.class_id is not None, "choices": choices})
 
 
 @routes.get("/hints/address")
+@limited
 async def address_hint(request: web.Request) -> web.Response:
     """Names of the city's gazetteer (roads, estates, landmarks) containing what was typed, shortest first."""
     typed = request.query.get("q", "")[:100].strip()
     locator = request.config_dict[PIPELINE].locator
     if not typed or locator is None:
-        return answer({"suggestions": []})
+        return answer(request, {"suggestions": []})
     names = {name for name, _ in locator.gazetteer.names() if typed in name}
-    return answer({"suggestions": sorted(names, key=lambda n: (not n.startswith(typed), len(n), n))[:SUGGESTIONS]})
+    return answer(request, {"suggestions": sorted(names, key=lambda n: (not n.startswith(typed), len(n), n))[:SUGGESTIONS]})
 
 
 @routes.get("/hints/nearby")
+@limited
 async def nearby_hint(request: web.Request) -> web.Response:
     """The open case near the place given that most resembles the text, with how often it was reported."""
     lang = page_lang(request)
@@ -66,18 +86,18 @@ async def nearby_hint(request: web.Request) -> web.Response:
     words = query.get("text", "")[:MAX_QUERY].strip()
     pipeline = request.config_dict[PIPELINE]
     try:
-        point = PointIn(lat=float(query["lat"]), lon=float(query["lon"])) if query.get("lat") and query.get("lon") else None
+        point = PointIn(lat=float(query["lat"]), lon=float(query["lon"]), crs=query.get("crs") or "wgs84") if query.get("lat") and query.get("lon") else None
         report = ReportIn(text=words or "-", channel=Channel.WEB, location=point, address=query.get("address", "")[:300] or None)
         located = pipeline.locate(report) if (point or report.address) else None
     except (ValueError, ValidationError, InputError, LocationError):
         located = None
     if not words or located is None:
-        return answer({"case": None})
+        return answer(request, {"case": None})
     found = await request.config_dict[STORE].nearby_open_cases(located.lat, located.lon, NEARBY_RADIUS_M, utcnow() - DEFAULT_WINDOW)
     scored = sorted(((pipeline.dedup.similarity(words, case.text), case) for case, _ in found), key=lambda item: -item[0])
     if not scored or scored[0][0] < SAME_PROBLEM:
-        return answer({"case": None})
+        return answer(request, {"case": None})
     case = scored[0][1]
     number = case_number(case.id, case.created_at)
     message = text("duplicate_hint", lang, count=case.reports_count, status=status_name(case.status, lang), text=case.text[:80])
-    return answer({"case": number, "reports_count": case.reports_count, "message": message})
+    return answer(request, {"case": number, "reports_count": case.reports_count, "message": message})

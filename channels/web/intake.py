@@ -28,6 +28,7 @@ class Refused(Exception):
 class Accepted:
     number: str
     joined: bool
+    report_id: int
 
 
 async def submit(request: web.Request, report: ReportIn, photos: list[Photo], join: str | None) -> Accepted:
@@ -50,7 +51,7 @@ async def submit(request: web.Request, report: ReportIn, photos: list[Photo], jo
         result = await pipeline.submit(report.model_copy(update={"media": media}), actor="web", join_case=target)
     except LocationError:
         raise Refused("location", "error_location_outside", 400) from None
-    return Accepted(result.case_number, result.joined)
+    return Accepted(result.case_number, result.joined, result.report_id)
 
 
 async def joinable(request: web.Request, report: ReportIn, number: str) -> int | None:

@@ -6,21 +6,42 @@ import hashlib
 import hmac
 import secrets
 import time
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from redis import Redis
 
 CSRF_COOKIE = "web_csrf"
-CSP = (
-    "default-src 'self'; img-src 'self' data: blob:; script-src 'self'; style-src 'self'; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
-)
+
+
+def content_security_policy(image_sources: tuple[str, ...] = ()) -> str:
+    """Only 'self' for everything; `image_sources` (a tile server) are added for images and nothing else."""
+    images = " ".join(("'self'", "data:", "blob:", *image_sources))
+    return (
+        f"default-src 'self'; img-src {images}; script-src 'self'; style-src 'self'; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    )
+
+
+CSP = content_security_policy()
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+
+
+def tile_source(tile_url: str) -> str | None:
+    """The CSP source of a tile URL template: scheme and host, `{s}` subdomains as a wildcard; None for a relative URL."""
+    parts = urlsplit(tile_url.replace("{s}", "*"))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def security_headers(tile_url: str | None) -> dict[str, str]:
+    """The headers of every page: with map tiles, their server may serve images (and only images)."""
+    source = tile_source(tile_url) if tile_url else None
+    return SECURITY_HEADERS | {"Content-Security-Policy": content_security_policy((source,))} if source else SECURITY_HEADERS
 
 
 def csrf_token(request: web.Request) -> str:

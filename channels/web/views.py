@@ -1,21 +1,22 @@
-"""The citizen's pages: the report form, the confirmation, the status page with its satisfaction answer."""
+"""The citizen's pages: the report form, the confirmation, the status page with the reporter's satisfaction answer."""
 from __future__ import annotations
 
 from aiohttp import web
 
 from channels.web.catalogue import text
-from gateway.domain import satisfaction_name, status_name
 from channels.web.form import FormTooLarge, Posted, check, read_form
 from channels.web.intake import Refused, submit
 from channels.web.lang import page_lang
+from channels.web.mapview import map_view
 from channels.web.pages import render
 from channels.web.protect import csrf_valid
+from channels.web.reporter import AlreadyAnswered, answer_of, cached_secret, keyed_report, proven_report, record_answer, report_key
 from channels.web.timeline import steps
 from gateway.api.cases import load_case
 from gateway.api.errors import ApiError
-from gateway.appkeys import CASEWORK, SETTINGS, STORE, TABLES
+from gateway.appkeys import CASEWORK, PIPELINE, REDIS, SETTINGS, STORE, TABLES
 from gateway.casework import CaseworkError
-from gateway.domain import CaseStatus, Channel, Satisfaction
+from gateway.domain import CaseStatus, Satisfaction, satisfaction_name, status_name
 from gateway.payload import case_number
 from gateway.store.models import CaseRow
 
@@ -24,7 +25,10 @@ routes = web.RouteTableDef()
 
 def form_page(request: web.Request, posted: Posted | None = None, errors: dict[str, str] | None = None, status: int = 200) -> web.Response:
     settings = request.config_dict[SETTINGS]
-    context = {"values": posted.fields if posted else {}, "errors": errors or {}, "max_photos": settings.web.max_photos}
+    context = {
+        "values": posted.fields if posted else {}, "errors": errors or {}, "max_photos": settings.web.max_photos,
+        "map": map_view(settings, request.config_dict[PIPELINE].locator),
+    }
     return render(request, "form.html", context, status, path="/")
 
 
@@ -51,8 +55,8 @@ async def post_report(request: web.Request) -> web.Response:
         accepted = await submit(request, checked.report, checked.photos, posted.get("join") or None)
     except Refused as refused:
         return form_page(request, posted, {refused.field: text(refused.code, lang)}, refused.status)
-    location = f"/received/{accepted.number}" + ("?joined=1" if accepted.joined else "")
-    raise web.HTTPSeeOther(location)
+    key = report_key(await cached_secret(request.config_dict[STORE]), accepted.report_id)
+    raise web.HTTPSeeOther(f"/received/{accepted.number}?key={key}" + ("&joined=1" if accepted.joined else ""))
 
 
 async def case_or_none(request: web.Request, number: str) -> CaseRow | None:
@@ -72,7 +76,13 @@ async def received(request: web.Request) -> web.Response:
     case = await case_or_none(request, number)
     if case is None:
         return not_found(request, number)
-    return render(request, "received.html", {"number": number, "joined": request.query.get("joined") == "1", "reports_count": case.reports_count})
+    key = request.query.get("key")
+    proven = await proven_report(request.config_dict[STORE], case, key)
+    context = {
+        "number": number, "joined": request.query.get("joined") == "1", "reports_count": case.reports_count, "key": key if proven else None,
+        "public_base_url": request.config_dict[SETTINGS].public_base_url.rstrip("/"),
+    }
+    return render(request, "received.html", context, path=str(request.rel_url))
 
 
 @routes.get("/cases")
@@ -89,17 +99,20 @@ async def case_page(request: web.Request) -> web.Response:
     return await status_page(request, request.match_info["number"])
 
 
-async def status_page(request: web.Request, number: str, errors: dict[str, str] | None = None, status: int = 200) -> web.Response:
+async def status_page(request: web.Request, number: str, errors: dict[str, str] | None = None, status: int = 200, key: str | None = None) -> web.Response:
+    """The case as the public sees it; with the reporter's key (query or form), their 回访 answer or its buttons."""
     lang = page_lang(request)
     store = request.config_dict[STORE]
     case = await case_or_none(request, number)
     if case is None:
         return not_found(request, number)
+    key = key or request.query.get("key")
+    reporter = await proven_report(store, case, key)
     tables = request.config_dict[TABLES]
     info = tables.get(case.class_id) if case.class_id else None
     merged_into = (await store.case_numbers([case.merged_into])).get(case.merged_into) if case.merged_into else None
     audit = await store.audit_of("case", case.id)
-    answered = request.query.get("answered")
+    given = answer_of(audit, reporter) if reporter is not None else None
     context = {
         "number": case_number(case.id, case.created_at),
         "case": case,
@@ -107,31 +120,41 @@ async def status_page(request: web.Request, number: str, errors: dict[str, str] 
         "category": info.name if info else None,
         "steps": steps(audit, lang),
         "merged_into": merged_into,
+        "carried_key": key if key and keyed_report(await cached_secret(store), key) is not None else None,
         "closed": case.status == CaseStatus.CLOSED,
+        "key": key if reporter is not None else None,
         "answers": [(a.value, satisfaction_name(a.value, lang)) for a in Satisfaction],
-        "answered": satisfaction_name(answered, lang) if answered in {a.value for a in Satisfaction} else None,
+        "answered": satisfaction_name(given, lang) if given else None,
         "errors": errors or {},
     }
-    return render(request, "status.html", context, status, path=f"/cases/{context['number']}")
+    path = f"/cases/{context['number']}" + (f"?key={context['key']}" if context["key"] else "")
+    return render(request, "status.html", context, status, path=path)
 
 
 @routes.post(r"/cases/{number:\d{6,20}}/feedback")
 async def feedback(request: web.Request) -> web.Response:
-    """One click of 满意 / 基本满意 / 不满意 on a closed case: stored and passed on to platforms."""
+    """One click of 满意 / 基本满意 / 不满意 on a closed case by its reporter (proven by the key of their link):
+    stored once and passed on to platforms. Without a valid key, or a second time, refused and nothing stored."""
     lang = page_lang(request)
     number = request.match_info["number"]
     data = await request.post()
+    key = str(data.get("key", "")) or None
     if not csrf_valid(request, str(data.get("csrf", ""))):
-        return await status_page(request, number, {"feedback": text("error_csrf", lang)}, 403)
+        return await status_page(request, number, {"feedback": text("error_csrf", lang)}, 403, key)
     case = await case_or_none(request, number)
     if case is None:
         return not_found(request, number)
+    reporter = await proven_report(request.config_dict[STORE], case, key)
+    if reporter is None:
+        return await status_page(request, number, {"feedback": text("error_feedback_reporter", lang)}, 403, key)
     try:
         answer = Satisfaction(str(data.get("answer", "")))
     except ValueError:
-        return await status_page(request, number, {"feedback": text("error_feedback", lang)}, 400)
+        return await status_page(request, number, {"feedback": text("error_feedback", lang)}, 400, key)
     try:
-        await request.config_dict[CASEWORK].record_feedback(case.id, answer, Channel.WEB.value, "web")
+        await record_answer(request.config_dict[CASEWORK], request.config_dict[REDIS], case, reporter, answer)
+    except AlreadyAnswered:
+        return await status_page(request, number, {"feedback": text("error_feedback_once", lang)}, 409, key)
     except CaseworkError:
-        return await status_page(request, number, {"feedback": text("error_not_closed", lang)}, 409)
-    raise web.HTTPSeeOther(f"/cases/{number}?answered={answer.value}")
+        return await status_page(request, number, {"feedback": text("error_not_closed", lang)}, 409, key)
+    raise web.HTTPSeeOther(f"/cases/{number}?key={key}")

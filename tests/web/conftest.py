@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientSession, CookieJar, FormData, web
+from yarl import URL
 from playwright.async_api import Browser, Page, async_playwright
 
 from classifier import Classifier
@@ -149,3 +150,10 @@ def form(csrf: str | None, **fields: str) -> FormData:
 async def post(http: ClientSession, data: FormData) -> tuple[int, str]:
     async with http.post("/report", data=data, allow_redirects=False) as resp:
         return resp.status, await resp.text()
+
+
+def received(location: str) -> tuple[str, str | None]:
+    """The case number and the reporter's key in the confirmation address a form post redirects to."""
+    url = URL(location)
+    assert url.path.startswith("/received/"), location
+    return url.path.rsplit("/", 1)[1], url.query.get("key")

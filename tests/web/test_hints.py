@@ -5,7 +5,7 @@ from typing import Any
 
 from aiohttp import ClientSession
 
-from tests.web.conftest import form, token
+from tests.web.conftest import form, received, token
 
 JUNCTION = "解放路和中山路交叉口"
 
@@ -32,7 +32,7 @@ async def test_address_hint_suggests_gazetteer_names_that_begin_with_the_text_fi
 async def test_nearby_hint_names_the_open_case_with_the_same_problem_only(http: ClientSession) -> None:
     csrf = await token(http)
     async with http.post("/report", data=form(csrf, text="垃圾桶满了溢出来了", address=JUNCTION), allow_redirects=False) as resp:
-        number = resp.headers["Location"].rsplit("/", 1)[1]
+        number, _ = received(resp.headers["Location"])
     same = await hint(http, "/hints/nearby", text="路口垃圾桶满了没人清理", address=JUNCTION, lang="en")
     assert same["case"] == number and same["reports_count"] == 1
     assert same["message"].startswith("The same problem nearby was already reported (reports so far: 1)")

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from aiohttp import ClientSession
+from yarl import URL
 
-from tests.web.conftest import Site, form, token
+from tests.web.conftest import Site, form, received, token
 
 JUNCTION = "解放路和中山路交叉口"
 
@@ -13,7 +14,7 @@ async def report(http: ClientSession, csrf: str, **fields: str) -> tuple[str, bo
     async with http.post("/report", data=form(csrf, **fields), allow_redirects=False) as resp:
         assert resp.status == 303, await resp.text()
         location = resp.headers["Location"]
-    return location.split("/")[-1].split("?")[0], location.endswith("?joined=1")
+    return received(location)[0], URL(location).query.get("joined") == "1"
 
 
 async def test_a_report_the_pipeline_kept_apart_joins_the_case_the_citizen_chose(site: Site, http: ClientSession) -> None:

@@ -7,7 +7,7 @@ import pytest
 from aiohttp import ClientSession
 from yarl import URL
 
-from tests.web.conftest import Site, count_cases, form, post, token
+from tests.web.conftest import Site, count_cases, form, post, received, token
 
 FORM_LIMIT = 100_000
 
@@ -62,10 +62,10 @@ async def test_a_form_over_the_size_limit_is_refused(site: Site, http: ClientSes
 async def test_satisfaction_needs_the_token_and_a_closed_case(site: Site, http: ClientSession) -> None:
     csrf = await token(http)
     async with http.post("/report", data=form(csrf, text="人民路和解放路路口的污水井盖不见了"), allow_redirects=False) as resp:
-        number = resp.headers["Location"].rsplit("/", 1)[1]
-    async with http.post(f"/cases/{number}/feedback", data={"answer": "satisfied"}) as resp:
+        number, key = received(resp.headers["Location"])
+    async with http.post(f"/cases/{number}/feedback", data={"answer": "satisfied", "key": key}) as resp:
         assert resp.status == 403
-    async with http.post(f"/cases/{number}/feedback", data={"answer": "satisfied", "csrf": csrf}) as resp:
+    async with http.post(f"/cases/{number}/feedback", data={"answer": "satisfied", "csrf": csrf, "key": key}) as resp:
         assert resp.status == 409 and "feedback opens once it is closed" in await resp.text()
     async with site.store.transaction() as tx:
         assert await tx.feedback_counts(int(number[8:])) == {}

@@ -30,7 +30,6 @@ RANK = {"agent": 0, "admin": 1}
 SESSION_COOKIE = "console_session"
 LOGIN_PATH = "/console/login"
 HOME_PATH = "/console/"
-CONSOLE_USER = "console_user"  # request key of the signed-in `ConsoleUser`
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 hasher = PasswordHasher()
@@ -48,6 +47,9 @@ class ConsoleUser:
     def may(self, role: str) -> bool:
         """An administrator may do everything an agent may."""
         return RANK[self.role] >= RANK[role]
+
+
+CONSOLE_USER = web.RequestKey("console_user", ConsoleUser)
 
 
 def session_storage(settings: ConsoleSettings) -> EncryptedCookieStorage:

@@ -1,4 +1,5 @@
 // Live parts of the report form: class hint, address suggestions, geolocation, duplicate hint.
+// A place set here or by the map pick (map.js) is announced with a `placechange` event on the form.
 // Without this script the form still posts and works.
 "use strict";
 (function () {
@@ -15,10 +16,15 @@
     return function () { clearTimeout(timer); timer = setTimeout(fn, ms); };
   }
 
-  function getJSON(path, params) {
+  var crs = document.getElementById("crs");
+
+  // A hint refused (429 over the hourly limit) or failing is simply not shown: the form does not need it.
+  function getJSON(path, params, use) {
     var query = new URLSearchParams(params);
     query.set("lang", lang);
-    return fetch(path + "?" + query.toString(), { credentials: "same-origin" }).then(function (r) { return r.json(); });
+    fetch(path + "?" + query.toString(), { credentials: "same-origin" }).then(function (r) {
+      if (r.ok) { r.json().then(use); }
+    });
   }
 
   var classField = document.getElementById("class-field");
@@ -27,7 +33,7 @@
   function showClasses() {
     var words = text.value.trim();
     if (words.length < 4) { return; }
-    getJSON("/hints/class", { text: words }).then(function (body) {
+    getJSON("/hints/class", { text: words }, function (body) {
       if (!body.choices.length) { return; }
       var chosen = classSelect.value;
       while (classSelect.options.length > 1) { classSelect.remove(1); }
@@ -44,7 +50,7 @@
   function suggest() {
     var typed = address.value.trim();
     if (!typed) { return; }
-    getJSON("/hints/address", { q: typed }).then(function (body) {
+    getJSON("/hints/address", { q: typed }, function (body) {
       suggestions.replaceChildren.apply(suggestions, body.suggestions.map(function (name) {
         var option = document.createElement("option");
         option.value = name;
@@ -60,7 +66,7 @@
   function checkDuplicate() {
     var words = text.value.trim();
     if (!words || !(lat.value || address.value.trim())) { return; }
-    getJSON("/hints/nearby", { text: words, lat: lat.value, lon: lon.value, address: address.value.trim() }).then(function (body) {
+    getJSON("/hints/nearby", { text: words, lat: lat.value, lon: lon.value, crs: crs.value, address: address.value.trim() }, function (body) {
       if (!body.case) { duplicate.hidden = true; joinBox.checked = false; join.value = ""; return; }
       document.getElementById("duplicate-message").textContent = body.message;
       joinBox.dataset.case = body.case;
@@ -79,14 +85,16 @@
       navigator.geolocation.getCurrentPosition(function (position) {
         lat.value = position.coords.latitude.toFixed(6);
         lon.value = position.coords.longitude.toFixed(6);
+        crs.value = "wgs84";
         locationStatus.textContent = locate.dataset.done.replace("{lat}", lat.value).replace("{lon}", lon.value);
-        checkDuplicate();
+        form.dispatchEvent(new CustomEvent("placechange", { detail: { source: "device" } }));
       }, function () {
         locationStatus.textContent = locate.dataset.failed;
       }, { enableHighAccuracy: true, timeout: 15000 });
     });
   }
 
+  form.addEventListener("placechange", checkDuplicate);
   text.addEventListener("input", later(showClasses, 400));
   address.addEventListener("input", later(suggest, 250));
   var summary = document.getElementById("error-summary");

@@ -1,0 +1,105 @@
+"""Proof of being a reporter: a per-report key in the links only the reporter is given, and their one 回访 answer."""
+from __future__ import annotations
+
+import asyncio
+import secrets
+from weakref import WeakKeyDictionary
+
+from redis import Redis
+from sqlalchemy.exc import IntegrityError
+
+from gateway.casework import Casework
+from gateway.domain import Channel, Satisfaction
+from gateway.settings import Settings
+from gateway.signing import subject_token, subject_token_valid
+from gateway.store.models import AdminSettingRow, AuditRow, CaseRow, ReportRow
+from gateway.store.store import Store, Tx, utcnow
+
+SECRET_SETTING = "web.reporter_link_secret"
+ANSWER_GUARD_SECONDS = 600
+_secrets: WeakKeyDictionary[Store, str] = WeakKeyDictionary()
+
+
+class AlreadyAnswered(Exception):
+    """This report's 回访 answer was given before (one answer per report; a second is refused)."""
+
+    def __init__(self, answer: str | None) -> None:
+        super().__init__(answer)
+        self.answer = answer
+
+
+async def link_secret(tx: Tx) -> str:
+    """The server's secret for reporter keys: made on first need and kept in SQL, so every process shares it."""
+    row = await tx.session.get(AdminSettingRow, SECRET_SETTING)
+    if row is None:
+        try:
+            async with tx.session.begin_nested():
+                row = AdminSettingRow(key=SECRET_SETTING, value={"secret": secrets.token_urlsafe(32)}, updated_at=utcnow(), updated_by="system")
+                tx.session.add(row)
+        except IntegrityError:  # another process made it at the same moment: theirs stands
+            row = await tx.session.get(AdminSettingRow, SECRET_SETTING, populate_existing=True)
+            assert row is not None
+    return str(row.value["secret"])
+
+
+async def cached_secret(store: Store) -> str:
+    """`link_secret`, read once per store (it never changes)."""
+    if store not in _secrets:
+        async with store.transaction() as tx:
+            _secrets[store] = await link_secret(tx)
+    return _secrets[store]
+
+
+def report_key(secret: str, report_id: int) -> str:
+    """`<report id>.<token>`: the `key` of the reporter's links."""
+    return f"{report_id}.{subject_token(secret, f'report:{report_id}')}"
+
+
+def keyed_report(secret: str, key: str) -> int | None:
+    """The report id a key proves, or None for a key that does not verify."""
+    report_id, _, token = key.partition(".")
+    if not (report_id.isdigit() and len(report_id) <= 18 and token) or not subject_token_valid(secret, f"report:{report_id}", token):
+        return None
+    return int(report_id)
+
+
+async def reporter_link(tx: Tx, settings: Settings, report_id: int, number: str) -> str:
+    """The reporter's own link to their case (progress and 回访), for notifications; `number` is the case number."""
+    return f"{settings.public_base_url.rstrip('/')}/cases/{number}?key={report_key(await link_secret(tx), report_id)}"
+
+
+async def proven_report(store: Store, case: CaseRow, key: str | None) -> int | None:
+    """The id of the report `key` proves, if that report is (now) part of `case`."""
+    report_id = keyed_report(await cached_secret(store), key) if key else None
+    if report_id is None:
+        return None
+    async with store.transaction() as tx:
+        report = await tx.session.get(ReportRow, report_id)
+    return report_id if report is not None and report.case_id == case.id else None
+
+
+def actor_of(report_id: int) -> str:
+    """The audit actor of a web reporter's answer: it names the report, so its one answer can be found."""
+    return f"web:report:{report_id}"
+
+
+def answer_of(audit: list[AuditRow], report_id: int) -> str | None:
+    """The 回访 answer this report gave on the case, if any."""
+    actor = actor_of(report_id)
+    return next(((a.detail or {}).get("answer") for a in audit if a.action == "feedback" and a.actor == actor), None)
+
+
+async def record_answer(casework: Casework, redis: Redis, case: CaseRow, report_id: int, answer: Satisfaction) -> None:
+    """Store the reporter's answer once. A Redis guard closes the gap between the check and the write against
+    double clicks; the audit log in SQL stays the record of what was answered."""
+    guard = f"web:feedback:{report_id}"
+    if not await asyncio.to_thread(redis.set, guard, "1", nx=True, ex=ANSWER_GUARD_SECONDS):
+        raise AlreadyAnswered(None)
+    try:
+        given = answer_of(await casework.store.audit_of("case", case.id), report_id)
+        if given is not None:
+            raise AlreadyAnswered(given)
+        await casework.record_feedback(case.id, answer, Channel.WEB.value, actor_of(report_id))
+    except BaseException:
+        await asyncio.to_thread(redis.delete, guard)
+        raise
