@@ -133,6 +133,7 @@ class SipSettings(BaseModel):
     voicemail_max_seconds: float = Field(default=120.0, gt=1)
     voicemail_silence_seconds: float = Field(default=5.0, gt=0)
     prompts_dir: Path | None = Field(default=None, description="A city's own recordings, by the names in channels/hotline/prompts")
+    transcriber: str | None = Field(default=None, description="package.module:ClassName of a voicemail transcriber; none: no transcripts")
 
 
 class TwilioSettings(BaseModel):
