@@ -3,7 +3,9 @@ transaction), and an rq job sends each through the notifier of the reporter's ch
 
 A channel package listed in `settings.channels` takes part by exposing `CHANNEL` (the Channel value it
 serves) and `async def send_notification(settings, contact, language, text, *, case_number, case_status)`
-that raises on failure (a channel may add a question, e.g. 回访 buttons when the case is closed).
+that raises on failure (a channel may add a question, e.g. 回访 buttons when the case is closed); a package
+that serves several Channel values exposes `NOTIFIERS = {Channel: send function}` instead.
+A reporter who opted out on their channel (STOP, 退订) is skipped, never sent to.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from sqlalchemy import select
 from gateway.i18n import STATUS_NAMES, message
 from gateway.payload import case_number
 from gateway.settings import Settings
-from gateway.store.models import CaseRow, NotificationRow, ReportRow
+from gateway.store.models import CaseRow, NotificationRow, OptOutRow, ReportRow
 from gateway.store.store import Tx, utcnow
 
 log = logging.getLogger(__name__)
@@ -46,9 +48,17 @@ def notifiers(channels: tuple[str, ...]) -> dict[str, Notifier]:
     found: dict[str, Notifier] = {}
     for name in channels:
         module = importlib.import_module(f"channels.{name}")
-        if hasattr(module, "send_notification") and hasattr(module, "CHANNEL"):
+        if hasattr(module, "NOTIFIERS"):
+            found.update({str(channel): send for channel, send in module.NOTIFIERS.items()})
+        elif hasattr(module, "send_notification") and hasattr(module, "CHANNEL"):
             found[str(module.CHANNEL)] = module.send_notification
     return found
+
+
+def contact_address(contact: dict[str, Any]) -> str | None:
+    """The address a reporter is reached at (the key of their opt-out): phone, e-mail or chat."""
+    address = contact.get("phone") or contact.get("email") or contact.get("telegram_chat_id")
+    return str(address) if address is not None else None
 
 
 def status_text(case: CaseRow, status: str, note: str | None, language: str) -> str:
@@ -93,6 +103,10 @@ async def send_one(settings: Settings, tx_factory: Any, queue: Queue, notificati
         notifier = notifiers(tuple(settings.channels)).get(row.channel)
         if notifier is None:
             row.status, row.last_error = NotificationStatus.SKIPPED, f"no notifier for channel {row.channel}"
+            return row.status
+        address = contact_address(row.contact)
+        if address is not None and await tx.session.get(OptOutRow, (row.channel, address)) is not None:
+            row.status, row.last_error = NotificationStatus.SKIPPED, "opted out"
             return row.status
         row.attempts += 1
         contact, language, text, case_status = dict(row.contact), row.language, row.text, row.case_status
