@@ -1,4 +1,4 @@
-"""The `gateway` command: dev, serve, worker, migrate, apikey, telegram. The one way to start a process."""
+"""The `gateway` command: dev, serve, worker, sip, migrate, apikey, telegram. The one way to start a process."""
 from __future__ import annotations
 
 import argparse
@@ -56,6 +56,31 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sip(settings: Settings, args: argparse.Namespace) -> int:
+    from channels.hotline.sip import unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        log.error("SIP channel unavailable: %s", reason)
+        return 2
+    from channels.hotline.sip.worker import main
+
+    return main(settings, args.index)
+
+
+def _sip_workers(settings: Settings, gateway: list[str], env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
+    """`sip.workers` SIP workers when SIP is enabled and can run here; says plainly why not otherwise."""
+    if not settings.sip.enabled:
+        return []
+    from channels.hotline.sip import unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        print(f"SIP channel unavailable: {reason}. Everything else runs.", flush=True)
+        return []
+    return [subprocess.Popen([*gateway, "sip", "--index", str(i)], env=env) for i in range(settings.sip.workers)]
+
+
 async def _bootstrap_accounts(settings: Settings) -> list[str]:
     """On first start: an admin, an agent and an admin API key, with generated secrets printed once."""
     from argon2 import PasswordHasher
@@ -108,6 +133,7 @@ def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
     children = [
         subprocess.Popen([*gateway, "serve", "--host", args.host, "--port", str(args.port)], env=env),
         subprocess.Popen([*gateway, "worker"], env=env),
+        *_sip_workers(settings, gateway, env),
     ]
     print(f"Gateway running at http://{args.host}:{args.port}/ (API under /api/v1, health at /healthz); Ctrl-C stops it.", flush=True)
 
@@ -168,6 +194,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080)
     worker = sub.add_parser("worker", help="the rq worker with scheduler (deliveries)")
     worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    sip = sub.add_parser("sip", help="a SIP worker of the hotline (at most 4 calls; worker n on sip.port + 2n)")
+    sip.add_argument("--index", type=int, default=0, help="worker number n")
     sub.add_parser("migrate", help="bring the database schema to the newest version")
     apikey = sub.add_parser("apikey", help="API keys of machine clients").add_subparsers(dest="action", required=True)
     create = apikey.add_parser("create", help="create a key and print it once")
@@ -178,7 +206,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMANDS = {"dev": cmd_dev, "serve": cmd_serve, "worker": cmd_worker, "migrate": cmd_migrate, "apikey": cmd_apikey, "telegram": cmd_telegram}
+COMMANDS = {"dev": cmd_dev, "serve": cmd_serve, "worker": cmd_worker, "sip": cmd_sip, "migrate": cmd_migrate, "apikey": cmd_apikey, "telegram": cmd_telegram}
 
 
 def main(argv: list[str] | None = None) -> None:
