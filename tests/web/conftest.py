@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,12 +74,17 @@ def web_limits() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def site(
-    sqlite_url: str, redis_url: str, receiver: Receiver, tmp_path: Path, classifier: Classifier, locator: Locator, web_limits: dict[str, Any]  # noqa: F811
-) -> AsyncIterator[Site]:
+def site_settings() -> dict[str, Any]:
+    """Other settings of the gateway for a test (the map tests give it tiles)."""
+    return {}
+
+
+@asynccontextmanager
+async def serving(database_url: str, redis_url: str, receiver: Receiver, tmp_path: Path, classifier: Classifier, locator: Locator, web_limits: dict[str, Any], others: dict[str, Any]) -> AsyncIterator[Site]:  # noqa: F811
+    """The gateway on a free port of 127.0.0.1, with its store."""
     port = free_port()
-    settings = make_settings(sqlite_url, redis_url, receiver.url).model_copy(
-        update={"media_dir": tmp_path / "media", "web": WebSettings(**web_limits), "public_base_url": f"http://127.0.0.1:{port}"}
+    settings = make_settings(database_url, redis_url, receiver.url).model_copy(
+        update={"media_dir": tmp_path / "media", "web": WebSettings(**web_limits), "public_base_url": f"http://127.0.0.1:{port}"} | others
     )
     runner = web.AppRunner(build_app(settings, classifier=classifier, locator=locator, sweeper=False))
     await runner.setup()
@@ -87,6 +93,24 @@ async def site(
     yield Site(f"http://127.0.0.1:{port}", settings, store)
     await store.close()
     await runner.cleanup()
+
+
+@pytest.fixture
+async def site(
+    sqlite_url: str, redis_url: str, receiver: Receiver, tmp_path: Path, classifier: Classifier, locator: Locator, web_limits: dict[str, Any],  # noqa: F811
+    site_settings: dict[str, Any],
+) -> AsyncIterator[Site]:
+    async with serving(sqlite_url, redis_url, receiver, tmp_path, classifier, locator, web_limits, site_settings) as running:
+        yield running
+
+
+@pytest.fixture
+async def any_site(
+    database_url: str, redis_url: str, receiver: Receiver, tmp_path: Path, classifier: Classifier, locator: Locator, web_limits: dict[str, Any],  # noqa: F811
+) -> AsyncIterator[Site]:
+    """The gateway on SQLite and, in a second run of the test, on PostgreSQL."""
+    async with serving(database_url, redis_url, receiver, tmp_path, classifier, locator, web_limits, {}) as running:
+        yield running
 
 
 @pytest.fixture

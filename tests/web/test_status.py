@@ -11,15 +11,17 @@ from tests.web.test_report_flow import JUNCTION_TEXT, case_number_of
 PROGRESS = [("accepted", "已受理"), ("filed", "已立案，编号 A-17"), ("dispatched", "派遣至环卫所"), ("disposed", "井盖已更换"), ("closed", "核查通过，结案")]
 
 
-async def test_status_page_shows_the_platform_timeline_and_takes_a_satisfaction_answer(browser: Browser, site: Site, out: Path) -> None:
+async def test_status_page_shows_the_platform_timeline_and_takes_the_reporters_satisfaction_answer(browser: Browser, site: Site, out: Path) -> None:
     page = await open_page(browser, site, locale="zh-CN")
     await page.goto("/")
     await page.get_by_label("问题描述").fill(JUNCTION_TEXT)
     await page.get_by_role("button", name="提交").click()
     number = await case_number_of(page)
+    own_link = await page.locator("#reporter-link").get_attribute("href")
+    assert own_link is not None and own_link.startswith(f"/cases/{number}?key=")
     for status, note in PROGRESS[:3]:
         await site.callback(number, status, note)
-    await page.goto(f"/cases/{number}")
+    await page.goto(own_link)
     await expect(page.locator("#status")).to_have_text("派遣")
     await expect(page.get_by_role("button", name="满意")).to_have_count(0)
     for status, note in PROGRESS[3:]:
@@ -37,8 +39,11 @@ async def test_status_page_shows_the_platform_timeline_and_takes_a_satisfaction_
     await page.get_by_role("button", name="基本满意").click()
     await expect(page.locator("#answered")).to_have_text("已收到您的评价：基本满意")
     await expect(page.locator("#timeline li").last.locator(".what")).to_have_text("市民评价：基本满意")
+    await expect(page.get_by_role("button", name="满意")).to_have_count(0)
     async with site.store.transaction() as tx:
         assert await tx.feedback_counts(int(number[8:])) == {"basically_satisfied": 1}
+    await page.goto(f"/cases/{number}")
+    await expect(page.locator("#feedback-reporter-only")).to_have_text("只有上报人可以评价。请使用提交后确认页或通知中的专属链接打开本页。")
 
 
 async def test_status_page_in_english_and_an_unknown_number(browser: Browser, site: Site, out: Path) -> None:
