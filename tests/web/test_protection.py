@@ -7,14 +7,16 @@ import pytest
 from aiohttp import ClientSession
 from yarl import URL
 
+from channels.web.protect import CSP
 from tests.web.conftest import Site, count_cases, form, post, received, token
 
 FORM_LIMIT = 100_000
+HINTS = 3
 
 
 @pytest.fixture
 def web_limits() -> dict[str, Any]:
-    return {"reports_per_ip_per_hour": 3, "reports_per_contact_per_hour": 1, "max_form_bytes": FORM_LIMIT}
+    return {"reports_per_ip_per_hour": 3, "reports_per_contact_per_hour": 1, "max_form_bytes": FORM_LIMIT, "hints_per_ip_per_hour": HINTS}
 
 
 async def test_pages_carry_a_content_security_policy_allowing_only_self(http: ClientSession) -> None:
@@ -69,3 +71,18 @@ async def test_satisfaction_needs_the_token_and_a_closed_case(site: Site, http: 
         assert resp.status == 409 and "feedback opens once it is closed" in await resp.text()
     async with site.store.transaction() as tx:
         assert await tx.feedback_counts(int(number[8:])) == {}
+
+
+async def test_hints_are_limited_per_address_and_the_form_still_works(site: Site, http: ClientSession) -> None:
+    asked = [("/hints/class", {"text": "井盖不见了"}), ("/hints/address", {"q": "解放"}), ("/hints/nearby", {"text": "井盖", "address": "解放路"})]
+    for path, params in asked:
+        async with http.get(path, params=params) as resp:
+            assert resp.status == 200, path
+    for path, params in asked:
+        async with http.get(path, params=params) as resp:
+            assert resp.status == 429 and (await resp.json())["error"].startswith("Too many hint requests from your connection"), path
+            assert resp.headers["Content-Security-Policy"] == CSP
+    async with http.get("/hints/class", params={"text": "井盖", "lang": "zh"}) as resp:
+        assert resp.status == 429 and (await resp.json())["error"] == "提示请求过于频繁，请稍后再试；表单仍可直接提交。"
+    status, _ = await post(http, form(await token(http), text="人民路和解放路路口的污水井盖不见了"))
+    assert status == 303 and await count_cases(site) == 1
