@@ -14,7 +14,7 @@ from redis import Redis
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from channels.hotline.twilio.texts import SAY_LANGUAGE, SPEECH_LANGUAGE, spoken_digits, text
-from channels.messaging.twilio.attachments import is_recording
+from channels.messaging.twilio.attachments import recording_kind
 from channels.messaging.twilio.desk import class_label
 from channels.messaging.twilio.edge import PROVIDER, TwilioError, download
 from channels.messaging.twilio.inbound import PHONE
@@ -226,9 +226,10 @@ class VoiceDesk:
         if await self.store.voicemail_of_call(call.id) is not None:
             return response
         data, content_type = await download(self.config, form.get("RecordingUrl", ""), MAX_RECORDING_BYTES)
-        if not is_recording(data):
+        kind = recording_kind(data)
+        if kind is None:
             raise TwilioError(f"the recording of call {call.external_id} is not WAV or MP3 ({content_type})")
-        stored = self.media.save_recording(data, "audio/mpeg" if content_type == "audio/mpeg" else "audio/wav")
+        stored = self.media.save_recording(data, "audio/mpeg" if kind == "mp3" else "audio/wav")
         duration = float(form.get("RecordingDuration") or 0)
         consent = bool((call.detail or {}).get("consent"))
         voicemail = await self.store.add_voicemail(call_id=call.id, caller=call.caller, line=call.line, language=call.language,

@@ -30,11 +30,13 @@ def check_types(media: list[tuple[str, str]]) -> None:
             raise MediaRefused("media_unsupported", kind=content_type or "?")
 
 
-def is_recording(data: bytes) -> bool:
-    """WAV (RIFF…WAVE) or MP3 (ID3 tag or an MPEG frame sync)."""
-    wav = data[:4] == b"RIFF" and data[8:12] == b"WAVE"
-    mp3 = data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0)
-    return wav or mp3
+def recording_kind(data: bytes) -> str | None:
+    """"wav" (RIFF…WAVE), "mp3" (ID3 tag or an MPEG frame sync), or None."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "wav"
+    if data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
+        return "mp3"
+    return None
 
 
 async def fetch(config: TwilioSettings, store: MediaStore, url: str, content_type: str, max_bytes: int, lang: str) -> StoredMedia:
@@ -49,7 +51,7 @@ async def fetch(config: TwilioSettings, store: MediaStore, url: str, content_typ
         except PhotoError as exc:
             raise MediaRefused("media_unreadable", reason=message(exc.code, lang)) from exc
         return store.save_photo(photo)
-    if not is_recording(data):
+    if recording_kind(data) != RECORDING_EXTENSIONS[content_type]:
         raise MediaRefused("media_unsupported", kind=content_type)
     return store.save_recording(data, content_type)
 

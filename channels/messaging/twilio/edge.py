@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -18,6 +18,7 @@ from gateway.settings import Settings, TwilioSettings
 PROVIDER = "twilio"
 SIGNATURE_HEADER = "X-Twilio-Signature"
 MAX_FORM_BYTES = 64 * 1024
+REDIRECTS = (301, 302, 303, 307, 308)
 
 
 class TwilioError(RuntimeError):
@@ -65,20 +66,28 @@ async def rest_client(config: TwilioSettings) -> AsyncIterator[Client]:
 
 
 async def download(config: TwilioSettings, url: str, max_bytes: int) -> tuple[bytes, str]:
-    """Fetch a media item or recording with the account's credentials: only from the account's own API host."""
+    """Fetch a media item or recording with the account's credentials: only from the account's own API host, and a
+    redirect (Twilio sends media on to its storage) followed without them."""
     base, target = urlsplit(config.api_base_url), urlsplit(url)
     if (target.scheme, target.netloc) != (base.scheme, base.netloc) or f"/Accounts/{config.account_sid}/" not in target.path:
         raise TwilioError(f"media URL outside the account: {url[:200]}")
-    auth = aiohttp.BasicAuth(config.account_sid, config.auth_token)
+    headers = {"Authorization": aiohttp.encode_basic_auth(config.account_sid, config.auth_token)}
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-            async with session.get(url, auth=auth) as resp:
-                if resp.status != 200:
-                    raise TwilioError(f"download refused (HTTP {resp.status}): {url[:200]}")
-                data = await resp.content.read(max_bytes + 1)
-                content_type = resp.content_type
+            async with session.get(url, headers=headers, allow_redirects=False) as resp:
+                location = resp.headers.get("Location") if resp.status in REDIRECTS else None
+                if location is None:
+                    return await _body(resp, url, max_bytes)
+            async with session.get(urljoin(url, location)) as resp:
+                return await _body(resp, url, max_bytes)
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise TwilioError(f"download failed: {type(exc).__name__}: {exc}") from exc
+
+
+async def _body(resp: aiohttp.ClientResponse, url: str, max_bytes: int) -> tuple[bytes, str]:
+    if resp.status != 200:
+        raise TwilioError(f"download refused (HTTP {resp.status}): {url[:200]}")
+    data = await resp.content.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise TwilioError(f"media larger than {max_bytes} bytes")
-    return data, content_type
+    return data, resp.content_type
