@@ -1,5 +1,6 @@
 """Administrators' console: rules, duplicate settings, platforms, channels, dashboard, audit log, export."""
 
-from aiohttp import web
+from channels.web.console.admin import audit, channel_pages, dashboard, dedup_pages, export, platform_pages, rules_pages  # noqa: F401  (their routes)
+from channels.web.console.admin.routing import routes
 
-routes = web.RouteTableDef()
+__all__ = ["routes"]

@@ -1,0 +1,65 @@
+"""Channel status: SIP workers and the calls in progress (live from the call events), and the health of the Twilio and
+Telegram webhooks as far as the store can tell it."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import timedelta
+
+from aiohttp import web
+from redis.asyncio import Redis as AsyncRedis
+
+from channels.web.console.admin import queries
+from channels.web.console.admin.routing import ADMIN, page, routes
+from channels.web.console.auth import login_required
+from gateway.appkeys import SETTINGS, STORE
+from gateway.calls import CALL_EVENTS, CallEvent
+from gateway.domain import Channel
+from gateway.store.clock import utcnow
+
+HEALTH_HOURS = 24
+# provider -> (report channels, inbound message providers, call channel) it brings in
+PROVIDERS = {
+    "telegram": ([Channel.TELEGRAM.value], ["telegram"], None),
+    "twilio": ([Channel.SMS.value, Channel.WHATSAPP.value, Channel.VOICE.value], ["twilio", "twilio-sms", "twilio-whatsapp", "twilio-voice"], "twilio"),
+}
+
+
+@routes.get(f"{ADMIN}/channels")
+@login_required("admin")
+async def channel_status(request: web.Request) -> web.Response:
+    store, settings = request.config_dict[STORE], request.config_dict[SETTINGS]
+    calls = await store.calls(in_progress=True, limit=200)
+    since = utcnow() - timedelta(hours=HEALTH_HOURS)
+    recent = await store.calls(since=since, limit=1000)
+    health = {name: await queries.channel_health(store, *spec, since=since) for name, spec in PROVIDERS.items()}
+    configured = {"telegram": settings.telegram is not None, "twilio": settings.twilio is not None}
+    context = {
+        "sip": settings.sip, "calls": calls, "per_worker": Counter(c.worker or "—" for c in calls if c.channel == "sip"),
+        "workers_seen": sorted({c.worker for c in recent if c.channel == "sip" and c.worker}),
+        "health": health, "configured": configured, "hours": HEALTH_HOURS, "voicemails": await store.voicemail_counts(),
+    }
+    return page(request, "channels.html", context)
+
+
+@routes.get(f"{ADMIN}/channels/events")
+@login_required("admin")
+async def live_call_events(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: every call event from now on, for the status page's live list."""
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
+    await response.prepare(request)
+    await response.write(b": listening\n\n")
+    client = AsyncRedis.from_url(request.config_dict[SETTINGS].redis_url or "")
+    pubsub = client.pubsub()
+    await pubsub.subscribe(CALL_EVENTS)
+    try:
+        # Polled, not awaited forever, so a closed page ends the stream within a second.
+        while request.transport is not None and not request.transport.is_closing():
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            if message is not None:
+                event = CallEvent.model_validate_json(message["data"])
+                await response.write(f"data: {json.dumps(event.model_dump(mode='json'), ensure_ascii=False)}\n\n".encode())
+    finally:
+        await pubsub.aclose()
+        await client.aclose()
+    return response

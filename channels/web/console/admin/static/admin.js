@@ -1,0 +1,99 @@
+// Administrators' pages: the live rule test box, charts, the heat map and the live call events. Every page works without it.
+(function () {
+  "use strict";
+  var PALETTE = ["#0b4f8a", "#d9534f", "#f2a900", "#2e8540", "#6f42c1", "#17a2b8", "#8a5a00", "#e83e8c", "#6b6b6b"];
+
+  function json(id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+
+  // The test box: post the form as the "Try" button would and show the result part of the page that comes back.
+  function liveTry() {
+    var form = document.getElementById("rules-form");
+    var result = document.getElementById("try-result");
+    if (!form || !result) return;
+    var timer = null, seq = 0;
+    function run() {
+      var sample = document.getElementById("sample").value.trim();
+      if (!sample) return;
+      var mine = ++seq;
+      fetch("/console/admin/rules/try", { method: "POST", body: new FormData(form), credentials: "same-origin" })
+        .then(function (resp) { return resp.text(); })
+        .then(function (html) {
+          if (mine !== seq) return;
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("try-result");
+          if (fresh) result.replaceChildren.apply(result, Array.from(fresh.childNodes));
+        });
+    }
+    ["sample", "rules"].forEach(function (id) {
+      document.getElementById(id).addEventListener("input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(run, 400);
+      });
+    });
+  }
+
+  function stacked(canvasId, labels, series) {
+    var canvas = document.getElementById(canvasId);
+    if (!canvas || !window.Chart) return;
+    var names = Object.keys(series);
+    new window.Chart(canvas, {
+      type: "bar",
+      data: { labels: labels, datasets: names.map(function (name, i) {
+        return { label: name || "—", data: series[name], backgroundColor: PALETTE[i % PALETTE.length] };
+      }) },
+      options: { responsive: true, maintainAspectRatio: false, animation: false,
+                 scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } }
+    });
+  }
+
+  function dashboard() {
+    var data = json("dashboard-data");
+    if (!data) return;
+    stacked("chart-class", data.labels, data.by_class);
+    stacked("chart-channel", data.labels, data.by_channel);
+    var holder = document.getElementById("heatmap");
+    if (holder && data.map && window.L && window.L.heatLayer) {
+      var map = window.L.map(holder);
+      window.L.tileLayer(data.map.tile_url, { maxZoom: 19 }).addTo(map);
+      var points = data.map.points;
+      window.L.heatLayer(points, { radius: 20 }).addTo(map);
+      if (points.length) map.fitBounds(points, { maxZoom: 15 }); else map.setView([0, 0], 2);
+    }
+  }
+
+  function confusions() {
+    var pairs = json("confusion-data");
+    var canvas = document.getElementById("confusion-chart");
+    if (!pairs || !canvas || !window.Chart) return;
+    new window.Chart(canvas, {
+      type: "bar",
+      data: { labels: pairs.map(function (p) { return p.label; }),
+              datasets: [{ label: canvas.getAttribute("aria-label"), data: pairs.map(function (p) { return p.count; }), backgroundColor: PALETTE[1] }] },
+      options: { indexAxis: "y", responsive: true, maintainAspectRatio: false, animation: false,
+                 plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } }
+    });
+  }
+
+  function liveCalls() {
+    var list = document.getElementById("live-events");
+    if (!list || !window.EventSource) return;
+    var source = new EventSource(list.getAttribute("data-source"));
+    source.onmessage = function (message) {
+      var e = JSON.parse(message.data);
+      var item = document.createElement("li");
+      item.textContent = [e.at.slice(11, 19), e.kind, e.channel, e.line, e.caller || "—", e.worker || ""].join(" · ");
+      list.prepend(item);
+      while (list.children.length > 20) list.lastElementChild.remove();
+    };
+    window.addEventListener("pagehide", function () { source.close(); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    liveTry();
+    dashboard();
+    confusions();
+    liveCalls();
+  });
+})();

@@ -1,0 +1,33 @@
+"""Administrators' console fixtures: a signed-in administrator's page, and cases made through the real pipeline."""
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import ClientSession
+from playwright.async_api import Browser, Page
+
+from gateway.payload import parse_case_number
+from tests.console.conftest import MakeUser, login
+from tests.web.conftest import Site, open_page
+
+ADMIN_PAGES = ["/console/admin/", "/console/admin/rules", "/console/admin/model", "/console/admin/dedup", "/console/admin/platforms",
+               "/console/admin/platforms/city", "/console/admin/dead", "/console/admin/channels", "/console/admin/audit",
+               "/console/admin/export"]
+
+
+async def admin_page(browser: Browser, console: Site, make_user: MakeUser, next_path: str = "/console/admin/", locale: str = "zh-CN",
+                     language: str = "zh") -> Page:
+    """A new browser context signed in as a new administrator, on `next_path`."""
+    page = await open_page(browser, console, locale=locale)
+    await login(page, *(await make_user("admin", language=language)), next_path=next_path)
+    return page
+
+
+async def report(console: Site, api_key: str, **body: Any) -> int:
+    """A report through the public API (the real pipeline); the id of its case."""
+    async with ClientSession(console.url) as http:
+        async with http.post("/api/v1/reports", json=body, headers={"Authorization": f"Bearer {api_key}"}) as resp:
+            assert resp.status in (200, 201), await resp.text()
+            case_id = parse_case_number((await resp.json())["case_id"])
+    assert case_id is not None
+    return case_id
