@@ -23,8 +23,8 @@ class Inbound(BaseModel):
     to: str = Field(max_length=128)
     body: str = ""
     media: list[tuple[str, str]] = []
-    lat: float | None = None
-    lon: float | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
     place: str | None = Field(default=None, max_length=300)
 
     @classmethod
