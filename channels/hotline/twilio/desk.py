@@ -84,40 +84,30 @@ class VoiceDesk:
         response.redirect(self.url("record"), method="POST")
         return response
 
-    def ask_key(self, lang: str, step: str, say: list[tuple[str, str, dict[str, object]]]) -> VoiceResponse:
-        """Wait for one key after saying each (language, text key, params); no key falls through to the recorded message."""
+    def ask_key(self, step: str, words: list[tuple[str, str]]) -> VoiceResponse:
+        """Wait for one key after saying each (language, words); no key falls through to the recorded message."""
         response = VoiceResponse()
         gather = Gather(input="dtmf", num_digits=1, action=self.url(step), method="POST", timeout=SPEECH_TIMEOUT_S)
-        for say_lang, key, params in say:
-            self.say(gather, say_lang, key, **params)
+        for lang, said in words:
+            gather.say(said, language=SAY_LANGUAGE[lang])
         response.append(gather)
         response.redirect(self.url("record"), method="POST")
         return response
 
     def choose_language(self, *, again: bool = False) -> VoiceResponse:
-        say: list[tuple[str, str, dict[str, object]]] = [("zh", "invalid_key", {})] if again else []
-        return self.ask_key("zh", "language", say + [("zh", "choose_language", {}), ("en", "choose_language", {})])
+        words = [("zh", text("zh", "invalid_key"))] if again else []
+        return self.ask_key("language", words + [("zh", text("zh", "choose_language")), ("en", text("en", "choose_language"))])
 
     def readback(self, lang: str, detail: dict[str, Any], *, again: bool = False) -> VoiceResponse:
         """The class and the place read back (class names exist in Chinese only: an English call hears them in a
         Chinese voice); 1 confirms, 2 starts again."""
         name = class_label(self.tables, detail.get("class_id"))
-        response = VoiceResponse()
-        gather = Gather(input="dtmf", num_digits=1, action=self.url("confirm"), method="POST", timeout=SPEECH_TIMEOUT_S)
-        if again:
-            self.say(gather, lang, "invalid_key")
+        words = [(lang, text(lang, "invalid_key"))] if again else []
         if lang == "en":
-            self.say(gather, "en", "readback")
-            if name:
-                gather.say(name, language=SAY_LANGUAGE["zh"])
-            else:
-                self.say(gather, "en", "class_pending")
+            words += [("en", text("en", "readback")), ("zh", name) if name else ("en", text("en", "class_pending"))]
         else:
-            self.say(gather, "zh", "readback", name=name or text("zh", "class_pending"))
-        self.say(gather, lang, "readback_place", place=detail["place_label"])
-        response.append(gather)
-        response.redirect(self.url("record"), method="POST")
-        return response
+            words.append(("zh", text("zh", "readback", name=name or text("zh", "class_pending"))))
+        return self.ask_key("confirm", words + [(lang, text(lang, "readback_place", place=detail["place_label"]))])
 
     def record_prompt(self, lang: str) -> VoiceResponse:
         response = VoiceResponse()
@@ -127,7 +117,7 @@ class VoiceDesk:
         if self.config.transcription:
             options |= {"transcribe": True, "transcribe_callback": self.url("transcription")}
         response.record(**options)
-        self.say(response, lang, "recorded")
+        self.say(response, lang, "goodbye")
         response.hangup()
         return response
 
@@ -182,7 +172,7 @@ class VoiceDesk:
         key = form.get("Digits", "")
         if key == "1":
             await self.remember(call, step="consent")
-            return self.ask_key(call.language, "consent", [(call.language, "ask_consent", {})])
+            return self.ask_key("consent", [(call.language, text(call.language, "ask_consent"))])
         if key == "2":
             await self.remember(call, step="describe", text=None, class_id=None, place=None, place_label=None)
             return self.ask_speech(call.language, "describe", "describe")
@@ -193,7 +183,7 @@ class VoiceDesk:
         call = await self.call_of(form)
         key = form.get("Digits", "")
         if key not in ("1", "2"):
-            return self.ask_key(call.language, "consent", [(call.language, "invalid_key", {}), (call.language, "ask_consent", {})])
+            return self.ask_key("consent", [(call.language, text(call.language, key)) for key in ("invalid_key", "ask_consent")])
         earlier = await self.store.claim_inbound(PROVIDER, call.external_id)
         if earlier is not None and earlier.reply is not None:
             return earlier.reply

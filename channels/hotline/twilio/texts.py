@@ -17,6 +17,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "case_number": {"zh": "已受理。您的案件编号是：{digits}。再说一遍：{digits}。感谢您的来电，再见。", "en": "Thank you, your report is received. Your case number is: {digits}. Again: {digits}. Goodbye."},
     "record": {"zh": "抱歉，没有听清。请在提示音后留言，说明问题和地点，说完请挂机。", "en": "Sorry, we could not understand. Please leave a message after the tone, saying what and where the problem is, then hang up."},
     "recorded": {"zh": "留言已收到，工作人员会尽快处理。再见。", "en": "Your message is recorded; our staff will deal with it soon. Goodbye."},
+    "goodbye": {"zh": "感谢您的来电，再见。", "en": "Thank you for calling. Goodbye."},
     "invalid_key": {"zh": "输入无效。", "en": "That key is not valid."},
     "unknown_line": {"zh": "您拨打的号码暂不受理城市管理问题。", "en": "This number does not take city problem reports."},
 }
