@@ -1,0 +1,160 @@
+"""Callers on loopback for the dispatch tests: sipp scenarios, a baresip phone driven over its console port, raw SIP datagrams."""
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import time
+import uuid
+import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[3]
+SCENARIOS = REPO / "tests" / "support" / "sipp"
+HOST = "127.0.0.1"
+
+
+def sipp(scenario: str, port: int, *, line: str, calls: int, hold_ms: int, media_port: int, work: Path,
+         variables: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Start sipp placing `calls` calls at once to `line` at HOST:port with a scenario of tests/support/sipp."""
+    work.mkdir(parents=True, exist_ok=True)
+    settings = [arg for name, value in (variables or {}).items() for arg in ("-set", name, value)]
+    return subprocess.Popen(
+        ["sipp", "-sf", str(SCENARIOS / scenario), "-s", line, f"{HOST}:{port}", "-i", HOST, "-mp", str(media_port),
+         "-m", str(calls), "-l", str(calls), "-r", str(calls), "-rp", "1000", "-d", str(hold_ms),
+         "-timeout", "90", "-timeout_error", "-nostdin", "-trace_err", *settings],
+        cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+
+
+def finished(run: subprocess.Popen[bytes], work: Path, timeout: float = 90) -> tuple[int, str]:
+    """sipp's exit status (0: every call went as its scenario says) and what it logged as errors."""
+    try:
+        run.wait(timeout=timeout)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    errors = "".join(path.read_text(errors="replace") for path in sorted(work.glob("*_errors.log")))
+    stderr = run.stderr.read().decode(errors="replace") if run.stderr else ""
+    return run.returncode, errors + stderr
+
+
+def request(port: int, text: str, timeout: float = 2.0) -> list[str]:
+    """Send one SIP request from a fresh UDP socket; the status lines of every response until a final one (or silence)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((HOST, 0))
+        sock.settimeout(timeout)
+        local = sock.getsockname()[1]
+        sock.sendto(text.replace("{local}", str(local)).encode(), (HOST, port))
+        statuses: list[str] = []
+        try:
+            while not statuses or statuses[-1].split()[1].startswith("1"):
+                statuses.append(sock.recv(65535).decode(errors="replace").split("\r\n", 1)[0])
+        except TimeoutError:
+            pass
+        return statuses
+
+
+def headers(method: str, port: int, call_id: str, cseq: int = 1, user: str = "") -> str:
+    target = f"sip:{user + '@' if user else ''}{HOST}:{port}"
+    return (f"{method} {target} SIP/2.0\r\nVia: SIP/2.0/UDP {HOST}:{{local}};branch=z9hG4bK{call_id}{cseq}\r\n"
+            f"From: <sip:tester@{HOST}:{{local}}>;tag=t{call_id[:8]}\r\nTo: <{target}>\r\nCall-ID: {call_id}\r\n"
+            f"CSeq: {cseq} {method}\r\nContact: <sip:tester@{HOST}:{{local}}>\r\nMax-Forwards: 70\r\n")
+
+
+def options(port: int) -> int | None:
+    """The status code an OPTIONS gets, or None when nothing answers."""
+    statuses = request(port, headers("OPTIONS", port, uuid.uuid4().hex) + "Content-Length: 0\r\n\r\n", timeout=0.5)
+    return int(statuses[-1].split()[1]) if statuses else None
+
+
+def wait_answering(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while options(port) != 200:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"nothing answers OPTIONS on {HOST}:{port}")
+
+
+def invite_with_sdp(port: int, line: str, sdp: str) -> list[str]:
+    """An INVITE carrying `sdp` as its body; the status lines it got (a final non-2xx is acknowledged)."""
+    call_id = uuid.uuid4().hex
+    text = headers("INVITE", port, call_id, user=line) + f"Content-Type: application/sdp\r\nContent-Length: {len(sdp.encode())}\r\n\r\n{sdp}"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((HOST, 0))
+        sock.settimeout(3)
+        local = sock.getsockname()[1]
+        sock.sendto(text.replace("{local}", str(local)).encode(), (HOST, port))
+        statuses: list[str] = []
+        try:
+            while not statuses or statuses[-1].split()[1].startswith("1"):
+                reply = sock.recv(65535).decode(errors="replace")
+                statuses.append(reply.split("\r\n", 1)[0])
+        except TimeoutError:
+            return statuses
+        to = re.search(r"^To: (.*)$", reply, re.M | re.I)
+        ack = headers("ACK", port, call_id, user=line).replace(f"To: <sip:{line}@{HOST}:{port}>", f"To: {to.group(1) if to else ''}")
+        sock.sendto((ack + "Content-Length: 0\r\n\r\n").replace("{local}", str(local)).encode(), (HOST, port))
+        return statuses
+
+
+def silence(path: Path, seconds: float) -> Path:
+    """A mono 8 kHz 16-bit WAV of silence (what a phone sends while its caller listens)."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\0\0" * int(8000 * seconds))
+    return path
+
+
+class Baresip:
+    """A baresip phone (RFC 2833 DTMF) whose console module takes commands as UDP datagrams."""
+
+    def __init__(self, work: Path, sip_port: int, console_port: int, rtp_ports: tuple[int, int]) -> None:
+        self.work, self.console_port = work, console_port
+        work.mkdir(parents=True, exist_ok=True)
+        source = silence(work / "silence.wav", 120)
+        (work / "accounts").write_text(f"<sip:caller@{HOST}>;regint=0\n")
+        (work / "config").write_text("\n".join([
+            "poll_method epoll", f"sip_listen {HOST}:{sip_port}", f"audio_source aufile,{source}",
+            f"audio_player aufile,{work / 'heard.wav'}", f"audio_alert aufile,{work / 'alert.wav'}",
+            f"rtp_ports {rtp_ports[0]}-{rtp_ports[1]}", "module_path /usr/lib/baresip/modules",
+            *(f"module {name}.so" for name in ("g711", "aufile", "account", "menu", "cons")),
+            f"cons_listen {HOST}:{console_port}", "",
+        ]))
+        self.log = work / "baresip.log"
+
+    @contextmanager
+    def running(self) -> Iterator[Baresip]:
+        with self.log.open("wb") as log:
+            proc = subprocess.Popen(["baresip", "-f", str(self.work)], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            try:
+                self.wait_for("baresip is ready")
+                yield self
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+    def command(self, text: str) -> None:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.sendto(f"{text}\n".encode(), (HOST, self.console_port))
+
+    def wait_for(self, text: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.log.read_text(errors="replace"):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"baresip never said {text!r}:\n{self.log.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.05)
+
+    def keys(self, digits: str, gap: float = 0.3) -> None:
+        """Key digits one by one (sent as RFC 2833 telephone events)."""
+        for digit in digits:
+            self.command(f"/sndcode {digit}")
+            time.sleep(gap)

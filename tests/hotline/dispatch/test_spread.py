@@ -1,0 +1,58 @@
+"""Kamailio spreads calls over the workers: eight at once go four and four, a ninth is turned away busy after both were tried."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from gateway.store.engine import create_engine
+from gateway.store.models import CallRow
+from gateway.store.store import Store
+from tests.conftest import eventually
+from tests.hotline.dispatch.callers import finished, sipp
+from tests.hotline.dispatch.conftest import Site
+
+HOLD_MS = 8000
+
+
+async def ended_calls(store: Store, count: int) -> list[CallRow]:
+    async def check() -> list[CallRow] | None:
+        rows = await store.calls(limit=50)
+        return rows if len(rows) >= count and all(row.ended_at is not None for row in rows) else None
+
+    return await eventually(check, timeout=60)
+
+
+def most_at_once(rows: list[CallRow]) -> int:
+    """The largest number of these calls that were answered and not yet ended at one moment."""
+    marks = sorted([(row.answered_at, 1) for row in rows if row.answered_at] + [(row.ended_at, -1) for row in rows if row.ended_at],
+                   key=lambda mark: (mark[0], mark[1]))
+    level = top = 0
+    for _, step in marks:
+        level += step
+        top = max(top, level)
+    return top
+
+
+async def test_eight_calls_at_once_go_four_to_each_worker_and_a_ninth_gets_busy(site: Site, tmp_path: Path) -> None:
+    eight = sipp("uac.xml", site.proxy_port, line="12319", calls=8, hold_ms=HOLD_MS, media_port=site.spare_port(), work=tmp_path / "eight")
+    store = Store(create_engine(site.database_url))
+    try:
+        await eventually(lambda: _answered(store, 8), timeout=60)
+        ninth = sipp("uac_busy.xml", site.proxy_port, line="12319", calls=1, hold_ms=0, media_port=site.spare_port(), work=tmp_path / "ninth")
+        code, errors = finished(ninth, tmp_path / "ninth")
+        assert code == 0, f"the ninth call was not answered 486:\n{errors}"
+        assert site.proxy_said("moved to"), "Kamailio did not try the second worker for the ninth call"
+
+        code, errors = finished(eight, tmp_path / "eight")
+        assert code == 0, errors
+        rows = await ended_calls(store, 8)
+        assert len(rows) == 8, "the ninth call reached a worker's call records"
+        assert Counter(row.worker for row in rows) == {site.worker_name(0): 4, site.worker_name(1): 4}
+        assert most_at_once(rows) == 8
+        assert all(row.outcome != "dropped" for row in rows)
+    finally:
+        await store.close()
+
+
+async def _answered(store: Store, count: int) -> bool:
+    return sum(1 for row in await store.calls(limit=50) if row.answered_at is not None) >= count
