@@ -1,18 +1,42 @@
 """Administrators' console fixtures: a signed-in administrator's page, and cases made through the real pipeline."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
 from aiohttp import ClientSession
 from playwright.async_api import Browser, Page
 
+from gateway.api.auth import new_api_key
+from gateway.delivery import Deliverer
 from gateway.payload import parse_case_number
+from gateway.queueing import make_queue
+from gateway.store.engine import create_engine
+from gateway.store.store import Store
 from tests.console.conftest import MakeUser, login
 from tests.web.conftest import Site, open_page
 
 ADMIN_PAGES = ["/console/admin/", "/console/admin/rules", "/console/admin/model", "/console/admin/dedup", "/console/admin/platforms",
                "/console/admin/platforms/city", "/console/admin/dead", "/console/admin/channels", "/console/admin/audit",
                "/console/admin/export"]
+
+LAMP = {"text": "解放路上的路灯晚上不亮", "class_id": "cp-0118", "location": {"lat": 31.31, "lon": 120.61}}
+
+
+@pytest.fixture
+async def key(console: Site) -> str:
+    secret = new_api_key()
+    await console.store.add_api_key("console-test", secret, "client")
+    return secret
+
+
+@pytest.fixture
+async def deliverer(console: Site) -> AsyncIterator[Deliverer]:
+    """What `gateway worker` runs for each queued delivery, on the test's settings."""
+    d = Deliverer(console.settings, Store(create_engine(console.settings.database_url)), make_queue(console.settings))
+    yield d
+    await d.close()
 
 
 async def admin_page(browser: Browser, console: Site, make_user: MakeUser, next_path: str = "/console/admin/", locale: str = "zh-CN",

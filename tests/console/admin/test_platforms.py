@@ -2,41 +2,16 @@
 a dead letter replayed and delivered; bad input refused with nothing stored."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from playwright.async_api import Browser
 from rq.job import Job
 
-from gateway.api.auth import new_api_key
 from gateway.delivery import Deliverer
 from gateway.outbox import PLATFORMS_SETTING
-from gateway.queueing import make_queue
-from gateway.store.engine import create_engine
-from gateway.store.store import Store
 from tests.conftest import SECRET
-from tests.console.admin.conftest import admin_page, report
+from tests.console.admin.conftest import LAMP, admin_page, report
 from tests.console.conftest import MakeUser
 from tests.support.receiver import Receiver
 from tests.web.conftest import Site
-
-LAMP = {"text": "解放路上的路灯晚上不亮", "class_id": "cp-0118", "location": {"lat": 31.31, "lon": 120.61}}
-
-
-@pytest.fixture
-async def key(console: Site) -> str:
-    secret = new_api_key()
-    await console.store.add_api_key("console-test", secret, "client")
-    return secret
-
-
-@pytest.fixture
-async def deliverer(console: Site) -> AsyncIterator[Deliverer]:
-    """What `gateway worker` runs for each queued delivery, on the test's settings."""
-    d = Deliverer(console.settings, Store(create_engine(console.settings.database_url)), make_queue(console.settings))
-    yield d
-    await d.close()
-
 
 async def test_a_dead_letter_replayed_from_the_console_is_delivered(browser: Browser, console: Site, make_user: MakeUser, receiver: Receiver,
                                                                     key: str, deliverer: Deliverer) -> None:

@@ -34,14 +34,14 @@
     });
   }
 
+  // series: [[name, counts per day], …], largest first
   function stacked(canvasId, labels, series) {
     var canvas = document.getElementById(canvasId);
     if (!canvas || !window.Chart) return;
-    var names = Object.keys(series);
     new window.Chart(canvas, {
       type: "bar",
-      data: { labels: labels, datasets: names.map(function (name, i) {
-        return { label: name || "—", data: series[name], backgroundColor: PALETTE[i % PALETTE.length] };
+      data: { labels: labels, datasets: series.map(function (pair, i) {
+        return { label: pair[0] || "—", data: pair[1], backgroundColor: PALETTE[i % PALETTE.length] };
       }) },
       options: { responsive: true, maintainAspectRatio: false, animation: false,
                  scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } }
