@@ -5,7 +5,7 @@ A channel package listed in `settings.channels` takes part by exposing `CHANNEL`
 serves) and `async def send_notification(settings, contact, language, text, *, case_number, case_status)`
 that raises on failure (a channel may add a question, e.g. 回访 buttons when the case is closed); a package
 that serves several Channel values exposes `NOTIFIERS = {Channel: send function}` instead.
-A reporter who opted out on their channel (STOP, 退订) is skipped, never sent to.
+A reporter who opted out (STOP, 退订) on a channel their notifier sends through is skipped, never sent to.
 """
 from __future__ import annotations
 
@@ -55,10 +55,14 @@ def notifiers(channels: tuple[str, ...]) -> dict[str, Notifier]:
     return found
 
 
-def contact_address(contact: dict[str, Any]) -> str | None:
-    """The address a reporter is reached at (the key of their opt-out): phone, e-mail or chat."""
+async def opted_out(tx: Tx, channels: list[str], contact: dict[str, Any]) -> bool:
+    """Whether the reporter's address (phone, e-mail or chat) opted out on any channel sent through the same notifier
+    (a caller who texted STOP gets no SMS about their call either)."""
     address = contact.get("phone") or contact.get("email") or contact.get("telegram_chat_id")
-    return str(address) if address is not None else None
+    if address is None:
+        return False
+    found = await tx.session.scalar(select(OptOutRow.address).where(OptOutRow.channel.in_(channels), OptOutRow.address == str(address)).limit(1))
+    return found is not None
 
 
 def status_text(case: CaseRow, status: str, note: str | None, language: str) -> str:
@@ -100,12 +104,12 @@ async def send_one(settings: Settings, tx_factory: Any, queue: Queue, notificati
         row = await tx.session.get(NotificationRow, notification_id, with_for_update=True)
         if row is None or row.status != NotificationStatus.PENDING:
             return row.status if row else "missing"
-        notifier = notifiers(tuple(settings.channels)).get(row.channel)
+        found = notifiers(tuple(settings.channels))
+        notifier = found.get(row.channel)
         if notifier is None:
             row.status, row.last_error = NotificationStatus.SKIPPED, f"no notifier for channel {row.channel}"
             return row.status
-        address = contact_address(row.contact)
-        if address is not None and await tx.session.get(OptOutRow, (row.channel, address)) is not None:
+        if await opted_out(tx, [channel for channel, send in found.items() if send is notifier], row.contact):
             row.status, row.last_error = NotificationStatus.SKIPPED, "opted out"
             return row.status
         row.attempts += 1

@@ -71,8 +71,10 @@ async def test_status_changes_reach_every_consenting_reporter_on_their_channel_a
     assert rows[stopped.number].status == "skipped" and rows[stopped.number].last_error == "opted out"
     assert {rows[p].status for p in (sms.number, whatsapp.number, caller.number)} == {"sent"}
 
+    assert await gateway.phone(number=caller.number).text("退订") == "您已退订，不会再收到我们的通知。回复“订阅”可恢复。"
     assert (await post_callback(gateway.api, {"case_id": number, "status": "结案"})).status == 200
     await run_worker(gateway, tmp_path)
+    assert len(rest.sent_to(caller.number)) == 1, "the caller texted STOP: no SMS about the call either"
     closing = rest.sent_to(sms.number)[-1]
     assert closing.endswith(f"您对案件 {number} 的处理结果满意吗？请回复 1 满意、2 基本满意、3 不满意。")
     assert rest.sent_to(f"whatsapp:{whatsapp.number}")[-1].endswith("Reply 1 satisfied, 2 mostly satisfied, 3 not satisfied.")
