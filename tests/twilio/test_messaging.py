@@ -1,6 +1,7 @@
 """SMS and WhatsApp conversations through Twilio's signed messaging webhook."""
 from __future__ import annotations
 
+import asyncio
 import re
 
 from PIL import Image
@@ -168,6 +169,10 @@ async def test_a_retried_message_sid_makes_one_report_and_gets_the_same_reply(st
     again = await phone.post(params)
     assert first == again and first[0] == 200
     assert await count(gateway, ReportRow) == 1
+    retried = phone.params("人民路上的路灯坏了好几盏")
+    together = await asyncio.gather(phone.post(retried), phone.post(retried), phone.post(retried))
+    assert {status for status, _ in together} == {200}
+    assert await count(gateway, ReportRow) == 2, "retries arriving together still make one report"
     stop = phone.params("退订")
     assert (await phone.post(stop)) == (await phone.post(stop))
-    assert await count(gateway, InboundMessageRow) == 2
+    assert await count(gateway, InboundMessageRow) == 3

@@ -139,7 +139,7 @@ class MessagingDesk:
         )
         result = await self.pipeline.submit(report, actor=msg.channel.value, join_case=earlier.case_id if earlier else None)
         self.redis.delete(self.kept_key(msg))
-        if earlier is not None and result.case_id == earlier.case_id:
+        if earlier is not None and result.case_id == earlier.case_id and not result.replayed:
             return text(lang, "follow_up", case=result.case_number), result.report_id
         return text(lang, "joined" if result.joined else "received", case=result.case_number), result.report_id
 

@@ -40,7 +40,7 @@ def public_url(settings: Settings, request: web.Request) -> str:
 
 
 async def verified_form(request: web.Request) -> MultiDictProxy[str]:
-    """The webhook's form parameters, once `X-Twilio-Signature` proves Twilio sent them; 403 otherwise, nothing read."""
+    """The webhook's form parameters, once `X-Twilio-Signature` proves Twilio sent them; 403 otherwise (nothing stored)."""
     settings = request.config_dict[SETTINGS]
     config = twilio_settings(settings)
     if request.content_length is not None and request.content_length > MAX_FORM_BYTES:

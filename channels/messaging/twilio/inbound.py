@@ -13,6 +13,7 @@ PHONE = re.compile(r"^\+?[0-9]{3,20}$")
 CJK = re.compile(r"[\u3400-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
 MAX_MEDIA = 10
+MAX_PLACE_CHARS = 300
 
 
 class Inbound(BaseModel):
@@ -25,7 +26,7 @@ class Inbound(BaseModel):
     media: list[tuple[str, str]] = []
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    place: str | None = Field(default=None, max_length=300)
+    place: str | None = None
 
     @classmethod
     def from_form(cls, form: Mapping[str, str]) -> Inbound:
@@ -36,7 +37,7 @@ class Inbound(BaseModel):
             sid=form.get("MessageSid") or form.get("SmsSid") or "", sender=form.get("From", ""), to=form.get("To", ""),
             body=(form.get("Body") or "").strip(), media=media,
             lat=float(lat) if lat else None, lon=float(lon) if lon else None,
-            place=(form.get("Address") or form.get("Label") or None),
+            place=(form.get("Address") or form.get("Label") or "")[:MAX_PLACE_CHARS] or None,
         )
 
     @property
