@@ -1,0 +1,185 @@
+"""The agents' call-assist screen: call pops over a WebSocket, live class/place/duplicate suggestions, reports for callers."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import weakref
+from typing import Any, Literal
+
+from aiohttp import WSCloseCode, WSMsgType, web
+from pydantic import BaseModel, ConfigDict, Field
+
+from channels.web.console.auth import console_lang, current_user, login_required, require_csrf
+from channels.web.console.callers import caller_history
+from channels.web.console.catalogue import TEXTS
+from channels.web.console.cases import case_brief, class_name
+from channels.web.console.jsonapi import json_errors, refusal
+from channels.web.console.pages import render
+from channels.web.hints import NEARBY_RADIUS_M, SAME_PROBLEM
+from channels.web.vendor import vendor_available
+from classifier import Classifier
+from gateway.api.cases import load_case
+from gateway.api.errors import read_json
+from gateway.appkeys import PIPELINE, SETTINGS, STORE, TABLES
+from gateway.calls import call_events
+from gateway.domain import Channel, ContactIn, ReportIn
+from gateway.location.dedup import DEFAULT_WINDOW
+from gateway.pipeline import Located, UnknownClass
+from gateway.store.store import utcnow
+
+routes = web.RouteTableDef()
+SOCKETS = web.AppKey("console_sockets", weakref.WeakSet)
+
+TOP_CLASSES = 3
+WHY_TOKENS = 4
+MAX_TEXT = 2000
+POP_KINDS = ("ringing", "answered", "handed_off")
+JS_TEXTS = (
+    "feed_connecting", "feed_live", "feed_down", "unknown_caller", "none_yet", "confidence", "why", "why_rules", "place_none",
+    "grid_code", "coordinates", "nearby_case", "join_case", "result_new", "result_joined", "result_read_back", "result_review",
+    "failed", "call_ended", *(f"call_kind_{kind}" for kind in ("ringing", "answered", "handed_off", "hung_up", "dropped")),
+)
+
+
+@routes.get("/console/")
+@login_required()
+async def assist_page(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    has_map = bool(settings.tile_url) and vendor_available("leaflet")
+    lang = console_lang(request)
+    texts = {key: TEXTS[key][lang] for key in JS_TEXTS}
+    return render(request, "console/assist.html", {"tile_url": settings.tile_url if has_map else None, "texts": texts | {"pop_kinds": POP_KINDS}})
+
+
+@routes.get("/console/ws")
+@login_required()
+async def call_feed(request: web.Request) -> web.WebSocketResponse:
+    """Every call event published on Redis pub/sub, forwarded as JSON until the screen closes."""
+    ws = web.WebSocketResponse(heartbeat=30)
+    await ws.prepare(request)
+    request.app[SOCKETS].add(ws)
+    events = call_events(request.app[SETTINGS].redis_url or "")
+
+    async def forward() -> None:
+        async for event in events:
+            await ws.send_json(event.model_dump(mode="json"))
+
+    task = asyncio.create_task(forward())
+    try:
+        async for message in ws:
+            if message.type == WSMsgType.ERROR:
+                break
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await events.aclose()
+    return ws
+
+
+@routes.get("/console/api/callers/{caller}")
+@login_required()
+@json_errors
+async def caller(request: web.Request) -> web.Response:
+    """The caller's earlier reports and open cases, newest first."""
+    lang, tables = console_lang(request), request.app[TABLES]
+    history = await caller_history(request.app[STORE], request.match_info["caller"])
+    return web.json_response({
+        "reports": [{"text": r.text, "received_at": r.received_at.isoformat(), "case": case_brief(c, tables, lang)} for r, c in history.reports],
+        "open_cases": [case_brief(c, tables, lang) for c in history.open_cases],
+    })
+
+
+def top_classes(classifier: Classifier, request: web.Request, text: str) -> list[dict[str, Any]]:
+    """The three likeliest classes with confidence, and why: the words that pushed each one and the rules that fired."""
+    explanation = classifier.explain(text, channel=Channel.HOTLINE.value)
+    tables, out = request.app[TABLES], []
+    for candidate in explanation["candidates"][:TOP_CLASSES]:
+        words: list[str] = []
+        for feature in candidate["features"]:
+            if feature["weight"] > 0 and feature["token"] not in words:
+                words.append(feature["token"])
+        out.append({"class_id": candidate["class_id"], "name": class_name(tables, candidate["class_id"]),
+                    "confidence": candidate["confidence"], "words": words[:WHY_TOKENS], "rules": candidate["rules"]})
+    return out
+
+
+def place_json(located: Located | None) -> dict[str, Any] | None:
+    if located is None:
+        return None
+    return {"lat": round(located.lat, 6), "lon": round(located.lon, 6), "label": located.label, "grid_code": located.grid_code,
+            "source": located.source, "precision_m": located.precision_m}
+
+
+@routes.get("/console/api/suggest")
+@login_required()
+@json_errors
+async def suggest(request: web.Request) -> web.Response:
+    """For the text typed so far (and an address, if given): top classes, the place, and open cases nearby that look the same."""
+    text = request.query.get("text", "")[:MAX_TEXT].strip()
+    address = request.query.get("address", "")[:300].strip() or None
+    pipeline, lang = request.app[PIPELINE], console_lang(request)
+    if not text:
+        return web.json_response({"classes": [], "place": None, "nearby": []})
+    classes = top_classes(pipeline.classifier, request, text) if pipeline.classifier else []
+    located = pipeline.locate(ReportIn(text=text, channel=Channel.HOTLINE, address=address))
+    nearby = []
+    if located is not None:
+        found = await request.app[STORE].nearby_open_cases(located.lat, located.lon, NEARBY_RADIUS_M, utcnow() - DEFAULT_WINDOW)
+        tables = request.app[TABLES]
+        for case, distance in found:  # nearest first
+            similarity = pipeline.dedup.similarity(text, case.text)
+            if similarity >= SAME_PROBLEM:
+                nearby.append(case_brief(case, tables, lang, distance_m=round(distance), similarity=round(similarity, 2)))
+    return web.json_response({"classes": classes, "place": place_json(located), "nearby": nearby})
+
+
+def track_sockets(app: web.Application) -> None:
+    """Open call feeds are closed when the server shuts down, so it need not wait for the screens to go."""
+    app[SOCKETS] = weakref.WeakSet()
+
+    async def close_all(app: web.Application) -> None:
+        for ws in list(app[SOCKETS]):
+            await ws.close(code=WSCloseCode.GOING_AWAY)
+
+    app.on_shutdown.append(close_all)
+
+
+class AgentReport(BaseModel):
+    """What the agent submits for a caller."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    text: str = Field(max_length=MAX_TEXT)
+    address: str | None = Field(default=None, max_length=300)
+    class_id: str | None = Field(default=None, max_length=64)
+    language: Literal["zh", "en"] = "zh"
+    caller: str | None = Field(default=None, max_length=32)
+    anonymous: bool = False
+    consent: bool = False
+    join: str | None = Field(default=None, max_length=32, description="Number of the open case the caller is added to")
+    call_id: int | None = None
+
+
+@routes.post("/console/api/reports")
+@login_required()
+@json_errors
+async def submit_report(request: web.Request) -> web.Response:
+    """Report on behalf of the caller (their number as contact, with their consent to updates) or anonymously."""
+    require_csrf(request, {})
+    settings, store, user = request.app[SETTINGS], request.app[STORE], current_user(request)
+    body = AgentReport.model_validate(await read_json(request, settings.intake.max_body_bytes))
+    contact = None if body.anonymous or not body.caller else ContactIn(phone=body.caller, consent_updates=body.consent)
+    report = ReportIn(text=body.text, channel=Channel.HOTLINE, language=body.language, address=body.address or None,
+                      contact=contact, class_id=body.class_id or None)
+    target = (await load_case(store, body.join)).id if body.join else None
+    try:
+        result = await request.app[PIPELINE].submit(report, actor=f"agent:{user.username}", join_case=target)
+    except UnknownClass as exc:
+        return refusal(request, 400, "unknown_class", "class_id", class_id=exc.class_id)
+    if body.call_id is not None:
+        await store.call_updated(body.call_id, case_id=result.case_id, agent=user.username)
+    case = await store.case(result.case_id)
+    assert case is not None
+    return web.json_response({"case": case_brief(case, request.app[TABLES], console_lang(request)), "joined": result.joined,
+                              "needs_review": result.needs_review}, status=201)

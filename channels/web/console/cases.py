@@ -1,0 +1,29 @@
+"""Cases as the console shows them: number, text, status and class in the agent's language, place, times reported."""
+from __future__ import annotations
+
+from typing import Any
+
+from classifier.tables import CodeTables
+from gateway.domain import status_name
+from gateway.payload import case_number
+from gateway.store.models import CaseRow
+
+
+def class_name(tables: CodeTables, class_id: str | None) -> str | None:
+    info = tables.get(class_id) if class_id else None
+    return info.name if info else None
+
+
+def case_brief(case: CaseRow, tables: CodeTables, lang: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "number": case_number(case.id, case.created_at),
+        "text": case.text,
+        "status": case.status,
+        "status_name": status_name(case.status, lang),
+        "class_id": case.class_id,
+        "class_name": class_name(tables, case.class_id),
+        "reports_count": case.reports_count,
+        "address": case.address,
+        "grid_code": case.grid_code,
+        "created_at": case.created_at.isoformat(),
+    } | extra

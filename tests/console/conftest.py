@@ -1,0 +1,87 @@
+"""Console fixtures: the gateway with the web channel and console on a real port, accounts, a signed-in browser page.
+
+`console_db_url` is SQLite; a test module that must run on PostgreSQL too overrides it with
+`def console_db_url(database_url): return database_url`.
+"""
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from playwright.async_api import Browser, Page
+
+from channels.web.console.auth import hash_password
+from classifier import Classifier
+from gateway.app import build_app
+from gateway.location import Locator
+from gateway.store.engine import create_engine
+from gateway.store.store import Store
+from tests.conftest import free_port
+from tests.core.conftest import make_settings
+from tests.support.receiver import Receiver
+from tests.web.conftest import Site, browser, open_page, out, receiver  # noqa: F401  (shared fixtures)
+from tests.core.test_full_pipeline import classifier, locator  # noqa: F401  (shared session fixtures)
+
+MakeUser = Callable[..., Awaitable[tuple[str, str]]]
+
+
+@pytest.fixture
+def console_db_url(sqlite_url: str) -> str:
+    return sqlite_url
+
+
+@pytest.fixture
+def console_settings_update(tmp_path: Path) -> dict[str, object]:
+    """Settings a test changes (e.g. `tile_url`); the media directory is the test's own."""
+    return {"media_dir": tmp_path / "media"}
+
+
+@pytest.fixture
+async def console(
+    console_db_url: str, redis_url: str, receiver: Receiver, classifier: Classifier, locator: Locator,  # noqa: F811
+    console_settings_update: dict[str, object],
+) -> AsyncIterator[Site]:
+    """The gateway (web channel, console, a local platform) serving on a free port."""
+    port = free_port()
+    settings = make_settings(console_db_url, redis_url, receiver.url).model_copy(
+        update={"public_base_url": f"http://127.0.0.1:{port}"} | console_settings_update
+    )
+    runner = web.AppRunner(build_app(settings, classifier=classifier, locator=locator, sweeper=False))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    store = Store(create_engine(settings.database_url))
+    yield Site(f"http://127.0.0.1:{port}", settings, store)
+    await store.close()
+    await runner.cleanup()
+
+
+@pytest.fixture
+def make_user(console: Site) -> MakeUser:
+    """`await make_user("agent")` → (username, password) of a new account with that role."""
+
+    async def make(role: str = "agent", language: str = "zh", username: str | None = None) -> tuple[str, str]:
+        name = username or f"{role}-{secrets.token_hex(3)}"
+        password = secrets.token_urlsafe(12)
+        await console.store.add_user(name, hash_password(password), role, language=language)
+        return name, password
+
+    return make
+
+
+async def login(page: Page, username: str, password: str, next_path: str = "/console/") -> None:
+    """Sign in through the login page as a person does; the page ends on `next_path`."""
+    await page.goto(f"/console/login?next={next_path}")
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    async with page.expect_navigation():
+        await page.click("button[type=submit].primary")
+
+
+async def agent_page(browser: Browser, console: Site, make_user: MakeUser, role: str = "agent", locale: str = "zh-CN") -> Page:  # noqa: F811
+    """A new browser context signed in as a new user of `role`, on the console's first page."""
+    page = await open_page(browser, console, locale=locale)
+    await login(page, *(await make_user(role)))
+    return page

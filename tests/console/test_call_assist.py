@@ -1,0 +1,121 @@
+"""The call-assist screen: a call pops from pub/sub, suggestions appear while typing, the caller joins a case or reports anonymously."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import ClientSession
+from playwright.async_api import Browser, Page, expect
+from redis import Redis
+
+from gateway.api.auth import new_api_key
+from gateway.calls import CallEvent, publish_call_event
+from tests.conftest import eventually
+from tests.console.conftest import MakeUser, agent_page
+from tests.web.conftest import Site, count_cases, screenshots, serious_violations
+
+CALLER = "+8613800001111"
+JUNCTION = "解放路和中山路交叉口"
+
+
+async def api_report(site: Site, **body: Any) -> dict[str, Any]:
+    """A report through the public API, as a machine client sends one."""
+    key = new_api_key()
+    await site.store.add_api_key(f"test-{key[-6:]}", key, "client")
+    async with ClientSession(site.url) as http:
+        async with http.post("/api/v1/reports", json=body, headers={"Authorization": f"Bearer {key}"}) as resp:
+            assert resp.status in (200, 201), await resp.text()
+            return await resp.json()
+
+
+async def ring(site: Site, caller: str | None, call_id: int, kind: str = "handed_off") -> None:
+    """Publish on the same pub/sub channel the SIP worker uses, until the agent's screen has subscribed."""
+    redis = Redis.from_url(site.settings.redis_url or "")
+    event = CallEvent(kind=kind, call_id=call_id, channel="sip", line="12319", caller=caller, language="zh")  # type: ignore[arg-type]
+    try:
+        await eventually(lambda: publish_call_event(redis, event))
+    finally:
+        redis.close()
+
+
+async def type_text(page: Page, text: str) -> None:
+    await page.keyboard.press("Alt+T")
+    await page.keyboard.type(text)
+
+
+async def test_a_call_pops_suggests_and_the_caller_joins_the_case_nearby(browser: Browser, console: Site, make_user: MakeUser, out: Path) -> None:
+    existing = await api_report(console, text="解放路和中山路交叉口的井盖不见了，车子差点掉进去", channel="web", address=JUNCTION)
+    earlier = await api_report(console, text="小区门口的垃圾桶满了没人清运", channel="hotline", contact={"phone": CALLER})
+    call = await console.store.call_started("sip", "call-1@test", line="12319", caller=CALLER, language="zh")
+    page = await agent_page(browser, console, make_user)
+    await expect(page.locator("#feed")).to_have_attribute("data-state", "live")
+
+    await ring(console, CALLER, call.id)
+    await expect(page.locator("#call-caller")).to_have_text(CALLER)
+    await expect(page.locator("#call-line")).to_have_text("12319")
+    await expect(page.locator("#call-language")).to_have_text("中文")
+    await expect(page.locator("#history-reports")).to_contain_text(earlier["case_id"])
+    await expect(page.locator("#history-open")).to_contain_text("小区门口的垃圾桶满了")
+    await expect(page.locator("#caller")).to_have_value(CALLER)
+
+    await type_text(page, "解放路和中山路交叉口的井盖没了，很危险")
+    await expect(page.locator("#classes li")).to_have_count(3)
+    first = page.locator("#classes li").first
+    await expect(first).to_contain_text("井盖")
+    await expect(first).to_contain_text("置信度")
+    await expect(first.locator(".why")).to_contain_text("依据")
+    await expect(page.locator("#place")).to_contain_text("单元网格")
+    duplicate = page.locator(f"#nearby li[data-case='{existing['case_id']}']")
+    await expect(duplicate).to_be_visible()
+    assert await serious_violations(page) == []
+    await screenshots(page, out, "assist-suggestions")
+
+    before = await count_cases(console)
+    await duplicate.locator("button.join").click()
+    await expect(page.locator("#result-number")).to_have_text(existing["case_id"])
+    await expect(page.locator("#result-detail")).to_contain_text("2")
+    assert await count_cases(console) == before
+    case = await console.store.case((await console.store.call(call.id)).case_id)  # type: ignore[union-attr, arg-type]
+    assert case is not None and case.reports_count == 2
+    async with console.store.transaction() as tx:
+        joined = [r for r in await tx.reports_of_case(case.id) if r.channel == "hotline"]
+    assert [r.contact["phone"] for r in joined if r.contact] == [CALLER]
+
+
+async def test_an_anonymous_report_by_keyboard_gets_a_case_number(browser: Browser, console: Site, make_user: MakeUser, out: Path) -> None:
+    page = await agent_page(browser, console, make_user, locale="en-GB")
+    await page.goto("/console/?lang=en")
+    await expect(page.locator("#feed")).to_have_attribute("data-state", "live")
+    call = await console.store.call_started("twilio", "CA-anon", line="+12025550100", caller="+12025550123", language="en")
+    await ring(console, "+12025550123", call.id, kind="ringing")
+    await expect(page.locator("#call-caller")).to_have_text("+12025550123")
+    await type_text(page, "A street lamp on 人民路 is broken and dark all night")
+    await expect(page.locator("#classes li")).to_have_count(3)
+    await page.keyboard.press("Alt+1")
+    await page.keyboard.press("Alt+N")
+    await expect(page.locator("#anonymous")).to_be_checked()
+    await page.keyboard.press("Alt+S")
+    await expect(page.locator("#result-number")).to_have_text(re.compile(r"^\d{14,}$"))
+    await expect(page.locator("#result-lead")).to_have_text("Case created, number:")
+    row = await console.store.call(call.id)
+    assert row is not None and row.case_id is not None
+    assert (await page.text_content("#result-number") or "").endswith(str(row.case_id))
+    async with console.store.transaction() as tx:
+        (report,) = await tx.reports_of_case(row.case_id)
+    assert report.channel == "hotline" and report.contact is None and report.reporter_key is None
+    assert await serious_violations(page) == []
+    await screenshots(page, out, "assist-result")
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("zh", "请描述问题"), ("en", "Please describe the problem")])
+async def test_an_empty_report_is_refused_in_the_agents_language_and_stores_nothing(
+    browser: Browser, console: Site, make_user: MakeUser, lang: str, expected: str
+) -> None:
+    page = await agent_page(browser, console, make_user)
+    await page.goto(f"/console/?lang={lang}")
+    before = await count_cases(console)
+    await page.keyboard.press("Alt+S")
+    await expect(page.locator("#form-error")).to_contain_text(expected)
+    assert await count_cases(console) == before
