@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from aiohttp import ClientSession, CookieJar
+from aiohttp import ClientSession
 from playwright.async_api import Browser
 
 from tests.console.admin.conftest import ADMIN_PAGES, admin_page

@@ -139,7 +139,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "dedup_remove": {"zh": "恢复默认", "en": "Back to default"},
     "dedup_remove_class": {"zh": "类别 {class_id} 恢复默认", "en": "Back to default for {class_id}"},
     "dedup_not_a_number": {"zh": "半径、时间窗和阈值必须是数字。", "en": "Radius, window and threshold must be numbers."},
-    "dedup_radius_out_of_range": {"zh": "半径必须大于 0 且不超过 {cap_m} 米。", "en": "The radius must be above 0 and at most {cap_m} m."},
+    "dedup_radius_out_of_range": {"zh": "半径必须大于 0 且不超过 {cap_m:g} 米。", "en": "The radius must be above 0 and at most {cap_m:g} m."},
     "dedup_window_not_positive": {"zh": "时间窗必须大于 0。", "en": "The window must be above 0."},
     "dedup_threshold_out_of_range": {"zh": "阈值必须在 0 到 1 之间。", "en": "The threshold must be between 0 and 1."},
     # platforms and dead letters

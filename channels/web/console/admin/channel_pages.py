@@ -20,8 +20,8 @@ from gateway.store.clock import utcnow
 HEALTH_HOURS = 24
 # provider -> (report channels, inbound message providers, call channel) it brings in
 PROVIDERS = {
-    "telegram": ([Channel.TELEGRAM.value], ["telegram"], None),
-    "twilio": ([Channel.SMS.value, Channel.WHATSAPP.value, Channel.VOICE.value], ["twilio", "twilio-sms", "twilio-whatsapp", "twilio-voice"], "twilio"),
+    "telegram": ([Channel.TELEGRAM.value], [], None),
+    "twilio": ([Channel.SMS.value, Channel.WHATSAPP.value, Channel.VOICE.value], ["twilio"], "twilio"),
 }
 
 

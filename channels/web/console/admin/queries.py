@@ -5,7 +5,6 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 
@@ -136,10 +135,9 @@ class ChannelHealth:
 async def channel_health(store: Store, channels: list[str], providers: list[str], call_channel: str | None, since: datetime) -> ChannelHealth:
     """Last report, message or call received through these channels/providers; notifications to them since `since`."""
     async with store.transaction() as tx:
-        moments = [
-            await tx.session.scalar(select(func.max(ReportRow.received_at)).where(ReportRow.channel.in_(channels))),
-            await tx.session.scalar(select(func.max(InboundMessageRow.received_at)).where(InboundMessageRow.provider.in_(providers))),
-        ]
+        moments = [await tx.session.scalar(select(func.max(ReportRow.received_at)).where(ReportRow.channel.in_(channels)))]
+        if providers:
+            moments.append(await tx.session.scalar(select(func.max(InboundMessageRow.received_at)).where(InboundMessageRow.provider.in_(providers))))
         if call_channel:
             moments.append(await tx.session.scalar(select(func.max(CallRow.started_at)).where(CallRow.channel == call_channel)))
         counts: Counter[str] = Counter(dict((await tx.session.execute(
@@ -155,7 +153,3 @@ async def channel_health(store: Store, channels: list[str], providers: list[str]
         )
     known = [as_utc(m) for m in moments if m is not None]
     return ChannelHealth(max(known) if known else None, counts["sent"], counts["dead"], last_error)
-
-
-def as_points(rows: list[tuple[float, float]]) -> list[dict[str, Any]]:
-    return [{"lat": round(lat, 6), "lon": round(lon, 6)} for lat, lon in rows]
