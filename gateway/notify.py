@@ -77,20 +77,25 @@ async def queue_status_notifications(tx: Tx, case: CaseRow, status: str, note: s
     reports = await tx.session.scalars(select(ReportRow).where(ReportRow.case_id == case.id, ReportRow.consent_updates.is_(True)).order_by(ReportRow.id))
     seen: set[tuple[str, str]] = set()
     ids = []
-    now = utcnow()
     for report in reports:
         who = (report.channel, report.reporter_key or f"report:{report.id}")
         if who in seen or not report.contact:
             continue
         seen.add(who)
-        row = NotificationRow(
-            id=str(uuid.uuid4()), case_id=case.id, report_id=report.id, channel=report.channel, contact=report.contact,
-            language=report.language, text=status_text(case, status, note, report.language), case_status=status, status=NotificationStatus.PENDING,
-            attempts=0, created_at=now, next_attempt_at=now,
-        )
-        tx.session.add(row)
-        ids.append(row.id)
+        ids.append(queue_message(tx, report, status, status_text(case, status, note, report.language)))
     return ids
+
+
+def queue_message(tx: Tx, report: ReportRow, case_status: str, text: str) -> str:
+    """A message owed to the reporter of `report` on its channel (a status change, or a confirmation after a call)."""
+    now = utcnow()
+    row = NotificationRow(
+        id=str(uuid.uuid4()), case_id=report.case_id, report_id=report.id, channel=report.channel, contact=report.contact,
+        language=report.language, text=text, case_status=case_status, status=NotificationStatus.PENDING,
+        attempts=0, created_at=now, next_attempt_at=now,
+    )
+    tx.session.add(row)
+    return row.id
 
 
 def enqueue_notifications(queue: Queue, ids: list[str]) -> None:

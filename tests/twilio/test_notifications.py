@@ -62,8 +62,9 @@ async def test_status_changes_reach_every_consenting_reporter_on_their_channel_a
     assert number in to_sms and "已派遣处置单位" in to_sms and "已派维修班" in to_sms
     [to_whatsapp] = rest.sent_to(f"whatsapp:{whatsapp.number}")
     assert to_whatsapp.startswith(f"[City services] Your report (case {number}) has been assigned"), "the merged reporter hears, in English"
-    [to_caller] = rest.sent_to(caller.number)
-    assert number in to_caller, "the caller who pressed 1 hears by SMS"
+    confirmation, to_caller = rest.sent_to(caller.number)
+    assert confirmation == f"【城市管理】您来电反映的问题已受理，案件编号 {number}。处理进展将以短信通知，回复“退订”不再接收。"
+    assert number in to_caller and "已派遣处置单位" in to_caller, "the caller who pressed 1 hears by SMS"
     assert rest.sent_to(stopped.number) == []
     senders = {m["To"]: m["From"] for m in rest.messages}
     assert senders[sms.number] == SMS_LINE and senders[f"whatsapp:{whatsapp.number}"] == f"whatsapp:{WHATSAPP_LINE}"
@@ -74,7 +75,7 @@ async def test_status_changes_reach_every_consenting_reporter_on_their_channel_a
     assert await gateway.phone(number=caller.number).text("退订") == "您已退订，不会再收到我们的通知。回复“订阅”可恢复。"
     assert (await post_callback(gateway.api, {"case_id": number, "status": "结案"})).status == 200
     await run_worker(gateway, tmp_path)
-    assert len(rest.sent_to(caller.number)) == 1, "the caller texted STOP: no SMS about the call either"
+    assert len(rest.sent_to(caller.number)) == 2, "the caller texted STOP: no SMS about the call either"
     closing = rest.sent_to(sms.number)[-1]
     assert closing.endswith(f"您对案件 {number} 的处理结果满意吗？请回复 1 满意、2 基本满意、3 不满意。")
     assert rest.sent_to(f"whatsapp:{whatsapp.number}")[-1].endswith("Reply 1 satisfied, 2 mostly satisfied, 3 not satisfied.")

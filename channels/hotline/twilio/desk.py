@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis import Redis
+from rq import Queue
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from channels.hotline.twilio.texts import SAY_LANGUAGE, SPEECH_LANGUAGE, spoken_digits, text
@@ -24,7 +25,8 @@ from gateway.domain import Channel, ContactIn, ReportIn
 from gateway.media import MediaStore
 from gateway.pipeline import Pipeline
 from gateway.settings import HotlineLine, Settings, TwilioSettings
-from gateway.store.models import CallRow
+from gateway.notify import enqueue_notifications, queue_message
+from gateway.store.models import CallRow, ReportRow
 from gateway.store.store import Store, utcnow
 
 VOICE_PATH = "/channels/twilio/voice"
@@ -46,6 +48,7 @@ class VoiceDesk:
     tables: CodeTables
     media: MediaStore
     redis: Redis
+    queue: Queue
 
     def url(self, step: str) -> str:
         return f"{self.settings.public_base_url.rstrip('/')}{VOICE_PATH}/{step}"
@@ -196,11 +199,21 @@ class VoiceDesk:
         )
         result = await self.pipeline.submit(report, actor=PROVIDER)
         await self.store.call_updated(call.id, case_id=result.case_id, outcome="report", detail=detail | {"step": "done", "consent": key == "1"})
+        if report.contact is not None and report.contact.consent_updates and not result.replayed:
+            await self.confirm_by_sms(result.report_id, result.status, text(call.language, "sms_confirmation", case=result.case_number))
         response = VoiceResponse()
         self.say(response, call.language, "case_number", digits=spoken_digits(result.case_number))
         response.hangup()
         await self.store.finish_inbound(PROVIDER, call.external_id, reply=str(response), report_id=result.report_id)
         return str(response)
+
+    async def confirm_by_sms(self, report_id: int, case_status: str, words: str) -> None:
+        """The case number by SMS too, sent by a notification job (retried, opt-outs honoured)."""
+        async with self.store.transaction() as tx:
+            report = await tx.session.get(ReportRow, report_id)
+            assert report is not None
+            ids = [queue_message(tx, report, case_status, words)]
+        enqueue_notifications(self.queue, ids)
 
     async def record(self, form: Mapping[str, str]) -> VoiceResponse:
         call = await self.call_of(form)

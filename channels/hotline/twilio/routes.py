@@ -8,7 +8,7 @@ from aiohttp import web
 
 from channels.hotline.twilio.desk import VOICE_PATH, VoiceDesk
 from channels.messaging.twilio.edge import twilio_settings, verified_form
-from gateway.appkeys import MEDIA, PIPELINE, REDIS, SETTINGS, STORE, TABLES
+from gateway.appkeys import MEDIA, PIPELINE, QUEUE, REDIS, SETTINGS, STORE, TABLES
 
 DESK = web.AppKey("twilio_voice_desk", VoiceDesk)
 STEPS = ("language", "describe", "place", "confirm", "consent", "record", "recorded", "transcription", "status")
@@ -17,7 +17,7 @@ CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 
 async def desk_context(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    app[DESK] = VoiceDesk(settings, twilio_settings(settings), app[PIPELINE], app[STORE], app[TABLES], app[MEDIA], app[REDIS])
+    app[DESK] = VoiceDesk(settings, twilio_settings(settings), app[PIPELINE], app[STORE], app[TABLES], app[MEDIA], app[REDIS], app[QUEUE])
     yield
 
 

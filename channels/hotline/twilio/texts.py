@@ -15,6 +15,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "class_pending": {"zh": "问题类别由工作人员判断", "en": "a problem our staff will classify"},
     "ask_consent": {"zh": "如需通过短信接收处理进展，请按1；不需要请按2。", "en": "To get progress updates by text message, press 1. Otherwise press 2."},
     "case_number": {"zh": "已受理。您的案件编号是：{digits}。再说一遍：{digits}。感谢您的来电，再见。", "en": "Thank you, your report is received. Your case number is: {digits}. Again: {digits}. Goodbye."},
+    "sms_confirmation": {"zh": "【城市管理】您来电反映的问题已受理，案件编号 {case}。处理进展将以短信通知，回复“退订”不再接收。", "en": "[City services] The problem you reported by phone is received: case {case}. We will text you its progress; reply STOP to get no more messages."},
     "record": {"zh": "抱歉，没有听清。请在提示音后留言，说明问题和地点，说完请挂机。", "en": "Sorry, we could not understand. Please leave a message after the tone, saying what and where the problem is, then hang up."},
     "recorded": {"zh": "留言已收到，工作人员会尽快处理。再见。", "en": "Your message is recorded; our staff will deal with it soon. Goodbye."},
     "goodbye": {"zh": "感谢您的来电，再见。", "en": "Thank you for calling. Goodbye."},
