@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from redis import Redis
 from sqlalchemy import select
@@ -17,10 +18,10 @@ from gateway.api.cases import load_case
 from gateway.api.errors import ApiError
 from gateway.casework import Casework
 from gateway.domain import OPEN_STATUSES, CaseStatus, Channel, ContactIn, PointIn, ReportIn, satisfaction_name, status_name
+from gateway.media import MediaStore
 from gateway.payload import case_number
 from gateway.pipeline import Pipeline, reporter_key
 from gateway.settings import Settings, TwilioSettings
-from gateway.media import MediaStore
 from gateway.store.models import CaseRow, ReportRow
 from gateway.store.store import Store, utcnow
 
@@ -175,6 +176,6 @@ class MessagingDesk:
         kept["media"] = kept.get("media", []) + items
         self.redis.set(self.kept_key(msg), json.dumps(kept), ex=int(self.config.follow_up_hours * 3600))
 
-    def kept(self, msg: Inbound) -> dict:
+    def kept(self, msg: Inbound) -> dict[str, Any]:
         raw = self.redis.get(self.kept_key(msg))
         return json.loads(raw) if raw else {}
