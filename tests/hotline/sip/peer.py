@@ -6,6 +6,8 @@ agent:   python peer.py agent --port P --rtp-port R [--answer-after S | --never-
 Steps of a caller, run in order:
   media            wait until audio flows
   quiet S          wait until the other side has been silent for S seconds (a prompt ended)
+  hearing HZ       wait until the other side sends a tone of HZ (test prompts are tones)
+  heard HZ         wait until such a tone has started and ended
   sleep S          wait S seconds
   dtmf KEYS HOW    send keys by rfc2833, info (SIP INFO) or inband (tones in the audio)
   play FILE        start sending a WAV file (goes on while later steps run)
@@ -21,9 +23,11 @@ import json
 import sys
 import time
 
+import numpy as np
 import pjsua2 as pj
 
 QUIET_LEVEL = 3
+TONE_TOLERANCE_HZ = 75
 
 
 def say(**event: object) -> None:
@@ -50,6 +54,27 @@ class Call(pj.Call):
 
     def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
         say(event="dtmf", digit=prm.digit)
+
+
+class Ear(pj.AudioMediaPort):
+    """The strongest frequency of each 20 ms frame heard from the other side (None: silence)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.frames: list[float | None] = []
+
+    def onFrameReceived(self, frame: pj.MediaFrame) -> None:
+        if frame.type != pj.PJMEDIA_FRAME_TYPE_AUDIO or frame.size == 0:
+            return
+        samples = np.frombuffer(bytes(frame.buf), dtype="<i2").astype(np.float64)
+        if np.sqrt(np.mean(samples * samples)) < 200:
+            self.frames.append(None)
+            return
+        spectrum = np.abs(np.fft.rfft(samples * np.hanning(len(samples)), n=1600))
+        self.frames.append(float(np.argmax(spectrum)) * 8000 / 1600)
+
+    def onFrameRequested(self, frame: pj.MediaFrame) -> None:
+        frame.type = pj.PJMEDIA_FRAME_TYPE_NONE
 
 
 class Account(pj.Account):
@@ -95,6 +120,7 @@ class Phone:
         self.account.create(acfg)
         self.call: Call | None = None
         self.keep: list[object] = []
+        self.ear = Ear()
 
     def pump(self, seconds: float) -> None:
         end = time.monotonic() + seconds
@@ -114,8 +140,38 @@ class Phone:
         return self.call.getAudioMedia(-1)
 
     def listen(self) -> None:
-        """Send the call's audio to the (null) speaker: the bridge only reads, and levels, ports someone listens to."""
+        """Send the call's audio to the (null) speaker and to the ear: the bridge only reads ports someone listens to."""
         self.audio().startTransmit(self.ep.audDevManager().getPlaybackDevMedia())
+        fmt = pj.MediaFormatAudio()
+        fmt.init(pj.PJMEDIA_FORMAT_PCM, 8000, 1, 20000, 16)
+        self.ear.createPort("ear", fmt)
+        self.audio().startTransmit(self.ear)
+
+    def wait_tone(self, hz: float, *, until_end: bool) -> None:
+        """Until 3 frames in a row near hz arrived (and, until_end, 5 frames in a row without it after them)."""
+        call = self.call
+        assert call is not None
+        start = len(self.ear.frames)
+
+        def found() -> bool:
+            near = [f is not None and abs(f - hz) <= TONE_TOLERANCE_HZ for f in self.ear.frames[start:]]
+            run, first = 0, None
+            for i, hit in enumerate(near):
+                run = run + 1 if hit else 0
+                if run >= 3:
+                    first = i + 1
+                    break
+            if first is None or not until_end:
+                return first is not None
+            run = 0
+            for hit in near[first:]:
+                run = 0 if hit else run + 1
+                if run >= 5:
+                    return True
+            return False
+
+        self.pump_until(lambda: found() or call.ended, 90, f"tone {hz}")
+        say(event="heard" if until_end else "hearing", hz=hz, ended=call.ended)
 
     def start_sending(self, path: str) -> None:
         player = pj.AudioMediaPlayer()
@@ -148,6 +204,9 @@ class Phone:
             return 1
         if name == "quiet":
             self.wait_quiet(float(words[1]))
+            return 2
+        if name in ("hearing", "heard"):
+            self.wait_tone(float(words[1]), until_end=name == "heard")
             return 2
         if name == "sleep":
             self.pump(float(words[1]))
@@ -231,6 +290,7 @@ class Phone:
         call.answer(prm)
         self.pump_until(lambda: call.media_up or call.ended, 20, "media")
         if not call.ended:
+            self.listen()
             if self.args.record:
                 self.start_recording(self.args.record)
             if self.args.play:
@@ -247,6 +307,7 @@ class Phone:
         self.pump(0.3)
         self.keep.clear()
         self.call = None
+        del self.ear
         gc.collect()
         self.account.shutdown()
         self.ep.libDestroy()
