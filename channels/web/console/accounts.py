@@ -56,7 +56,7 @@ async def _users_page(request: web.Request, *, error: str | None = None, notice:
          "last_login": u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else None}
         for u in await store.users()
     ]
-    context = {"users": rows, "roles": ROLES, "min_password": MIN_PASSWORD, "error": error, "notice": notice}
+    context = {"users": rows, "roles": ROLES, "min_password": MIN_PASSWORD, "error": error} | ({"notice": notice} if notice else {})
     return render(request, "console/users.html", context, status=status)
 
 

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from aiohttp_session import SESSION_KEY
 
 from channels.web.console.auth import CONSOLE_USER, console_lang, csrf_token
 from channels.web.console.catalogue import TEXTS
@@ -44,6 +45,16 @@ def content_security_policy(tile_url: str | None) -> str:
     return policy
 
 
+def flash(request: web.Request, message: str) -> None:
+    """A message for the next page this user opens (after a redirect), kept in the session."""
+    request[SESSION_KEY]["notice"] = message
+
+
+def _session_notice(request: web.Request) -> str | None:
+    session = request.get(SESSION_KEY)
+    return session.pop("notice", None) if session is not None and "notice" in session else None
+
+
 def render(request: web.Request, template: str, context: dict[str, Any], *, status: int = 200,
            catalogue: dict[str, dict[Lang, str]] | None = None) -> web.Response:
     """The page; `catalogue` adds a module's own texts to the console's for `t(...)` in its templates."""
@@ -55,9 +66,10 @@ def render(request: web.Request, template: str, context: dict[str, Any], *, stat
     def t(key: str, **params: object) -> str:
         return render_text(texts, key, lang, **params)
 
+    notice = _session_notice(request)
     nav = [(item.url, item.label[lang]) for item in NAV if user is not None and user.may(item.role)]
     page = {"lang": lang, "t": t, "csrf": csrf_token(request), "user": user, "nav": nav, "path": request.path,
-            "switch_url": f"{request.path}?lang={other}", "other_lang": other} | context
+            "switch_url": f"{request.path}?lang={other}", "other_lang": other, "notice": notice} | context
     response = aiohttp_jinja2.render_template(template, request, page, status=status, app_key=CONSOLE_TEMPLATES)
     response.headers.update(SECURITY_HEADERS)
     response.headers["Content-Security-Policy"] = content_security_policy(request.app[SETTINGS].tile_url)
