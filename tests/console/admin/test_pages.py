@@ -15,7 +15,7 @@ from tests.web.conftest import Site, open_page, screenshots, serious_violations
 
 async def test_admin_pages_refuse_without_a_login(console: Site) -> None:
     async with ClientSession(console.url) as http:
-        for path in ADMIN_PAGES + ["/console/admin/export.csv"]:
+        for path in ADMIN_PAGES + ["/console/admin/export.csv", "/console/admin/channels/events"]:
             async with http.get(path, headers={"Accept": "text/html"}, allow_redirects=False) as resp:
                 assert resp.status == 303, path
                 assert resp.headers["Location"].startswith("/console/login?next="), path

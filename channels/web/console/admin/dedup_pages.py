@@ -1,12 +1,14 @@
 """Duplicate settings per class: radius, time window and text threshold, stored for the pipeline to follow."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
 
 from channels.web.console.admin.routing import ADMIN, error_text, page, routes
 from channels.web.console.auth import current_user, login_required, require_csrf
+from classifier.tables import CodeTables
 from gateway.appkeys import PIPELINE, STORE, TABLES
 from gateway.dedup import DEDUP_SETTING, stored_policies
 from gateway.i18n import InputError
@@ -34,7 +36,7 @@ async def show_dedup(request: web.Request) -> web.Response:
     return await dedup_page(request)
 
 
-def class_setting(form: Any, known: Any) -> tuple[str, dict[str, float]]:
+def class_setting(form: Mapping[str, Any], known: CodeTables) -> tuple[str, dict[str, float]]:
     """The class and its numbers from the form, checked as the pipeline will use them; InputError when out of range."""
     class_id = str(form.get("class_id", ""))
     if class_id not in known:
