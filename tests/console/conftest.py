@@ -81,7 +81,7 @@ async def login(page: Page, username: str, password: str, next_path: str = "/con
 
 
 async def agent_page(browser: Browser, console: Site, make_user: MakeUser, role: str = "agent", locale: str = "zh-CN") -> Page:  # noqa: F811
-    """A new browser context signed in as a new user of `role`, on the console's first page."""
+    """A new browser context signed in as a new user of `role` who reads the console in the locale's language."""
     page = await open_page(browser, console, locale=locale)
-    await login(page, *(await make_user(role)))
+    await login(page, *(await make_user(role, language="en" if locale.startswith("en") else "zh")))
     return page

@@ -7,7 +7,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from channels.web.console import accounts, assist, voicemails
+from channels.web.console import accounts, assist, review, voicemails
 from channels.web.console.admin import routes as admin_routes
 from channels.web.console.auth import setup_sessions
 from channels.web.console.catalogue import TEXTS
@@ -18,6 +18,7 @@ HERE = Path(__file__).resolve().parent
 
 add_nav("/console/", TEXTS["nav_calls"])
 add_nav("/console/voicemails", TEXTS["nav_voicemails"])
+add_nav("/console/review", TEXTS["nav_review"])
 add_nav("/console/users", TEXTS["nav_users"], role="admin")
 
 
@@ -33,5 +34,6 @@ def setup(app: web.Application) -> None:
     app.add_routes(assist.routes)
     assist.track_sockets(app)
     app.add_routes(voicemails.routes)
+    app.add_routes(review.routes)
     app.add_routes(admin_routes)
     app.router.add_static("/console/static/", HERE / "static")
