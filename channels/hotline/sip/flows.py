@@ -7,7 +7,7 @@ asks for the language (1 中文 / 2 English).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
@@ -92,15 +92,31 @@ def digit_prompts(number: str) -> list[str]:
     return [f"digit_{d}" for d in number if d.isdigit()]
 
 
-def in_service(hours: list[str], now: datetime) -> bool:
-    """Whether China time `now` falls in one of the spans 'HH:MM-HH:MM' (a span may pass midnight)."""
-    local = now.astimezone(CHINA).time()
+def service_spans(hours: list[str]) -> list[tuple[int, int]]:
+    """'HH:MM-HH:MM' spans as minutes of the day (24:00 ends the day); ValueError on anything else."""
+    spans = []
     for span in hours:
-        start_text, end_text = span.split("-")
-        start, end = time.fromisoformat(start_text), time.fromisoformat(end_text)
-        if (start <= local < end) if start <= end else (local >= start or local < end):
-            return True
-    return False
+        try:
+            start, end = (_minutes(part) for part in span.split("-"))
+        except ValueError as exc:
+            raise ValueError(f"sip.service_hours: {span!r} is not HH:MM-HH:MM ({exc})") from None
+        spans.append((start, end))
+    return spans
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = text.strip().split(":")
+    value = int(hours) * 60 + int(minutes)
+    if not (0 <= int(minutes) < 60 and 0 <= value <= 24 * 60):
+        raise ValueError("out of range")
+    return value
+
+
+def in_service(hours: list[str], now: datetime) -> bool:
+    """Whether China time `now` falls in one of the spans (a span may pass midnight)."""
+    local = now.astimezone(CHINA)
+    minute = local.hour * 60 + local.minute
+    return any((start <= minute < end) if start <= end else (minute >= start or minute < end) for start, end in service_spans(hours))
 
 
 def agent_for(line: HotlineLine, language: Lang, lines: list[HotlineLine]) -> str | None:

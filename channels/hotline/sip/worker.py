@@ -12,7 +12,7 @@ from redis import Redis
 
 from channels.hotline.sip import engine as sip
 from channels.hotline.sip.desk import CallDesk
-from channels.hotline.sip.flows import HungUp, answer_call
+from channels.hotline.sip.flows import HungUp, answer_call, service_spans
 from channels.hotline.sip.port import SipPort
 from channels.hotline.sip.prompts import Prompts
 from channels.hotline.sip.transcribe import Transcriber, load_transcriber
@@ -52,6 +52,7 @@ class SipWorker:
         self.media = MediaStore(settings.media_dir)
         self.prompts = Prompts(settings.sip.prompts_dir)
         self.prompts.check(Prompts.names())
+        service_spans(settings.sip.service_hours)
         self.lines: dict[str, HotlineLine] = {line.number: line for line in settings.sip.lines}
         self.legs: dict[int, SipPort] = {}
         self.calls: set[asyncio.Task[None]] = set()

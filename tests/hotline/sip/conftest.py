@@ -156,9 +156,14 @@ class SipWorker:
             self.process.wait()
             raise
 
-    def phone(self, mode: str, *steps: str, name: str, **options: Any) -> PhoneRun:
-        """Start peer.py (`call` to a target, or `agent`) on ports of this worker's block."""
+    def peer_port(self) -> int:
+        """SIP port for the next phone (RTP follows it), in this worker's block."""
         port, self.next_peer = self.next_peer, self.next_peer + 24
+        return port
+
+    def phone(self, mode: str, *steps: str, name: str, port: int | None = None, **options: Any) -> PhoneRun:
+        """Start peer.py (`call` to a target, or `agent`) on ports of this worker's block."""
+        port = port or self.peer_port()
         args = [sys.executable, str(PEER), mode, *steps, "--port", str(port), "--rtp-port", str(port + 2)]
         for key, value in options.items():
             flag = "--" + key.replace("_", "-")
@@ -171,7 +176,8 @@ class SipWorker:
 
 @pytest.fixture
 def sip_worker(tmp_path: Path, redis_url: str, tone_prompts: Path) -> Iterator[Any]:
-    """Start workers on a database: `start(database_url, **sip_settings)`; each is stopped (SIGTERM, exit 0) at the end."""
+    """Workers on a database: `worker = sip_worker(database_url, **sip_settings)`, then `worker.start()`;
+    each is stopped at the end by SIGTERM and must exit 0 with no traceback and no abort."""
     _needs_pjsua2()
     workers: list[SipWorker] = []
 
@@ -179,11 +185,12 @@ def sip_worker(tmp_path: Path, redis_url: str, tone_prompts: Path) -> Iterator[A
         worker = SipWorker(tmp_path / f"w{len(workers)}", database_url, redis_url, tone_prompts, sip)
         worker.work.mkdir()
         workers.append(worker)
-        worker.start()
         return worker
 
     yield start
     for worker in workers:
+        if worker.process is None:
+            continue
         code = worker.stop()
         text = worker.log.read_text(errors="replace")
         assert code == 0, f"worker exited with {code}:\n{text[-3000:]}"

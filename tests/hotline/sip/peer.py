@@ -276,7 +276,7 @@ class Phone:
 
     def serve_as_agent(self) -> None:
         say(event="ready")
-        self.pump_until(lambda: self.call is not None, 120, "incoming")
+        self.pump_until(lambda: self.call is not None, 60, "incoming")
         call = self.call
         assert call is not None
         if self.args.never_answer:
@@ -334,8 +334,10 @@ def main() -> None:
         else:
             phone.dial()
             words = list(args.steps)
-            while words:
+            while words and not (phone.call and phone.call.ended):
                 words = words[phone.step(words):]
+            if words:
+                say(event="ended before", steps=words)
     finally:
         phone.pump(0.3)
         phone.close()

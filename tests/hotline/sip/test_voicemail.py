@@ -34,6 +34,7 @@ def dominant_hz(samples: np.ndarray, rate: int) -> float:
 async def test_voicemail_keeps_the_callers_audio_and_queues_it(sip_worker: Any, store_of: Any, database_url: str,
                                                               call_event_log: Any, tmp_path: Path) -> None:
     worker = sip_worker(database_url)
+    worker.start()
     said = tone_wav(tmp_path / "said.wav", SPOKEN_HZ, SPOKEN_SECONDS)
     caller = worker.phone("call", "media", "heard", str(BEEP_HZ), "play", str(said), "sleep", str(SPOKEN_SECONDS + 0.5),
                           "dtmf", "#", "rfc2833", "heard", str(ZH_HZ), "dtmf", "1", "info", "end",
