@@ -144,6 +144,12 @@ class SipWorker:
                 raise AssertionError(f"SIP worker did not start:\n{self.log.read_text(errors='replace')[-3000:]}")
             time.sleep(0.05)
 
+    def kill(self) -> None:
+        """SIGKILL: the worker dies holding its calls."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+
     def stop(self) -> int:
         """SIGTERM and the exit code."""
         assert self.process is not None

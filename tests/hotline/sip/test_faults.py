@@ -1,0 +1,64 @@
+"""Faults: a hang-up during a prompt, a fifth call on a full worker, shutdown with calls up, a killed worker."""
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import eventually
+from tests.hotline.sip.conftest import CALLER, ZH_HZ
+from tests.hotline.sip.test_voicemail import _ended
+
+
+async def test_hang_up_during_the_greeting_ends_the_call_as_abandoned(sip_worker: Any, store_of: Any, sqlite_url: str,
+                                                                     call_event_log: Any) -> None:
+    store = store_of(sqlite_url)
+    worker = sip_worker(sqlite_url)
+    worker.start()
+    caller = worker.phone("call", "media", "hearing", str(ZH_HZ), "hangup", "end", name="caller", target=worker.uri(), user=CALLER)
+    caller.wait()
+    [row] = await store.calls()
+    call = await eventually(lambda: _ended(store, row.id))
+    assert (call.outcome, call.recording, call.handed_off_at) == ("abandoned", None, None)
+    assert call.answered_at is not None and call.duration_s is not None
+    assert await store.voicemails() == []
+    await eventually(lambda: call_event_log.kinds(call.id) == ["ringing", "answered", "hung_up"])
+
+
+async def test_fifth_call_is_busy_and_sigterm_ends_the_four_cleanly(sip_worker: Any, store_of: Any, sqlite_url: str) -> None:
+    store = store_of(sqlite_url)
+    worker = sip_worker(sqlite_url, voicemail_silence_seconds=60, voicemail_max_seconds=90)
+    worker.start()
+    callers = [worker.phone("call", "media", "end", name=f"caller{i}", target=worker.uri(), user=f"1380000000{i}") for i in range(4)]
+    await eventually(lambda: _states(store, {"recording"}, 4))
+    fifth = worker.phone("call", "end", name="fifth", target=worker.uri(), user="13800000009")
+    fifth.wait()
+    assert fifth.codes()[-1] == 486, fifth.log.read_text()
+
+    assert worker.stop() == 0
+    for caller in callers:
+        caller.wait()
+        assert caller.process.returncode == 0, caller.log.read_text()
+    calls = await store.calls()
+    assert len(calls) == 4 and all(c.state == "ended" and c.ended_at is not None for c in calls)
+    assert {c.caller for c in calls} == {f"1380000000{i}" for i in range(4)}
+
+
+async def test_calls_of_a_killed_worker_are_recorded_as_dropped(sip_worker: Any, store_of: Any, sqlite_url: str,
+                                                                call_event_log: Any) -> None:
+    store = store_of(sqlite_url)
+    worker = sip_worker(sqlite_url, voicemail_silence_seconds=60, voicemail_max_seconds=90)
+    worker.start()
+    caller = worker.phone("call", "media", "end", name="caller", target=worker.uri(), user=CALLER)
+    [row] = await eventually(lambda: _states(store, {"recording"}, 1))
+    worker.kill()
+    assert (await store.call(row.id)).state == "recording"
+    worker.start()
+    call = await eventually(lambda: _ended(store, row.id))
+    assert call.outcome == "dropped"
+    await eventually(lambda: "dropped" in call_event_log.kinds(row.id))
+    caller.process.kill()
+    caller.process.wait()
+
+
+async def _states(store: Any, states: set[str], count: int) -> list[Any] | None:
+    calls = [c for c in await store.calls() if c.state in states]
+    return calls if len(calls) == count else None

@@ -1,0 +1,60 @@
+"""Case status by keypad: 9 during the greeting (here as in-band tones), the case number, the status read back."""
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.payload import case_number
+from gateway.store.clock import utcnow
+from gateway.store.models import CaseRow
+from tests.conftest import eventually
+from tests.hotline.sip.conftest import CALLER, ZH_HZ
+from tests.hotline.sip.test_voicemail import _ended
+
+
+async def _dispatched_case(store: Any) -> str:
+    async with store.transaction() as tx:
+        now = utcnow()
+        case = await tx.add(CaseRow(created_at=now, updated_at=now, status="dispatched", class_id="cp-0102", text="井盖丢失",
+                                    language="zh", source_channel="hotline", case_source="12319热线"))
+    return case_number(case.id, case.created_at)
+
+
+async def test_status_by_keypad_reads_a_real_case_and_takes_sms_consent(sip_worker: Any, store_of: Any, sqlite_url: str,
+                                                                       call_event_log: Any) -> None:
+    store = store_of(sqlite_url)
+    number = await _dispatched_case(store)
+    worker = sip_worker(sqlite_url)
+    worker.start()
+    caller = worker.phone("call", "media", "hearing", str(ZH_HZ), "dtmf", "9", "inband", "heard", str(ZH_HZ),
+                          "dtmf", number + "#", "rfc2833", "heard", str(ZH_HZ), "dtmf", "1", "info", "end",
+                          name="caller", target=worker.uri(), user=CALLER)
+    caller.wait()
+    assert caller.process.returncode == 0, caller.log.read_text()
+
+    [row] = await store.calls()
+    call = await eventually(lambda: _ended(store, row.id))
+    assert call.outcome == "status"
+    assert call.detail["consent_updates_case"] == number
+    assert call.detail["lookups"] == [{"typed": number, "case": number}]
+    assert set(call.detail["dtmf"]) == {"inband", "rfc2833", "sip_info"}
+    [lookup] = [e for e in call_event_log.events if e.kind == "status_lookup"]
+    assert (lookup.call_id, lookup.caller, lookup.detail["case"], lookup.detail["status"]) == (call.id, CALLER, number, "dispatched")
+    assert await store.voicemails() == []
+
+
+async def test_unknown_case_number_is_said_so_and_asked_again(sip_worker: Any, store_of: Any, sqlite_url: str, call_event_log: Any) -> None:
+    store = store_of(sqlite_url)
+    worker = sip_worker(sqlite_url)
+    worker.start()
+    caller = worker.phone("call", "media", "hearing", str(ZH_HZ), "dtmf", "9", "rfc2833", "heard", str(ZH_HZ),
+                          "dtmf", "20200101999999#", "rfc2833", "heard", str(ZH_HZ), "hangup", "end",
+                          name="caller", target=worker.uri(), user=CALLER)
+    caller.wait()
+    assert caller.process.returncode == 0, caller.log.read_text()
+
+    [row] = await store.calls()
+    call = await eventually(lambda: _ended(store, row.id))
+    assert call.detail["lookups"] == [{"typed": "20200101999999", "case": None}]
+    assert "consent_updates_case" not in call.detail
+    [lookup] = [e for e in call_event_log.events if e.kind == "status_lookup"]
+    assert (lookup.detail["case"], lookup.detail["status"]) == (None, None)
