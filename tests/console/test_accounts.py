@@ -10,7 +10,7 @@ from playwright.async_api import Browser
 
 from channels.web.console.auth import password_matches
 from tests.console.conftest import MakeUser, agent_page, login
-from tests.web.conftest import Site, open_page, screenshots, serious_violations
+from tests.web.conftest import Site, count_cases, open_page, screenshots, serious_violations
 
 PAGES = ["/console/", "/console/voicemails", "/console/review", "/console/users"]
 FETCHES = ["/console/api/suggest", "/console/api/callers/+8613800000000"]
@@ -138,3 +138,21 @@ async def test_an_administrator_cannot_disable_themselves(console: Site, make_us
             assert resp.status == 400
             assert "own account" in await resp.text()
     assert not (await console.store.user(admin)).disabled  # type: ignore[union-attr]
+
+
+async def test_a_report_posted_without_the_csrf_header_is_refused(console: Site, make_user: MakeUser) -> None:
+    agent, password = await make_user("agent", language="en")
+    async with ClientSession(console.url, cookie_jar=CookieJar(unsafe=True)) as http:
+        token = await csrf_of(http, "/console/login")
+        async with http.post("/console/login", data={"csrf": token, "username": agent, "password": password}) as resp:
+            page = await resp.text()
+        token = re.search(r'data-csrf="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        body = {"text": "路灯不亮", "anonymous": True}
+        async with http.post("/console/api/reports", json=body) as resp:
+            assert resp.status == 403
+        async with http.post("/console/api/reports", json=body, headers={"X-CSRF-Token": "forged"}) as resp:
+            assert resp.status == 403
+        assert await count_cases(console) == 0
+        async with http.post("/console/api/reports", json=body, headers={"X-CSRF-Token": token}) as resp:
+            assert resp.status == 201
+    assert await count_cases(console) == 1

@@ -16,13 +16,14 @@ from channels.web.console.cases import case_brief, class_name
 from channels.web.console.jsonapi import json_errors, refusal
 from channels.web.console.pages import render
 from channels.web.hints import NEARBY_RADIUS_M, SAME_PROBLEM
-from channels.web.vendor import vendor_available
+from channels.web.mapview import map_view
 from classifier import Classifier
 from gateway.api.cases import load_case
 from gateway.api.errors import read_json
 from gateway.appkeys import PIPELINE, SETTINGS, STORE, TABLES
 from gateway.calls import call_events
 from gateway.domain import Channel, ContactIn, ReportIn
+from gateway.location.crs import convert
 from gateway.location.dedup import DEFAULT_WINDOW
 from gateway.pipeline import Located, UnknownClass
 from gateway.store.store import utcnow
@@ -44,11 +45,10 @@ JS_TEXTS = (
 @routes.get("/console/")
 @login_required()
 async def assist_page(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
-    has_map = bool(settings.tile_url) and vendor_available("leaflet")
+    view = map_view(request.app[SETTINGS], request.app[PIPELINE].locator)
     lang = console_lang(request)
     texts = {key: TEXTS[key][lang] for key in JS_TEXTS}
-    return render(request, "console/assist.html", {"tile_url": settings.tile_url if has_map else None, "texts": texts | {"pop_kinds": POP_KINDS}})
+    return render(request, "console/assist.html", {"map": view, "texts": texts | {"pop_kinds": POP_KINDS}})
 
 
 @routes.get("/console/ws")
@@ -104,11 +104,13 @@ def top_classes(classifier: Classifier, request: web.Request, text: str) -> list
     return out
 
 
-def place_json(located: Located | None) -> dict[str, Any] | None:
+def place_json(located: Located | None, tile_crs: str) -> dict[str, Any] | None:
+    """The place in WGS-84, and where to mark it on tiles drawn in `tile_crs`."""
     if located is None:
         return None
+    map_lat, map_lon = convert(located.lat, located.lon, "wgs84", tile_crs)
     return {"lat": round(located.lat, 6), "lon": round(located.lon, 6), "label": located.label, "grid_code": located.grid_code,
-            "source": located.source, "precision_m": located.precision_m}
+            "source": located.source, "precision_m": located.precision_m, "map": [round(map_lat, 6), round(map_lon, 6)]}
 
 
 @routes.get("/console/api/suggest")
@@ -131,7 +133,7 @@ async def suggest(request: web.Request) -> web.Response:
             similarity = pipeline.dedup.similarity(text, case.text)
             if similarity >= SAME_PROBLEM:
                 nearby.append(case_brief(case, tables, lang, distance_m=round(distance), similarity=round(similarity, 2)))
-    return web.json_response({"classes": classes, "place": place_json(located), "nearby": nearby})
+    return web.json_response({"classes": classes, "place": place_json(located, request.app[SETTINGS].tile_crs), "nearby": nearby})
 
 
 def track_sockets(app: web.Application) -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp_jinja2
 import jinja2
@@ -12,7 +11,7 @@ from aiohttp_session import SESSION_KEY
 
 from channels.web.console.auth import CONSOLE_USER, console_lang, csrf_token
 from channels.web.console.catalogue import TEXTS
-from channels.web.protect import SECURITY_HEADERS
+from channels.web.protect import security_headers
 from gateway.appkeys import SETTINGS
 from gateway.i18n import Lang, render as render_text
 
@@ -34,15 +33,6 @@ NAV: list[NavItem] = []
 def add_nav(url: str, label: dict[Lang, str], role: str = "agent") -> None:
     """Register a link in the console's navigation (the admin package adds its own pages this way)."""
     NAV.append(NavItem(url, label, role))
-
-
-def content_security_policy(tile_url: str | None) -> str:
-    """The web channel's policy, with the map tiles' host allowed for images when tiles are configured."""
-    policy = SECURITY_HEADERS["Content-Security-Policy"]
-    if tile_url:
-        parts = urlsplit(tile_url)
-        policy = policy.replace("img-src 'self'", f"img-src 'self' {parts.scheme}://{parts.netloc.replace('{s}', '*')}")
-    return policy
 
 
 def flash(request: web.Request, message: str) -> None:
@@ -71,7 +61,6 @@ def render(request: web.Request, template: str, context: dict[str, Any], *, stat
     page = {"lang": lang, "t": t, "csrf": csrf_token(request), "user": user, "nav": nav, "path": request.path,
             "switch_url": f"{request.path}?lang={other}", "other_lang": other, "notice": notice} | context
     response = aiohttp_jinja2.render_template(template, request, page, status=status, app_key=CONSOLE_TEMPLATES)
-    response.headers.update(SECURITY_HEADERS)
-    response.headers["Content-Security-Policy"] = content_security_policy(request.app[SETTINGS].tile_url)
+    response.headers.update(security_headers(request.app[SETTINGS].tile_url))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -98,14 +98,9 @@
     if (place.grid_code) parts.push(`${T.grid_code} ${place.grid_code}`);
     out.textContent = parts.filter(Boolean).join(" · ");
     out.dataset.grid = place.grid_code || "";
-    const box = $("map");
-    if (box && window.L) {
-      if (!map) {
-        map = window.L.map(box, { keyboard: false });
-        window.L.tileLayer(box.dataset.tiles, { maxZoom: 19 }).addTo(map);
-      }
-      map.setView([place.lat, place.lon], 17);
-      if (marker) marker.setLatLng([place.lat, place.lon]); else marker = window.L.marker([place.lat, place.lon], { keyboard: false }).addTo(map);
+    if (map) {
+      map.setView(place.map, 17);
+      if (marker) marker.setLatLng(place.map); else marker = window.L.marker(place.map, { keyboard: false, title: place.label || "" }).addTo(map);
     }
   }
 
@@ -192,6 +187,7 @@
     $("nearby").replaceChildren();
     $("nearby-none").hidden = false;
     $("place").textContent = T.place_none;
+    if (marker) { marker.remove(); marker = null; }
     $("result").hidden = true;
     $("history").hidden = true;
     $("no-call").hidden = false;
@@ -227,5 +223,10 @@
   form.addEventListener("submit", (event) => { event.preventDefault(); submit(null); });
   $("clear").addEventListener("click", () => { clear(); $("text").focus(); });
   $("anonymous").addEventListener("change", () => { $("caller").disabled = $("consent").disabled = $("anonymous").checked; });
+  const box = $("map");
+  if (box && window.L) {
+    map = window.L.map(box, { keyboard: false }).setView([Number(box.dataset.lat), Number(box.dataset.lon)], Number(box.dataset.zoom));
+    window.L.tileLayer(box.dataset.tiles, { maxZoom: 19 }).addTo(map);
+  }
   connect();
 })();
