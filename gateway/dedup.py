@@ -1,6 +1,7 @@
 """Duplicate folding against the store: candidates from SQL, the decision from gateway.location.dedup."""
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -14,6 +15,7 @@ from gateway.location.similarity import text_similarity
 from gateway.store.models import AdminSettingRow, CaseRow
 from gateway.store.store import Tx, as_utc
 
+log = logging.getLogger(__name__)
 LOCK_CELL_DEG = 0.02  # about 2 km: larger than twice the 1 km hard cap, so a search box touches at most 4 cells
 DEDUP_SETTING = "dedup"  # admin_settings key: {"classes": {class id: {"radius_m", "window_hours", "threshold"}}}
 POLICY_TTL_SECONDS = 5.0  # how stale another process's per-class settings may be
@@ -72,7 +74,10 @@ class Deduplicator:
         if self.fixed or (self._policies_read is not None and now - self._policies_read < POLICY_TTL_SECONDS):
             return
         row = await tx.session.get(AdminSettingRow, DEDUP_SETTING)
-        self.policies = stored_policies(row.value if row else None)
+        try:
+            self.policies = stored_policies(row.value if row else None)
+        except (ValueError, LookupError, TypeError):  # a bad stored value must not stop intake
+            log.exception("duplicate settings in admin_settings[%r] are unusable; keeping the ones in use", DEDUP_SETTING)
         self._policies_read = now
 
     def lock_keys(self, class_id: str | None, lat: float | None, lon: float | None, reporter: str | None) -> list[str]:
