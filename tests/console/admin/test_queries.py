@@ -11,8 +11,9 @@ from channels.web.console.admin import queries
 from channels.web.console.admin.export import parse_filter
 from channels.web.console.admin.rulesets import diff, parse_draft
 from classifier import load_tables
-from gateway.dedup import stored_policies
+from gateway.dedup import DEDUP_SETTING, Deduplicator, stored_policies
 from gateway.i18n import InputError
+from gateway.location.dedup import Sighting
 from gateway.location.errors import DedupError
 from gateway.outbox import merged_platforms
 from gateway.settings import PlatformSettings, Settings
@@ -108,3 +109,11 @@ def test_stored_duplicate_policies_and_platforms() -> None:
     stored = {"items": [file_one.model_dump(mode="json") | {"enabled": False}, {"id": "new", "url": "http://b.example/", "secret": "t" * 16}]}
     assert [(p.id, p.enabled) for p in merged_platforms(settings, stored)] == [("city", False), ("new", True)]
     assert merged_platforms(settings, None) == [file_one]
+
+
+async def test_unusable_stored_duplicate_settings_leave_the_ones_in_use(store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    await store.set_admin_setting(DEDUP_SETTING, {"classes": {"cp-0118": {"radius_m": -1, "window_hours": 1, "threshold": 0.2}}}, "test")
+    dedup = Deduplicator(load_tables())
+    async with store.transaction() as tx:
+        assert await dedup.find(tx, Sighting("cp-0118", 31.3, 120.6, 0.0, datetime.now(UTC), "路灯不亮")) is None
+    assert dedup.policies.by_class == {} and "unusable" in caplog.text
