@@ -106,6 +106,13 @@ def user_part(uri: str) -> str | None:
     return user.split(";", 1)[0] or None if at else None
 
 
+def host_port(uri: str) -> str:
+    """'sip:10.0.0.1:5080;transport=udp' -> '10.0.0.1:5080' (port 5060 when none is given)."""
+    hostport = uri.split(":", 1)[1] if uri.startswith("sip:") else uri
+    hostport = hostport.split(";", 1)[0].split("@")[-1]
+    return hostport if ":" in hostport else f"{hostport}:5060"
+
+
 def request_uri(whole_message: str) -> str:
     """The request URI of an INVITE's request line."""
     parts = whole_message.split("\r\n", 1)[0].split(" ")
@@ -175,7 +182,7 @@ class _Account(pj.Account):
         self.engine.incoming(self, prm)
 
     def onRegState(self, prm: pj.OnRegStateParam) -> None:
-        self.engine.registration_changed(prm.code, prm.reason, prm.expiration)
+        self.engine.registration_changed(prm.code, prm.reason, prm.expiration, prm.rdata.srcAddress)
 
 
 @dataclass
@@ -335,10 +342,14 @@ class SipEngine:
         self.ended.append(key)
         self.post(Disconnected(key, code, reason))
 
-    def registration_changed(self, code: int, reason: str, expires: int) -> None:
+    def registration_changed(self, code: int, reason: str, expires: int, source: str) -> None:
+        """Report it; when the registrar in use fails (answers an error, or none came), move to the other one.
+
+        An answer from the other registrar (the un-REGISTER sent to it when moving away) changes nothing."""
         registrar = self.registrar or ""
         self.post(Registration(registrar, code, reason, expires))
-        if code // 100 != 2 and self.config.registrar_fallback:
+        from_current = not source or source == host_port(registrar)
+        if code // 100 != 2 and from_current and self.config.registrar_fallback:
             self.registrar = self.config.registrar_fallback if self.registrar == self.config.registrar else self.config.registrar
             log.warning("registration with %s failed (%s %s); trying %s", registrar, code, reason, self.registrar)
             self.commands.put((self._modify_registrar, None))
