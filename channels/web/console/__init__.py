@@ -24,7 +24,7 @@ add_nav("/console/users", TEXTS["nav_users"], role="admin")
 
 def setup(app: web.Application) -> None:
     """Sessions, templates (console/… here, admin/… from the admin package), routes and static files of the console."""
-    setup_sessions(app, app[SETTINGS].console)
+    setup_sessions(app, app[SETTINGS])
     loader = jinja2.PrefixLoader({
         "console": jinja2.FileSystemLoader(HERE / "templates"),
         "admin": jinja2.FileSystemLoader(HERE / "admin" / "templates"),

@@ -37,7 +37,7 @@ async def login(request: web.Request) -> web.Response:
     refused = await attempt_login(request, settings, username, password)
     if refused is None:
         raise web.HTTPSeeOther(target)
-    error = text(refused, console_lang(request), minutes=round(settings.lock_minutes))
+    error = text(refused.code, console_lang(request), minutes=refused.minutes)
     return render(request, "console/login.html", {"next": target, "username": username, "error": error}, status=401)
 
 

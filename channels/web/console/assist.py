@@ -180,7 +180,7 @@ async def submit_report(request: web.Request) -> web.Response:
     except UnknownClass as exc:
         return refusal(request, 400, "unknown_class", "class_id", class_id=exc.class_id)
     if body.call_id is not None:
-        await store.call_updated(body.call_id, case_id=result.case_id, agent=user.username)
+        await store.call_updated(body.call_id, case_id=result.case_id)
     case = await store.case(result.case_id)
     assert case is not None
     return web.json_response({"case": case_brief(case, request.app[TABLES], console_lang(request)), "joined": result.joined,

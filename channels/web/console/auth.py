@@ -5,10 +5,11 @@ import functools
 import hashlib
 import hmac
 import json
+import math
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from aiohttp import web
@@ -21,7 +22,8 @@ from cryptography.fernet import Fernet
 from channels.web.console.catalogue import text
 from gateway.appkeys import STORE
 from gateway.i18n import Lang, negotiate
-from gateway.settings import ConsoleSettings
+from gateway.settings import ConsoleSettings, Settings
+from gateway.store.clock import as_utc, utcnow
 from gateway.store.models import UserRow
 from gateway.store.store import Store
 
@@ -52,15 +54,17 @@ class ConsoleUser:
 CONSOLE_USER = web.RequestKey("console_user", ConsoleUser)
 
 
-def session_storage(settings: ConsoleSettings) -> EncryptedCookieStorage:
+def session_storage(settings: ConsoleSettings, *, secure: bool) -> EncryptedCookieStorage:
     """Fernet-encrypted cookie sessions; without a configured key, a new one each start (everyone signs in again)."""
     key = settings.session_key or Fernet.generate_key().decode()
     return EncryptedCookieStorage(Fernet(key), cookie_name=SESSION_COOKIE, max_age=int(settings.session_hours * 3600),
-                                  path="/console", httponly=True, samesite="Strict")
+                                  path="/console", httponly=True, samesite="Strict", secure=secure)
 
 
-def setup_sessions(app: web.Application, settings: ConsoleSettings) -> None:
-    app.middlewares.append(session_middleware(session_storage(settings)))
+def setup_sessions(app: web.Application, settings: Settings) -> None:
+    """Sessions for the console; the cookie is sent over HTTPS only when the gateway is served over HTTPS."""
+    secure = settings.public_base_url.startswith("https://")
+    app.middlewares.append(session_middleware(session_storage(settings.console, secure=secure)))
 
 
 def hash_password(password: str) -> str:
@@ -174,17 +178,29 @@ def safe_next(target: str | None) -> str:
     return HOME_PATH
 
 
-async def attempt_login(request: web.Request, settings: ConsoleSettings, username: str, password: str) -> str | None:
-    """Sign in, opening a fresh session; else the catalogue key of why not (locked or wrong), counting the failure."""
+@dataclass(frozen=True)
+class Refused:
+    """Why a sign-in failed: `code` keys the console catalogue; a locked account says for how many more minutes."""
+
+    code: str
+    minutes: int = 0
+
+
+def _locked(until: datetime) -> Refused:
+    return Refused("login_locked", max(1, math.ceil((as_utc(until) - utcnow()).total_seconds() / 60)))
+
+
+async def attempt_login(request: web.Request, settings: ConsoleSettings, username: str, password: str) -> Refused | None:
+    """Sign in, opening a fresh session; else why not (locked, or wrong and counted as a failure)."""
     store: Store = request.app[STORE]
     row: UserRow | None = await store.user(username)
-    if row is not None and store.locked(row):
-        return "login_locked"
+    if row is not None and row.locked_until is not None and store.locked(row):
+        return _locked(row.locked_until)
     if row is None or row.disabled or not password_matches(row.password_hash, password):
-        if row is not None and await store.login_failed(username, lock_after=settings.lock_after_failures,
-                                                        lock_for=timedelta(minutes=settings.lock_minutes)):
-            return "login_locked"
-        return "login_failed"
+        if row is not None and (until := await store.login_failed(username, lock_after=settings.lock_after_failures,
+                                                                   lock_for=timedelta(minutes=settings.lock_minutes))):
+            return _locked(until)
+        return Refused("login_failed")
     if hasher.check_needs_rehash(row.password_hash):
         row = await store.update_user(username, "system", password_hash=hash_password(password)) or row
     await store.login_succeeded(username)
