@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -19,6 +20,7 @@ from gateway.store.store import Tx
 
 log = logging.getLogger(__name__)
 PLATFORMS_SETTING = "platforms"  # admin_settings key: {"items": [platform settings]}, each over the settings file's of that id
+PLATFORMS_TTL_SECONDS = 5.0  # how stale another process's list may be when it writes outbox rows
 
 
 def merged_platforms(settings: Settings, stored: Mapping[str, Any] | None) -> list[PlatformSettings]:
@@ -54,10 +56,23 @@ class Outbox:
         self.settings = settings
         self.tables = tables
         self.queue = queue
+        self._platforms: list[PlatformSettings] | None = None
+        self._platforms_read = 0.0
+
+    async def platforms(self, tx: Tx) -> list[PlatformSettings]:
+        """The platforms in force, re-read at most every PLATFORMS_TTL_SECONDS (intake writes many rows a second)."""
+        now = time.monotonic()
+        if self._platforms is None or now - self._platforms_read >= PLATFORMS_TTL_SECONDS:
+            self._platforms, self._platforms_read = await platforms_in_force(tx, self.settings), now
+        return self._platforms
+
+    def forget_platforms(self) -> None:
+        """Re-read the list on the next write (this process changed it)."""
+        self._platforms = None
 
     async def forward(self, tx: Tx, case: CaseRow, actor: str, media: list[dict[str, str]] | None = None) -> list[str]:
         """First delivery of a classified case to every enabled platform."""
-        platforms = [p for p in await platforms_in_force(tx, self.settings) if p.enabled]
+        platforms = [p for p in await self.platforms(tx) if p.enabled]
         if not platforms:
             return []
         case.status = CaseStatus.FORWARDED
@@ -72,7 +87,7 @@ class Outbox:
 
     async def announce(self, tx: Tx, case: CaseRow, actor: str, event: Event = "case.updated") -> list[str]:
         """Send the case's current state to every enabled platform as an update (or a reopen request)."""
-        platforms = [p for p in await platforms_in_force(tx, self.settings) if p.enabled and p.kind == "webhook"]  # GeoReport v2 has no updates
+        platforms = [p for p in await self.platforms(tx) if p.enabled and p.kind == "webhook"]  # GeoReport v2 has no updates
         await tx.audit("case", case.id, "update_queued", actor, version=case.version, event=event)
         return await self._write(tx, case, event, platforms)
 
