@@ -44,6 +44,7 @@ async def add_platform(request: web.Request) -> web.Response:
     except InputError as exc:
         values = {k: str(v) for k, v in form.items() if k not in ("csrf", "secret")}
         return await platforms_page(request, error=error_text(request, exc), values=values, status=400)
+    request.config_dict[PIPELINE].outbox.forget_platforms()
     raise web.HTTPSeeOther(f"{ADMIN}/platforms/{platform.id}?saved=1")
 
 
@@ -82,6 +83,7 @@ async def edit_platform(request: web.Request) -> web.Response:
         await save_platform(request.config_dict[STORE], platform, actor(request), new=False, settings=request.config_dict[SETTINGS])
     except InputError as exc:
         return await platform_page(request, existing, error=error_text(request, exc), status=400)
+    request.config_dict[PIPELINE].outbox.forget_platforms()
     raise web.HTTPSeeOther(f"{ADMIN}/platforms/{platform.id}?saved=1")
 
 
