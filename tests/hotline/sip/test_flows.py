@@ -133,3 +133,14 @@ async def test_hang_up_during_a_prompt_stops_the_flow(tmp_path: Path) -> None:
     with pytest.raises(HungUp):
         await answer_call(line, Office(), LINES[1], SIP, NOON_CHINA)
     assert line.heard == ["greeting", "connecting"]
+
+
+def test_transcriber_setting_names_a_class_or_is_refused_plainly() -> None:
+    from channels.hotline.sip.transcribe import load_transcriber
+
+    assert load_transcriber(None) is None
+    assert load_transcriber("tests.hotline.sip.tone_transcriber:ToneTranscriber").name == "tone-test"
+    with pytest.raises(ValueError, match="package.module:ClassName"):
+        load_transcriber("tests.hotline.sip.tone_transcriber")
+    with pytest.raises(TypeError, match="transcribe"):
+        load_transcriber("pathlib:PurePath")

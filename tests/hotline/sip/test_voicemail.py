@@ -33,7 +33,7 @@ def dominant_hz(samples: np.ndarray, rate: int) -> float:
 
 async def test_voicemail_keeps_the_callers_audio_and_queues_it(sip_worker: Any, store_of: Any, database_url: str,
                                                               call_event_log: Any, tmp_path: Path) -> None:
-    worker = sip_worker(database_url)
+    worker = sip_worker(database_url, transcriber="tests.hotline.sip.tone_transcriber:ToneTranscriber")
     worker.start()
     said = tone_wav(tmp_path / "said.wav", SPOKEN_HZ, SPOKEN_SECONDS)
     caller = worker.phone("call", "media", "heard", str(BEEP_HZ), "play", str(said), "sleep", str(SPOKEN_SECONDS + 0.5),
@@ -47,6 +47,10 @@ async def test_voicemail_keeps_the_callers_audio_and_queues_it(sip_worker: Any, 
     assert (voicemail.caller, voicemail.line, voicemail.language) == (CALLER, "12319", "zh")
     assert voicemail.consent_updates is True
     assert SPOKEN_SECONDS <= voicemail.duration_s < SPOKEN_SECONDS + 3
+
+    await eventually(lambda: _transcript(store, voicemail.id))
+    transcribed = await store.voicemail(voicemail.id)
+    assert (transcribed.transcript, transcribed.transcript_source) == (f"zh: tone {SPOKEN_HZ} Hz", "tone-test")
 
     samples, rate = read_wav(worker.media_dir / voicemail.recording)
     assert rate == 8000
@@ -62,6 +66,11 @@ async def test_voicemail_keeps_the_callers_audio_and_queues_it(sip_worker: Any, 
     assert call_event_log.kinds(call.id) == ["ringing", "answered", "voicemail_recorded", "hung_up"]
     recorded = next(e for e in call_event_log.events if e.kind == "voicemail_recorded")
     assert (recorded.caller, recorded.line, recorded.language, recorded.detail["voicemail_id"]) == (CALLER, "12319", "zh", voicemail.id)
+
+
+async def _transcript(store: Any, voicemail_id: int) -> str | None:
+    row = await store.voicemail(voicemail_id)
+    return row.transcript if row is not None else None
 
 
 async def _ended(store: Any, call_id: int) -> Any:
