@@ -16,13 +16,15 @@ SCENARIOS = REPO / "tests" / "support" / "sipp"
 HOST = "127.0.0.1"
 
 
-def sipp(scenario: str, port: int, *, line: str, calls: int, hold_ms: int, media_port: int, work: Path,
+def sipp(scenario: str, port: int, *, line: str, calls: int, hold_ms: int, local_port: int, work: Path,
          variables: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """Start sipp placing `calls` calls at once to `line` at HOST:port with a scenario of tests/support/sipp."""
+    """Start sipp placing `calls` calls at once to `line` at HOST:port with a scenario of tests/support/sipp.
+
+    sipp takes `local_port` for SIP and `local_port + 2` on for media."""
     work.mkdir(parents=True, exist_ok=True)
     settings = [arg for name, value in (variables or {}).items() for arg in ("-set", name, value)]
     return subprocess.Popen(
-        ["sipp", "-sf", str(SCENARIOS / scenario), "-s", line, f"{HOST}:{port}", "-i", HOST, "-mp", str(media_port),
+        ["sipp", "-sf", str(SCENARIOS / scenario), "-s", line, f"{HOST}:{port}", "-i", HOST, "-p", str(local_port), "-mp", str(local_port + 2),
          "-m", str(calls), "-l", str(calls), "-r", str(calls), "-rp", "1000", "-d", str(hold_ms),
          "-timeout", "90", "-timeout_error", "-nostdin", "-trace_err", *settings],
         cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -40,6 +42,12 @@ def finished(run: subprocess.Popen[bytes], work: Path, timeout: float = 90) -> t
     errors = "".join(path.read_text(errors="replace") for path in sorted(work.glob("*_errors.log")))
     stderr = run.stderr.read().decode(errors="replace") if run.stderr else ""
     return run.returncode, errors + stderr
+
+
+def send(port: int, datagram: bytes) -> None:
+    """One UDP datagram, whatever it holds, expecting nothing back."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.sendto(datagram, (HOST, port))
 
 
 def request(port: int, text: str, timeout: float = 2.0) -> list[str]:

@@ -20,7 +20,7 @@ from tests.conftest import IN_CI
 from tests.hotline.dispatch.callers import HOST, REPO, wait_answering
 
 WORKERS = 2
-BLOCK = 400
+BLOCK = 500
 """Ports a site takes from its base: the proxy, the workers' SIP ports, their RTP ranges, the callers' ports."""
 
 
@@ -93,7 +93,10 @@ class Site:
 
     def spare_port(self) -> int:
         """A port for one more caller (each gets 8 from the end of the block)."""
-        return next(self._spare)
+        port = next(self._spare)
+        if port + 8 > self.base + BLOCK:
+            raise RuntimeError("this site has no caller ports left")
+        return port
 
     def start_worker(self, index: int) -> None:
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "GATEWAY_DATABASE_URL", "GATEWAY_REDIS_URL")}

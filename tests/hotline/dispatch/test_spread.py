@@ -34,11 +34,11 @@ def most_at_once(rows: list[CallRow]) -> int:
 
 
 async def test_eight_calls_at_once_go_four_to_each_worker_and_a_ninth_gets_busy(site: Site, tmp_path: Path) -> None:
-    eight = sipp("uac.xml", site.proxy_port, line="12319", calls=8, hold_ms=HOLD_MS, media_port=site.spare_port(), work=tmp_path / "eight")
+    eight = sipp("uac.xml", site.proxy_port, line="12319", calls=8, hold_ms=HOLD_MS, local_port=site.spare_port(), work=tmp_path / "eight")
     store = Store(create_engine(site.database_url))
     try:
         await eventually(lambda: _answered(store, 8), timeout=60)
-        ninth = sipp("uac_busy.xml", site.proxy_port, line="12319", calls=1, hold_ms=0, media_port=site.spare_port(), work=tmp_path / "ninth")
+        ninth = sipp("uac_busy.xml", site.proxy_port, line="12319", calls=1, hold_ms=0, local_port=site.spare_port(), work=tmp_path / "ninth")
         code, errors = finished(ninth, tmp_path / "ninth")
         assert code == 0, f"the ninth call was not answered 486:\n{errors}"
         assert site.proxy_said("moved to"), "Kamailio did not try the second worker for the ninth call"
