@@ -13,7 +13,8 @@ from tests.console.conftest import MakeUser, agent_page, login
 from tests.web.conftest import Site, count_cases, open_page, screenshots, serious_violations
 
 PAGES = ["/console/", "/console/voicemails", "/console/review", "/console/users"]
-FETCHES = ["/console/api/suggest", "/console/api/callers/+8613800000000"]
+FETCHES = ["/console/api/suggest", "/console/api/callers/+8613800000000", f"/console/recordings/{'0' * 64}.wav"]
+POSTS = ["/console/api/reports", "/console/users", "/console/users/admin", "/console/voicemails/1", "/console/review/20260101000001"]
 
 
 @pytest.fixture
@@ -39,6 +40,11 @@ async def test_every_console_page_refuses_without_a_login(console: Site) -> None
             async with http.get(path, headers={"Accept": "application/json"}) as resp:
                 assert resp.status == 401, path
                 assert (await resp.json())["error"] == "login_required"
+        for path in POSTS:
+            async with http.post(path, data={"action": "disable"}, headers={"Accept": "application/json"}) as resp:
+                assert resp.status == 401, path
+        async with http.get("/console", allow_redirects=False) as resp:
+            assert resp.headers["Location"] == "/console/"
         with pytest.raises(WSServerHandshakeError) as refused:
             await http.ws_connect("/console/ws")
         assert refused.value.status == 401

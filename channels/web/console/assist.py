@@ -42,6 +42,11 @@ JS_TEXTS = (
 )
 
 
+@routes.get("/console")
+async def console_root(_: web.Request) -> web.Response:
+    raise web.HTTPSeeOther("/console/")
+
+
 @routes.get("/console/")
 @login_required()
 async def assist_page(request: web.Request) -> web.Response:
