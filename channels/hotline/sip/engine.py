@@ -192,7 +192,6 @@ class _Media:
     player: _Player | None = None
     recorder: pj.AudioMediaRecorder | None = None
     inband: _InbandPort | None = None
-    peer: int | None = None
 
 
 class SipEngine:
@@ -315,11 +314,6 @@ class SipEngine:
         audio_a, audio_b = self._audio(a), self._audio(b)
         audio_a.startTransmit(audio_b)
         audio_b.startTransmit(audio_a)
-        self.media.setdefault(a, _Media()).peer = b
-        self.media.setdefault(b, _Media()).peer = a
-
-    def call_count(self) -> int:
-        return len(self.calls)
 
     # ---- callbacks (engine thread) ---------------------------------------------------------------
 
@@ -447,9 +441,7 @@ class SipEngine:
     def _release_ended(self) -> None:
         while self.ended:
             key = self.ended.pop()
-            media = self.media.pop(key, None)
-            if media is not None and media.peer is not None and media.peer in self.media:
-                self.media[media.peer].peer = None
+            self.media.pop(key, None)
             self.calls.pop(key, None)
 
     def _destroy(self) -> None:

@@ -126,7 +126,7 @@ class SipWorker:
         engine = self.engine
         if engine is None:
             return
-        for port in list(self.legs.values()):
+        for port in set(self.legs.values()):
             await port.hangup()
         if self.calls:
             await asyncio.wait(set(self.calls), timeout=SHUTDOWN_GRACE_SECONDS)
