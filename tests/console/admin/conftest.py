@@ -40,9 +40,9 @@ async def deliverer(console: Site) -> AsyncIterator[Deliverer]:
 
 
 async def admin_page(browser: Browser, console: Site, make_user: MakeUser, next_path: str = "/console/admin/", locale: str = "zh-CN",
-                     language: str = "zh") -> Page:
+                     language: str = "zh", javascript: bool = True) -> Page:
     """A new browser context signed in as a new administrator, on `next_path`."""
-    page = await open_page(browser, console, locale=locale)
+    page = await open_page(browser, console, locale=locale, javascript=javascript)
     await login(page, *(await make_user("admin", language=language)), next_path=next_path)
     return page
 

@@ -30,7 +30,7 @@ async def test_the_model_page_shows_the_active_evaluation(browser: Browser, cons
     labels, counts = confusion_matrix(test)
     assert await page.locator("#confusion-matrix tbody tr").count() == len(labels)
     assert await page.locator("#confusion-chart").evaluate("c => window.Chart.getChart(c).data.datasets[0].data") == [c["count"] for c in test["confusions"][:15]]
-    assert sum(map(sum, counts)) == sum(c["count"] for c in test["confusions"])
+    assert sum(map(sum, counts)) == sum(c["count"] for c in test["confusions"][:15])
     await page.context.close()
 
 

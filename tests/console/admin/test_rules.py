@@ -72,3 +72,19 @@ async def test_a_bad_rule_is_refused_in_the_readers_language_and_nothing_is_stor
         assert await page.inner_text("#rules-error") == ("规则不是有效的 JSON。" if language == "zh" else "The rules are not valid JSON.")
         await page.context.close()
     assert await console.store.rule_sets() == []
+
+
+async def test_the_test_box_works_without_scripts(browser: Browser, console: Site, make_user: MakeUser) -> None:
+    page = await admin_page(browser, console, make_user, "/console/admin/rules", locale="en-GB", language="en", javascript=False)
+    await page.fill("#rules", json.dumps(RULE, ensure_ascii=False))
+    await page.fill("#sample", TEXT)
+    async with page.expect_navigation():
+        await page.click("#try-button")
+    assert RULE_CLASS in await page.inner_text("#tried-class")
+    assert RULE[0]["id"] in await page.input_value("#rules"), "the draft is kept"
+    await page.fill("#sample", "")
+    async with page.expect_navigation():
+        await page.click("#try-button")
+    assert await page.inner_text("#try-error") == "Type a sample complaint."
+    assert await console.store.rule_sets() == [], "trying stores nothing"
+    await page.context.close()

@@ -120,7 +120,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "model_compared": {"zh": "上线前与 {version} 对比（其小类准确率 {accuracy}）。", "en": "Compared before activation with {version} (minor accuracy {accuracy})."},
     "model_confusions": {"zh": "最常见的混淆", "en": "Most frequent confusions"},
     "model_confusions_help": {"zh": "测试集中真实类别被判为其他类别的次数。", "en": "How often a true class was taken for another in the test set."},
-    "model_matrix_caption": {"zh": "混淆矩阵（行：真实类别；列：判定类别）", "en": "Confusion matrix (rows: true class; columns: predicted class)"},
+    "model_matrix_caption": {"zh": "最常见混淆所涉类别的混淆矩阵（行：真实类别；列：判定类别）", "en": "Confusion matrix of the classes in the most frequent confusions (rows: true class; columns: predicted class)"},
     "model_gold": {"zh": "真实", "en": "true"},
     "model_predicted": {"zh": "判定", "en": "predicted"},
     "model_lowest_recall": {"zh": "召回率最低的类别", "en": "Classes with the lowest recall"},

@@ -16,6 +16,7 @@ from gateway.rules import CLASSIFIER_SYNC, model_dir
 from gateway.store.models import RuleSetRow
 
 MAX_SAMPLE_CHARS = 2000
+TOP_CONFUSIONS = 15
 
 
 def version_of(request: web.Request) -> int:
@@ -136,11 +137,11 @@ async def model_report(request: web.Request) -> web.Response:
     """The active model's evaluation on the labelled test set, with its confusions."""
     version, report = active_report(model_dir(request.config_dict[SETTINGS]))
     test = (report or {}).get("test")
-    labels, counts = confusion_matrix(test) if test else ([], [])
+    labels, counts = confusion_matrix(test, TOP_CONFUSIONS) if test else ([], [])
     classifier = request.config_dict[PIPELINE].classifier
     tables = request.config_dict[TABLES]
     pairs = [{"label": f"{class_label(tables, c['gold'])} → {class_label(tables, c['predicted'])}", "count": c["count"]}
-             for c in (test or {}).get("confusions", [])[:15]]
+             for c in (test or {}).get("confusions", [])[:TOP_CONFUSIONS]]
     context = {"version": version, "report": report, "test": test, "labels": labels, "counts": counts, "pairs": pairs,
                "charts": vendor_available("chart.js"),
                "peak": max((max(row) for row in counts), default=0), "loaded": classifier.version if classifier else None,

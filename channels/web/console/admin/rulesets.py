@@ -71,9 +71,9 @@ def active_report(model_dir: Path) -> tuple[str | None, dict[str, Any] | None]:
     return version, store.read_json(version, REPORT_FILE)
 
 
-def confusion_matrix(report: dict[str, Any]) -> tuple[list[str], list[list[int]]]:
-    """The classes that appear in the report's confusions and counts[gold][predicted] among them."""
-    pairs = report.get("confusions") or []
+def confusion_matrix(report: dict[str, Any], top: int = 15) -> tuple[list[str], list[list[int]]]:
+    """The classes of the report's `top` most frequent confusions and counts[gold][predicted] among them."""
+    pairs = (report.get("confusions") or [])[:top]
     labels = sorted({p["gold"] for p in pairs} | {p["predicted"] for p in pairs})
     at = {label: i for i, label in enumerate(labels)}
     counts = [[0] * len(labels) for _ in labels]
