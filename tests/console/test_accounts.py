@@ -39,7 +39,7 @@ async def test_every_console_page_refuses_without_a_login(console: Site) -> None
         for path in FETCHES:
             async with http.get(path, headers={"Accept": "application/json"}) as resp:
                 assert resp.status == 401, path
-                assert (await resp.json())["error"] == "login_required"
+                assert (await resp.json())["error"]["code"] == "login_required"
         for path in POSTS:
             async with http.post(path, data={"action": "disable"}, headers={"Accept": "application/json"}) as resp:
                 assert resp.status == 401, path

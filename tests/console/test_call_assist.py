@@ -74,6 +74,8 @@ async def test_a_call_pops_suggests_and_the_caller_joins_the_case_nearby(browser
 
     before = await count_cases(console)
     await duplicate.locator("button.join").click()
+    await ring(console, CALLER, call.id, kind="hung_up")
+    await expect(page.locator("#call-state")).to_contain_text("已挂断")
     await expect(page.locator("#result-number")).to_have_text(existing["case_id"])
     await expect(page.locator("#result-detail")).to_contain_text("2")
     assert await count_cases(console) == before

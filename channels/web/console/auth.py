@@ -103,7 +103,7 @@ def require_csrf(request: web.Request, form: Mapping[str, object]) -> None:
     expected = _session(request).get("csrf")
     submitted = form.get("csrf") or request.headers.get("X-CSRF-Token")
     if not (isinstance(expected, str) and isinstance(submitted, str) and hmac.compare_digest(expected.encode(), submitted.encode())):
-        raise web.HTTPForbidden(text=text("csrf_failed", console_lang(request)))
+        raise refusal(request, web.HTTPForbidden, "csrf_failed")
 
 
 def console_lang(request: web.Request) -> Lang:
@@ -136,6 +136,14 @@ async def signed_in(request: web.Request) -> ConsoleUser | None:
     return ConsoleUser(row.username, row.role, language)
 
 
+def refusal(request: web.Request, kind: type[web.HTTPError], code: str, **params: object) -> web.HTTPError:
+    """A refusal in the reader's language: plain text for a page or form, {"error": {code, message}} for a fetch."""
+    said = text(code, console_lang(request), **params)
+    if _wants_page(request):
+        return kind(text=said)
+    return kind(text=json.dumps({"error": {"code": code, "message": said}}, ensure_ascii=False), content_type="application/json")
+
+
 def _wants_page(request: web.Request) -> bool:
     """A browser navigating (redirect it to the login page) rather than a fetch or WebSocket (answer 401 JSON)."""
     upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
@@ -152,18 +160,14 @@ def login_required(role: str = "agent") -> Callable[[Handler], Handler]:
         async def guarded(request: web.Request) -> web.StreamResponse:
             user = await signed_in(request)
             if user is None:
-                lang = console_lang(request)
                 if _wants_page(request):
                     target = request.path_qs if request.method == "GET" else HOME_PATH
                     raise web.HTTPSeeOther(f"{LOGIN_PATH}?next={quote(target, safe='')}")
-                raise web.HTTPUnauthorized(text=json.dumps({"error": "login_required", "message": text("login_required", lang)}),
-                                           content_type="application/json")
+                raise refusal(request, web.HTTPUnauthorized, "login_required")
             request[CONSOLE_USER] = user
             if not user.may(role):
-                message = text("role_required", console_lang(request), role=text(f"role_{role}", console_lang(request)))
-                if _wants_page(request):
-                    raise web.HTTPForbidden(text=message)
-                raise web.HTTPForbidden(text=json.dumps({"error": "forbidden", "message": message}), content_type="application/json")
+                lang = console_lang(request)
+                raise refusal(request, web.HTTPForbidden, "role_required", role=text(f"role_{role}", lang))
             return await handler(request)
 
         return guarded

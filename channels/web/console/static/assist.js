@@ -164,9 +164,9 @@
       headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf },
       body: JSON.stringify(body),
     });
-    const answer = await resp.json();
-    if (!resp.ok) {
-      error.textContent = fmt("failed", { message: answer.error.message });
+    const answer = await resp.json().catch(() => null);
+    if (!resp.ok || !answer) {
+      error.textContent = fmt("failed", { message: (answer && answer.error && answer.error.message) || `${resp.status} ${resp.statusText}` });
       error.hidden = false;
       return;
     }
