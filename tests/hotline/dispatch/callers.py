@@ -17,7 +17,7 @@ HOST = "127.0.0.1"
 
 
 def sipp(scenario: str, port: int, *, line: str, calls: int, hold_ms: int, local_port: int, work: Path,
-         variables: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+         variables: dict[str, str] | None = None, extra: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
     """Start sipp placing `calls` calls at once to `line` at HOST:port with a scenario of tests/support/sipp.
 
     sipp takes `local_port` for SIP and `local_port + 2` on for media."""
@@ -26,7 +26,7 @@ def sipp(scenario: str, port: int, *, line: str, calls: int, hold_ms: int, local
     return subprocess.Popen(
         ["sipp", "-sf", str(SCENARIOS / scenario), "-s", line, f"{HOST}:{port}", "-i", HOST, "-p", str(local_port), "-mp", str(local_port + 2),
          "-m", str(calls), "-l", str(calls), "-r", str(calls), "-rp", "1000", "-d", str(hold_ms),
-         "-timeout", "90", "-timeout_error", "-nostdin", "-trace_err", *settings],
+         "-timeout", "90", "-timeout_error", "-nostdin", "-trace_err", *settings, *extra],
         cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
 

@@ -12,7 +12,7 @@ from gateway.store.models import CallRow
 from gateway.store.store import Store
 from tests.conftest import eventually
 from tests.hotline.dispatch.callers import HOST, Baresip, finished, sipp
-from tests.hotline.dispatch.conftest import Site
+from tests.hotline.dispatch.site import Site
 
 
 async def call_on_line(store: Store, line: str) -> CallRow:

@@ -14,7 +14,7 @@ from gateway.store.models import CallRow
 from gateway.store.store import Store
 from tests.conftest import eventually
 from tests.hotline.dispatch.callers import HOST, finished, headers, invite_with_sdp, options, request, send, sipp
-from tests.hotline.dispatch.conftest import Site
+from tests.hotline.dispatch.site import Site
 
 GOOD_SDP = (f"v=0\r\no=- 1 1 IN IP4 {HOST}\r\ns=-\r\nc=IN IP4 {HOST}\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n"
             "a=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n")
@@ -59,7 +59,7 @@ async def test_a_killed_worker_loses_only_its_calls_and_records_them_dropped_whe
         assert len(after_kill) == 2
         assert {row.worker for row in after_kill} == {site.worker_name(1)}
 
-        site.start_worker(0)
+        site.start_workers(0)
         dropped = await calls_where(store, lambda row: row.id in lost and row.outcome == "dropped" and row.state == "ended", 2)
         assert {row.id for row in dropped} == set(lost)
         told: set[int] = set()

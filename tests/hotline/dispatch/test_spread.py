@@ -9,7 +9,7 @@ from gateway.store.models import CallRow
 from gateway.store.store import Store
 from tests.conftest import eventually
 from tests.hotline.dispatch.callers import finished, sipp
-from tests.hotline.dispatch.conftest import Site
+from tests.hotline.dispatch.site import Site
 
 HOLD_MS = 8000
 
