@@ -85,6 +85,14 @@ class CodeTables:
     def get(self, class_id: str) -> ClassInfo | None:
         return self._classes.get(class_id)
 
+    def label(self, class_id: str | None, edition: str = DEFAULT_EDITION) -> str | None:
+        """'<major> · <minor>' as people read a class (its own name where the edition has no counterpart); None if unknown."""
+        info = self._classes.get(class_id) if class_id else None
+        if info is None:
+            return None
+        code = self.render(info.class_id, edition)
+        return f"{code.major_name} · {code.minor_name}" if code else info.name
+
     def __contains__(self, class_id: object) -> bool:
         return class_id in self._classes
 

@@ -16,7 +16,6 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from channels.hotline.twilio.texts import SAY_LANGUAGE, SPEECH_LANGUAGE, spoken_digits, text
 from channels.messaging.twilio.attachments import recording_kind
-from channels.messaging.twilio.desk import class_label
 from channels.messaging.twilio.edge import PROVIDER, TwilioError, download
 from channels.messaging.twilio.inbound import PHONE
 from classifier.tables import CodeTables
@@ -104,7 +103,7 @@ class VoiceDesk:
     def readback(self, lang: str, detail: dict[str, Any], *, again: bool = False) -> VoiceResponse:
         """The class and the place read back (class names exist in Chinese only: an English call hears them in a
         Chinese voice); 1 confirms, 2 starts again."""
-        name = class_label(self.tables, detail.get("class_id"))
+        name = self.tables.label(detail.get("class_id"))
         words = [(lang, text(lang, "invalid_key"))] if again else []
         if lang == "en":
             words += [("en", text("en", "readback")), ("zh", name) if name else ("en", text("en", "class_pending"))]

@@ -18,14 +18,7 @@ from gateway.pipeline import reporter_key
 from gateway.store.models import CaseRow
 from gateway.store.store import Store, utcnow
 
-EDITION = "gbt30428-2013"
 MY_CASES_WINDOW = timedelta(days=30)
-
-
-def class_name(tables: CodeTables, class_id: str | None) -> str | None:
-    """'<major> · <minor>' of a class in the national edition, or None."""
-    code = tables.render(class_id, EDITION) if class_id and class_id in tables else None
-    return f"{code.major_name} · {code.minor_name}" if code else None
 
 
 def describe_case(case: CaseRow, tables: CodeTables, lang: str) -> str:
@@ -33,7 +26,7 @@ def describe_case(case: CaseRow, tables: CodeTables, lang: str) -> str:
         lang, "case_status",
         case=case_number(case.id, case.created_at),
         status=status_name(case.status, lang),
-        name=class_name(tables, case.class_id) or text(lang, "let_staff_decide"),
+        name=tables.label(case.class_id) or text(lang, "let_staff_decide"),
         updated=case.updated_at.strftime("%Y-%m-%d %H:%M UTC"),
     )
 

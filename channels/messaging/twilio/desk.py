@@ -25,7 +25,6 @@ from gateway.settings import Settings, TwilioSettings
 from gateway.store.models import CaseRow, ReportRow
 from gateway.store.store import Store, utcnow
 
-EDITION = "gbt30428-2013"
 Reply = tuple[str | None, int | None]
 
 
@@ -34,12 +33,6 @@ def sender_key(channel: Channel, address: str) -> str:
     key = reporter_key(ReportIn(text="-", channel=channel, contact=ContactIn(phone=address)))
     assert key is not None
     return key
-
-
-def class_label(tables: CodeTables, class_id: str | None) -> str | None:
-    """'<major> · <minor>' of a class in the national edition, or None."""
-    code = tables.render(class_id, EDITION) if class_id and class_id in tables else None
-    return f"{code.major_name} · {code.minor_name}" if code else None
 
 
 @dataclass
@@ -108,7 +101,7 @@ class MessagingDesk:
             return text(lang, "case_not_found", case=number)
         return text(
             lang, "case_status", case=case_number(case.id, case.created_at), status=status_name(case.status, lang),
-            name=class_label(self.tables, case.class_id) or text(lang, "class_pending"), updated=case.updated_at.strftime("%Y-%m-%d %H:%M UTC"),
+            name=self.tables.label(case.class_id) or text(lang, "class_pending"), updated=case.updated_at.strftime("%Y-%m-%d %H:%M UTC"),
         )
 
     async def report(self, msg: Inbound, lang: str, *, consent: bool) -> Reply:
