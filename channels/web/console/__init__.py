@@ -10,6 +10,7 @@ from aiohttp import web
 from channels.web.console import accounts, assist, review, voicemails
 from channels.web.console.admin import routes as admin_routes
 from channels.web.console.auth import setup_sessions
+from channels.web.console.cases import china_time
 from channels.web.console.catalogue import TEXTS
 from channels.web.console.pages import CONSOLE_TEMPLATES, add_nav
 from gateway.appkeys import SETTINGS
@@ -29,7 +30,7 @@ def setup(app: web.Application) -> None:
         "console": jinja2.FileSystemLoader(HERE / "templates"),
         "admin": jinja2.FileSystemLoader(HERE / "admin" / "templates"),
     })
-    aiohttp_jinja2.setup(app, loader=loader, autoescape=True, app_key=CONSOLE_TEMPLATES)
+    aiohttp_jinja2.setup(app, loader=loader, autoescape=True, app_key=CONSOLE_TEMPLATES, filters={"china_time": china_time})
     app.add_routes(accounts.routes)
     app.add_routes(assist.routes)
     assist.track_sockets(app)

@@ -53,7 +53,7 @@ async def _users_page(request: web.Request, *, error: str | None = None, notice:
     store: Store = request.app[STORE]
     rows = [
         {"username": u.username, "role": u.role, "language": u.language, "disabled": u.disabled, "locked": store.locked(u),
-         "last_login": u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else None}
+         "last_login": u.last_login_at}
         for u in await store.users()
     ]
     context = {"users": rows, "roles": ROLES, "min_password": MIN_PASSWORD, "error": error} | ({"notice": notice} if notice else {})

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from channels.web.console.auth import console_lang, current_user, login_required, require_csrf
 from channels.web.console.callers import caller_history
 from channels.web.console.catalogue import TEXTS
-from channels.web.console.cases import case_brief, class_name
+from channels.web.console.cases import case_brief, china_time, class_name
 from channels.web.console.jsonapi import json_errors, refusal
 from channels.web.console.pages import render
 from channels.web.hints import NEARBY_RADIUS_M, SAME_PROBLEM
@@ -90,7 +90,7 @@ async def caller(request: web.Request) -> web.Response:
     lang, tables = console_lang(request), request.app[TABLES]
     history = await caller_history(request.app[STORE], request.match_info["caller"])
     return web.json_response({
-        "reports": [{"text": r.text, "received_at": r.received_at.isoformat(), "case": case_brief(c, tables, lang)} for r, c in history.reports],
+        "reports": [{"text": r.text, "received_at": china_time(r.received_at), "case": case_brief(c, tables, lang)} for r, c in history.reports],
         "open_cases": [case_brief(c, tables, lang) for c in history.open_cases],
     })
 

@@ -1,12 +1,19 @@
 """Cases as the console shows them: number, text, status and class in the agent's language, place, times reported."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from classifier.tables import CodeTables
 from gateway.domain import status_name
-from gateway.payload import case_number
+from gateway.payload import CHINA, case_number
+from gateway.store.clock import as_utc
 from gateway.store.models import CaseRow
+
+
+def china_time(moment: datetime | None) -> str:
+    """A stored (UTC) time as read in China, to the minute."""
+    return as_utc(moment).astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def class_name(tables: CodeTables, class_id: str | None) -> str | None:
@@ -25,5 +32,5 @@ def case_brief(case: CaseRow, tables: CodeTables, lang: str, **extra: Any) -> di
         "reports_count": case.reports_count,
         "address": case.address,
         "grid_code": case.grid_code,
-        "created_at": case.created_at.isoformat(),
+        "created_at": china_time(case.created_at),
     } | extra

@@ -66,7 +66,7 @@
     const reports = $("history-reports");
     open.replaceChildren(...(history.open_cases.length ? history.open_cases.map((c) => item(caseLine(c))) : [item(T.none_yet)]));
     reports.replaceChildren(...(history.reports.length
-      ? history.reports.map((r) => item(`${r.received_at.slice(0, 10)} · ${r.case.number} · ${r.case.status_name} · ${r.text}`))
+      ? history.reports.map((r) => item(`${r.received_at} · ${r.case.number} · ${r.case.status_name} · ${r.text}`))
       : [item(T.none_yet)]));
     $("history").hidden = false;
   }
