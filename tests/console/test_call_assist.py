@@ -30,10 +30,10 @@ async def api_report(site: Site, **body: Any) -> dict[str, Any]:
             return await resp.json()
 
 
-async def ring(site: Site, caller: str | None, call_id: int, kind: str = "handed_off") -> None:
+async def ring(site: Site, caller: str | None, call_id: int, kind: str = "handed_off", language: str = "zh") -> None:
     """Publish on the same pub/sub channel the SIP worker uses, until the agent's screen has subscribed."""
     redis = Redis.from_url(site.settings.redis_url or "")
-    event = CallEvent(kind=kind, call_id=call_id, channel="sip", line="12319", caller=caller, language="zh")  # type: ignore[arg-type]
+    event = CallEvent(kind=kind, call_id=call_id, channel="sip", line="12319", caller=caller, language=language)  # type: ignore[arg-type]
     try:
         await eventually(lambda: publish_call_event(redis, event))
     finally:
@@ -91,8 +91,9 @@ async def test_an_anonymous_report_by_keyboard_gets_a_case_number(browser: Brows
     await page.goto("/console/?lang=en")
     await expect(page.locator("#feed")).to_have_attribute("data-state", "live")
     call = await console.store.call_started("twilio", "CA-anon", line="+12025550100", caller="+12025550123", language="en")
-    await ring(console, "+12025550123", call.id, kind="ringing")
+    await ring(console, "+12025550123", call.id, kind="ringing", language="en")
     await expect(page.locator("#call-caller")).to_have_text("+12025550123")
+    await expect(page.locator("#call-language")).to_have_text("English")
     await type_text(page, "A street lamp on 人民路 is broken and dark all night")
     await expect(page.locator("#classes li")).to_have_count(3)
     await page.keyboard.press("Alt+1")
@@ -101,12 +102,13 @@ async def test_an_anonymous_report_by_keyboard_gets_a_case_number(browser: Brows
     await page.keyboard.press("Alt+S")
     await expect(page.locator("#result-number")).to_have_text(re.compile(r"^\d{14,}$"))
     await expect(page.locator("#result-lead")).to_have_text("Case created, number:")
+    await expect(page.locator("#result-detail")).to_have_text("Read the number back to the caller.")
     row = await console.store.call(call.id)
     assert row is not None and row.case_id is not None
     assert (await page.text_content("#result-number") or "").endswith(str(row.case_id))
     async with console.store.transaction() as tx:
         (report,) = await tx.reports_of_case(row.case_id)
-    assert report.channel == "hotline" and report.contact is None and report.reporter_key is None
+    assert report.channel == "hotline" and report.language == "en" and report.contact is None and report.reporter_key is None
     assert await serious_violations(page) == []
     await screenshots(page, out, "assist-result")
 

@@ -103,6 +103,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "new_call": {"zh": "清空，准备下一通电话", "en": "Clear for the next call"},
     "result_new": {"zh": "已立案，案件编号：", "en": "Case created, number:"},
     "result_joined": {"zh": "已加入案件，案件编号：", "en": "Added to the case, number:"},
+    "result_read_back_once": {"zh": "请向来电人复述编号。", "en": "Read the number back to the caller."},
     "result_read_back": {"zh": "请向来电人复述编号。该问题共被上报 {count} 次。", "en": "Read the number back to the caller. The problem has now been reported {count} times."},
     "result_review": {"zh": "该案件需要人工复核分类。", "en": "This case waits for a class review."},
     "failed": {"zh": "操作失败：{message}", "en": "That failed: {message}"},

@@ -172,7 +172,7 @@
     }
     $("result-lead").textContent = answer.joined ? T.result_joined : T.result_new;
     $("result-number").textContent = answer.case.number;
-    $("result-detail").textContent = [fmt("result_read_back", { count: answer.case.reports_count }), answer.needs_review ? T.result_review : ""].filter(Boolean).join(" ");
+    $("result-detail").textContent = [(answer.case.reports_count > 1 ? fmt("result_read_back", { count: answer.case.reports_count }) : T.result_read_back_once), answer.needs_review ? T.result_review : ""].filter(Boolean).join(" ");
     const result = $("result");
     result.hidden = false;
     result.focus();
