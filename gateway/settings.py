@@ -205,10 +205,6 @@ class Settings(BaseSettings):
     def platform(self, platform_id: str) -> PlatformSettings | None:
         return next((p for p in self.platforms if p.id == platform_id), None)
 
-    @property
-    def enabled_platforms(self) -> list[PlatformSettings]:
-        return [p for p in self.platforms if p.enabled]
-
     @classmethod
     def settings_customise_sources(
         cls,

@@ -12,7 +12,7 @@ from rq.exceptions import NoSuchJobError
 
 from gateway import metrics
 from gateway.notify import enqueue_notifications, notification_job_id
-from gateway.outbox import enqueue_delivery, job_id
+from gateway.outbox import enqueue_delivery, job_id, platforms_in_force
 from gateway.settings import Settings
 from gateway.store.store import Store, as_utc, utcnow
 
@@ -35,16 +35,18 @@ async def sweep_once(settings: Settings, store: Store, queue: Queue) -> int:
     released = await store.release_stale_claims(stale_before)
     if released:
         log.warning("released %d delivery claims left by a lost worker", released)
+    async with store.transaction() as tx:
+        enabled = [p for p in await platforms_in_force(tx, settings) if p.enabled]
     states = await store.platform_states()
     paused = {s.platform_id for s in states if s.paused}
     # Rows of a paused or disabled platform wait in SQL; a probe or re-enabling brings them back.
-    held = sorted(paused | (await store.pending_platform_ids() - {p.id for p in settings.enabled_platforms}))
+    held = sorted(paused | (await store.pending_platform_ids() - {p.id for p in enabled}))
     for state in states:
         metrics.PLATFORM_PAUSED.labels(state.platform_id).set(1 if state.paused else 0)
         if state.paused and state.probe_at and as_utc(state.probe_at) < now - timedelta(seconds=settings.delivery.sweep_interval):
             if not job_waiting(queue, f"probe-{state.platform_id}"):
                 queue.enqueue("gateway.delivery.probe", state.platform_id, job_id=f"probe-{state.platform_id}", result_ttl=0)
-    for platform in settings.enabled_platforms:
+    for platform in enabled:
         if platform.kind != "open311":
             continue
         state = next((s for s in states if s.platform_id == platform.id), None)

@@ -12,6 +12,7 @@ from gateway.appkeys import CASEWORK, SETTINGS, STORE
 from gateway.casework import CaseworkError
 from gateway.i18n import InputError
 from gateway.domain import parse_status
+from gateway.outbox import platforms_in_force
 from gateway.signing import SignatureError, verify
 
 routes = web.RouteTableDef()
@@ -37,7 +38,8 @@ class CallbackIn(BaseModel):
 async def platform_callback(request: web.Request) -> web.Response:
     settings = request.config_dict[SETTINGS]
     platform_id = request.match_info["platform_id"]
-    platform = settings.platform(platform_id)
+    async with request.config_dict[STORE].transaction() as tx:
+        platform = next((p for p in await platforms_in_force(tx, settings) if p.id == platform_id), None)
     if platform is None:
         raise ApiError(404, "unknown_platform", platform=platform_id)
     raw = await read_body(request, settings.intake.max_body_bytes)

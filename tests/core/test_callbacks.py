@@ -90,3 +90,13 @@ async def test_feedback_on_a_closed_case_is_stored_and_passed_on(api: Api) -> No
     stats = await (await api.client.get("/api/v1/stats/satisfaction", headers=api.auth("admin"))).json()
     assert stats == {"answers": {"satisfied": 2, "basically_satisfied": 0, "dissatisfied": 1}, "total": 3, "satisfaction_rate": 0.6667}
     assert (await api.client.get("/api/v1/stats/satisfaction", headers=api.auth("client"))).status == 403
+
+
+async def test_a_platform_added_at_run_time_calls_back_with_its_own_secret(api: Api) -> None:
+    number = await forwarded_case(api)
+    added = {"id": "district", "url": "http://127.0.0.1:9/cases", "secret": "district-secret-0123456789"}
+    await api.store.set_admin_setting("platforms", {"items": [added]}, "admin")
+    assert (await post_callback(api, {"case_id": number, "status": "accepted"}, platform="district")).status == 401
+    resp = await post_callback(api, {"case_id": number, "status": "accepted"}, platform="district", secret=added["secret"])
+    assert resp.status == 200, await resp.text()
+    assert (await post_callback(api, {"case_id": number, "status": "filed"}, platform="nowhere")).status == 404
