@@ -5,12 +5,14 @@
 """
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from aiohttp import web
+from aiohttp import ClientSession, CookieJar, web
 from playwright.async_api import Browser, Page
 
 from channels.web.console.auth import hash_password
@@ -78,6 +80,20 @@ async def login(page: Page, username: str, password: str, next_path: str = "/con
     await page.fill("#password", password)
     async with page.expect_navigation():
         await page.click("button[type=submit].primary")
+
+
+@asynccontextmanager
+async def signed_in_http(console: Site, username: str, password: str) -> AsyncIterator[tuple[ClientSession, str]]:
+    """An HTTP client signed in through the login form, and the session's CSRF token for its posts."""
+    async with ClientSession(console.url, cookie_jar=CookieJar(unsafe=True)) as http:
+        async with http.get("/console/login") as resp:
+            found = re.search(r'name="csrf" value="([^"]+)"', await resp.text())
+        assert found
+        async with http.post("/console/login", data={"csrf": found.group(1), "username": username, "password": password}) as resp:
+            assert resp.status == 200, await resp.text()
+            signed = re.search(r'data-csrf="([^"]+)"', await resp.text())
+        assert signed
+        yield http, signed.group(1)
 
 
 async def agent_page(browser: Browser, console: Site, make_user: MakeUser, role: str = "agent", locale: str = "zh-CN") -> Page:  # noqa: F811

@@ -13,7 +13,7 @@ from redis import Redis
 from gateway.api.auth import new_api_key
 from gateway.calls import CallEvent, publish_call_event
 from tests.conftest import eventually
-from tests.console.conftest import MakeUser, agent_page
+from tests.console.conftest import MakeUser, agent_page, signed_in_http
 from tests.web.conftest import Site, count_cases, screenshots, serious_violations
 
 CALLER = "+8613800001111"
@@ -123,3 +123,21 @@ async def test_an_empty_report_is_refused_in_the_agents_language_and_stores_noth
     await page.keyboard.press("Alt+S")
     await expect(page.locator("#form-error")).to_contain_text(expected)
     assert await count_cases(console) == before
+
+
+@pytest.mark.parametrize(("body", "field", "said"), [
+    ({"text": "路灯不亮", "caller": "not a number"}, "caller", "The caller's number is not a valid phone number"),
+    ({"text": "路灯不亮", "class_id": "cp-9999"}, "class_id", "Unknown class cp-9999."),
+    ({"text": "路灯不亮", "join": "20990101999999"}, None, "Case 20990101999999 not found."),
+    ({"text": "路灯不亮", "language": "fr"}, "language", "Field language is invalid"),
+])
+async def test_a_bad_report_is_refused_with_a_message_and_stores_nothing(
+    console: Site, make_user: MakeUser, body: dict[str, Any], field: str | None, said: str
+) -> None:
+    async with signed_in_http(console, *(await make_user("agent", language="en"))) as (http, token):
+        async with http.post("/console/api/reports", json=body, headers={"X-CSRF-Token": token}) as resp:
+            answer = await resp.json()
+            assert resp.status in (400, 404), answer
+    assert answer["error"]["message"].startswith(said)
+    assert answer["error"].get("field") == field
+    assert await count_cases(console) == 0

@@ -10,7 +10,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import BaseModel, ConfigDict, Field
 
 from channels.web.console.auth import console_lang, current_user, login_required, require_csrf
-from channels.web.console.callers import caller_history
+from channels.web.console.callers import caller_history, phone_contact
 from channels.web.console.catalogue import TEXTS
 from channels.web.console.cases import case_brief, china_time, class_name
 from channels.web.console.jsonapi import json_errors, refusal
@@ -22,7 +22,7 @@ from gateway.api.cases import load_case
 from gateway.api.errors import read_json
 from gateway.appkeys import PIPELINE, SETTINGS, STORE, TABLES
 from gateway.calls import call_events
-from gateway.domain import Channel, ContactIn, ReportIn
+from gateway.domain import Channel, ReportIn
 from gateway.location.crs import convert
 from gateway.location.dedup import DEFAULT_WINDOW
 from gateway.pipeline import Located, UnknownClass
@@ -176,14 +176,16 @@ async def submit_report(request: web.Request) -> web.Response:
     require_csrf(request, {})
     settings, store, user = request.app[SETTINGS], request.app[STORE], current_user(request)
     body = AgentReport.model_validate(await read_json(request, settings.intake.max_body_bytes))
-    contact = None if body.anonymous or not body.caller else ContactIn(phone=body.caller, consent_updates=body.consent)
+    contact = None if body.anonymous or not body.caller else phone_contact(body.caller, body.consent)
+    if contact is None and body.caller and not body.anonymous:
+        return refusal(request, 400, "caller_invalid", at="caller")
     report = ReportIn(text=body.text, channel=Channel.HOTLINE, language=body.language, address=body.address or None,
                       contact=contact, class_id=body.class_id or None)
     target = (await load_case(store, body.join)).id if body.join else None
     try:
         result = await request.app[PIPELINE].submit(report, actor=f"agent:{user.username}", join_case=target)
     except UnknownClass as exc:
-        return refusal(request, 400, "unknown_class", "class_id", class_id=exc.class_id)
+        return refusal(request, 400, "unknown_class", at="class_id", class_id=exc.class_id)
     if body.call_id is not None:
         await store.call_updated(body.call_id, case_id=result.case_id)
     case = await store.case(result.case_id)

@@ -21,11 +21,18 @@ class History:
     open_cases: list[CaseRow]
 
 
+def phone_contact(caller: str | None, consent: bool) -> ContactIn | None:
+    """The caller's number as a report's contact, when it is a number at all (withheld numbers are not)."""
+    try:
+        return ContactIn(phone=caller, consent_updates=consent) if caller else None
+    except ValidationError:
+        return None
+
+
 def caller_keys(phone: str) -> list[str]:
     """The reporter keys the pipeline gave reports with this phone number, on every channel that takes one."""
-    try:
-        contact = ContactIn(phone=phone)
-    except ValidationError:
+    contact = phone_contact(phone, consent=False)
+    if contact is None:
         return []
     return [key for channel in PHONE_CHANNELS if (key := reporter_key(ReportIn(text="-", channel=channel, contact=contact)))]
 

@@ -56,6 +56,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "bad_action": {"zh": "未知的操作 {action}。", "en": "Unknown action {action}."},
     "no_such_user": {"zh": "没有账号 {username}。", "en": "There is no account {username}."},
     "not_yourself": {"zh": "不能停用自己的账号或取消自己的管理员权限。", "en": "You cannot disable your own account or take away your own administrator role."},
+    "caller_invalid": {"zh": "来电号码不是有效的电话号码；可改为匿名上报。", "en": "The caller's number is not a valid phone number; report anonymously instead."},
     "place_unusable": {"zh": "无法使用该地点（可能不在本市范围内）。", "en": "That place cannot be used (it may be outside the city)."},
     "assist_title": {"zh": "来电受理", "en": "Call assist"},
     "feed_connecting": {"zh": "正在连接来电通知…", "en": "Connecting to the call feed…"},

@@ -15,13 +15,13 @@ from gateway.i18n import MESSAGES, InputError, message
 from gateway.location import LocationError
 
 
-def refusal(request: web.Request, status: int, code: str, field: str | None = None, **params: Any) -> web.Response:
-    """A JSON refusal; `code` keys the core catalogue, else the console's."""
+def refusal(request: web.Request, status: int, code: str, /, at: str | None = None, **params: Any) -> web.Response:
+    """A JSON refusal; `code` keys the core catalogue, else the console's; `at` names the field refused."""
     lang = console_lang(request)
     said = message(code, lang, **params) if code in MESSAGES else text(code, lang, **params)
     body: dict[str, Any] = {"code": code, "message": said}
-    if field:
-        body["field"] = field
+    if at:
+        body["field"] = at
     return web.json_response({"error": body}, status=status)
 
 
@@ -34,9 +34,9 @@ def json_errors(handler: Handler) -> Handler:
             return await handler(request)
         except ValidationError as exc:
             err = validation_error(exc)
-            return refusal(request, err.status, err.code, err.at, **err.params)
+            return refusal(request, err.status, err.code, at=err.at, **err.params)
         except ApiError as exc:
-            return refusal(request, exc.status, exc.code, exc.at, **exc.params)
+            return refusal(request, exc.status, exc.code, at=exc.at, **exc.params)
         except (InputError, CaseworkError) as exc:
             return refusal(request, 400, exc.code, **exc.params)
         except LocationError as exc:

@@ -5,11 +5,12 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from channels.web.console.auth import console_lang, current_user, login_required, require_csrf
+from channels.web.console.callers import phone_contact
 from channels.web.console.catalogue import text
 from channels.web.console.pages import flash, render
 from gateway.api.errors import validation_error
 from gateway.appkeys import MEDIA, PIPELINE, SETTINGS, STORE
-from gateway.domain import Channel, ContactIn, MediaIn, ReportIn
+from gateway.domain import Channel, MediaIn, ReportIn
 from gateway.i18n import message
 from gateway.location import LocationError
 from gateway.media import RECORDING_EXTENSIONS
@@ -32,14 +33,6 @@ async def recording(request: web.Request) -> web.FileResponse:
         raise web.HTTPNotFound()
     headers = {"Content-Type": CONTENT_TYPES[name.rsplit(".", 1)[1]], "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
     return web.FileResponse(path, headers=headers)
-
-
-def phone_contact(caller: str | None, consent: bool) -> ContactIn | None:
-    """The caller's number as a report's contact, when it is a number at all (withheld numbers are not)."""
-    try:
-        return ContactIn(phone=caller, consent_updates=consent) if caller else None
-    except ValidationError:
-        return None
 
 
 async def _page(request: web.Request, *, error: tuple[int, str] | None = None, status: int = 200) -> web.Response:
