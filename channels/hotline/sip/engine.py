@@ -26,6 +26,10 @@ MAX_CALLS = 4
 """PJSUA_MAX_CALLS of the wheel: the fifth INVITE is answered 486 by PJSUA itself."""
 
 
+class CallGone(Exception):
+    """A command named a call that has ended meanwhile."""
+
+
 @dataclass(frozen=True)
 class EngineConfig:
     bind_address: str
@@ -237,9 +241,12 @@ class SipEngine:
     # ---- commands (engine thread) ----------------------------------------------------------------
 
     def answer(self, key: int, code: int = 200) -> None:
+        call = self.calls.get(key)
+        if call is None or not call.isActive():
+            raise CallGone(key)
         prm = pj.CallOpParam()
         prm.statusCode = code
-        self.calls[key].answer(prm)
+        call.answer(prm)
 
     def hangup(self, key: int, code: int = 0) -> None:
         """End a call (code: the answer to a call not yet answered, e.g. 404; 0 lets PJSUA choose)."""
@@ -265,7 +272,7 @@ class SipEngine:
     def stop_playing(self, key: int) -> None:
         media = self.media.get(key)
         if media is not None and media.player is not None:
-            if key in self.calls and self.calls[key].media_up:
+            if self._has_audio(key):
                 media.player.stopTransmit(self._audio(key))
             media.player = None
 
@@ -280,7 +287,7 @@ class SipEngine:
         """Close the recorder (the WAV header follows about a frame later: pump before reading the file)."""
         media = self.media.get(key)
         if media is not None and media.recorder is not None:
-            if key in self.calls and self.calls[key].media_up:
+            if self._has_audio(key):
                 self._audio(key).stopTransmit(media.recorder)
             media.recorder = None
 
@@ -460,7 +467,14 @@ class SipEngine:
         finally:
             del self.ep
 
+    def _has_audio(self, key: int) -> bool:
+        call = self.calls.get(key)
+        return call is not None and call.media_up and call.isActive() and call.hasMedia()
+
     def _audio(self, key: int) -> pj.AudioMedia:
+        """The call's audio port; CallGone once the call has ended (the event loop may not know yet)."""
+        if not self._has_audio(key):
+            raise CallGone(key)
         return self.calls[key].getAudioMedia(-1)
 
     def _new_key(self) -> int:

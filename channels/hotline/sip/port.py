@@ -97,7 +97,12 @@ class SipPort:
             if "#" in self.digits:
                 ended_by = "key"
                 break
-            if await self._on_engine(lambda: self.engine.caller_level(self.key)) > SPEECH_LEVEL:
+            try:
+                level = await self._on_engine(lambda: self.engine.caller_level(self.key))
+            except HungUp:
+                ended_by = "hangup"
+                break
+            if level > SPEECH_LEVEL:
                 last_speech = loop.time()
             elif loop.time() - last_speech >= silence_seconds:
                 ended_by = "silence"
@@ -120,7 +125,11 @@ class SipPort:
                 self._alive()
                 return False
         agent = self.agent
-        await self._on_engine(lambda: self.engine.bridge(self.key, agent))
+        try:
+            await self._on_engine(lambda: self.engine.bridge(self.key, agent))
+        except sip.CallGone:
+            self.agent_state["gone"] = True
+            return False
         return True
 
     async def converse(self) -> None:
@@ -170,7 +179,14 @@ class SipPort:
             await self._on_engine(lambda: self.engine.hangup(agent))
 
     async def _on_engine(self, fn: Callable[[], T]) -> T:
-        return await self.engine.submit(fn)
+        """Run fn on the engine thread; HungUp when the call ended before the event saying so arrived."""
+        try:
+            return await self.engine.submit(fn)
+        except sip.CallGone as gone:
+            if gone.args != (self.key,):
+                raise
+            self.hung_up = True
+            raise HungUp from None
 
     async def _wait_until(self, deadline: float | None) -> bool:
         """Wait for the next event (or the deadline); False once the deadline has passed."""
