@@ -9,7 +9,7 @@ from aiohttp import ClientSession, CookieJar, WSServerHandshakeError
 from playwright.async_api import Browser
 
 from channels.web.console.auth import password_matches
-from tests.console.conftest import MakeUser, agent_page, login
+from tests.console.conftest import MakeUser, agent_page, login, signed_in_http
 from tests.web.conftest import Site, count_cases, open_page, screenshots, serious_violations
 
 PAGES = ["/console/", "/console/voicemails", "/console/review", "/console/users"]
@@ -136,11 +136,7 @@ async def test_an_administrator_creates_an_agent_resets_and_disables_it(browser:
 
 async def test_an_administrator_cannot_disable_themselves(console: Site, make_user: MakeUser) -> None:
     admin, password = await make_user("admin", language="en")
-    async with ClientSession(console.url, cookie_jar=CookieJar(unsafe=True)) as http:
-        token = await csrf_of(http, "/console/login")
-        async with http.post("/console/login", data={"csrf": token, "username": admin, "password": password}) as resp:
-            page = await resp.text()
-        token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    async with signed_in_http(console, admin, password) as (http, token):
         async with http.post(f"/console/users/{admin}", data={"csrf": token, "action": "disable"}) as resp:
             assert resp.status == 400
             assert "own account" in await resp.text()
@@ -148,15 +144,11 @@ async def test_an_administrator_cannot_disable_themselves(console: Site, make_us
 
 
 async def test_a_report_posted_without_the_csrf_header_is_refused(console: Site, make_user: MakeUser) -> None:
-    agent, password = await make_user("agent", language="en")
-    async with ClientSession(console.url, cookie_jar=CookieJar(unsafe=True)) as http:
-        token = await csrf_of(http, "/console/login")
-        async with http.post("/console/login", data={"csrf": token, "username": agent, "password": password}) as resp:
-            page = await resp.text()
-        token = re.search(r'data-csrf="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    async with signed_in_http(console, *(await make_user("agent", language="en"))) as (http, token):
         body = {"text": "路灯不亮", "anonymous": True}
-        async with http.post("/console/api/reports", json=body) as resp:
+        async with http.post("/console/api/reports", json=body, headers={"Accept": "application/json"}) as resp:
             assert resp.status == 403
+            assert (await resp.json())["error"]["code"] == "csrf_failed"
         async with http.post("/console/api/reports", json=body, headers={"X-CSRF-Token": "forged"}) as resp:
             assert resp.status == 403
         assert await count_cases(console) == 0
