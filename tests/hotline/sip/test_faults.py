@@ -1,10 +1,15 @@
-"""Faults: a hang-up during a prompt, a fifth call on a full worker, shutdown with calls up, a killed worker."""
+"""Faults: a hang-up during a prompt, a fifth call on a full worker, shutdown with calls up, a killed worker,
+malformed SIP and unknown lines, no wheel."""
 from __future__ import annotations
 
+import platform
+import socket
+import subprocess
+import sys
 from typing import Any
 
 from tests.conftest import eventually
-from tests.hotline.sip.conftest import CALLER, ZH_HZ
+from tests.hotline.sip.conftest import CALLER, HOST, REPO, ZH_HZ
 from tests.hotline.sip.test_voicemail import _ended
 
 
@@ -62,3 +67,25 @@ async def test_calls_of_a_killed_worker_are_recorded_as_dropped(sip_worker: Any,
 async def _states(store: Any, states: set[str], count: int) -> list[Any] | None:
     calls = [c for c in await store.calls() if c.state in states]
     return calls if len(calls) == count else None
+
+
+async def test_malformed_sip_and_unknown_lines_are_refused_and_the_worker_goes_on(sip_worker: Any, store_of: Any, sqlite_url: str) -> None:
+    store = store_of(sqlite_url)
+    worker = sip_worker(sqlite_url)
+    worker.start()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as raw:
+        raw.sendto(b"INVITE nonsense\r\nVia: \r\n\r\n\x00\xff", (HOST, worker.port))
+        raw.sendto(b"\x16\x03\x01 not sip at all", (HOST, worker.port))
+    unknown = worker.phone("call", "end", name="unknown", target=worker.uri("55555"), user=CALLER)
+    unknown.wait()
+    assert unknown.codes()[-1] == 404, unknown.log.read_text()
+    assert await store.calls() == []
+    known = worker.phone("call", "media", "hearing", str(ZH_HZ), "hangup", "end", name="known", target=worker.uri(), user=CALLER)
+    known.wait()
+    assert any(e.get("event") == "hearing" for e in known.events()), known.log.read_text()
+
+
+def test_without_the_wheel_the_reason_is_said_plainly() -> None:
+    code = "import sys; sys.modules['pjsua2'] = None; from channels.hotline.sip import unavailable_reason; print(unavailable_reason())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO).stdout
+    assert "pjsua2 wheel" in out and "CPython 3.8-3.12 on x86_64" in out and platform.python_version() in out
