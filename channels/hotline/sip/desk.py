@@ -5,7 +5,7 @@ import asyncio
 import logging
 from typing import Any
 
-from redis import Redis
+from redis import Redis, RedisError
 
 from channels.hotline.sip.flows import CaseStatusInfo, Lang, Outcome, Recorded
 from channels.hotline.sip.status import case_status
@@ -20,6 +20,22 @@ from gateway.store.store import Store
 log = logging.getLogger(__name__)
 
 
+def call_event(kind: CallEventKind, call: CallRow, worker: str, *, language: str | None = None, **detail: Any) -> CallEvent:
+    language = language or call.language
+    return CallEvent(kind=kind, call_id=call.id, channel="sip", line=call.line, caller=call.caller,
+                     language="en" if language == "en" else "zh", worker=worker, detail=detail)
+
+
+def announce(redis: Redis | None, event: CallEvent) -> None:
+    """Tell agents' screens; Redis being down must not cost a caller the call (the call row is the record)."""
+    if redis is None:
+        return
+    try:
+        publish_call_event(redis, event)
+    except RedisError as exc:
+        log.warning("call event %s of call %s not published: %s", event.kind, event.call_id, exc)
+
+
 class CallDesk:
     """Implements the flows' `Desk` for one call, and remembers how far the call got."""
 
@@ -32,10 +48,7 @@ class CallDesk:
         self.detail: dict[str, Any] = {}
 
     def publish(self, kind: CallEventKind, **detail: Any) -> None:
-        if self.redis is not None:
-            publish_call_event(self.redis, CallEvent(kind=kind, call_id=self.call.id, channel="sip", line=self.call.line,
-                                                     caller=self.call.caller, language=self.language, worker=self.worker,
-                                                     detail=detail))
+        announce(self.redis, call_event(kind, self.call, self.worker, language=self.language, **detail))
 
     async def answered(self) -> None:
         await self.store.call_updated(self.call.id, state="answered", answered_at=utcnow())

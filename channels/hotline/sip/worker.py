@@ -11,12 +11,11 @@ from pathlib import Path
 from redis import Redis
 
 from channels.hotline.sip import engine as sip
-from channels.hotline.sip.desk import CallDesk
+from channels.hotline.sip.desk import CallDesk, announce, call_event
 from channels.hotline.sip.flows import HungUp, answer_call, service_spans
 from channels.hotline.sip.port import SipPort
 from channels.hotline.sip.prompts import Prompts
 from channels.hotline.sip.transcribe import Transcriber, load_transcriber
-from gateway.calls import CallEvent, publish_call_event
 from gateway.media import MediaStore
 from gateway.settings import HotlineLine, Settings
 from gateway.store.clock import utcnow
@@ -24,6 +23,8 @@ from gateway.store.engine import create_engine
 from gateway.store.store import Store
 
 log = logging.getLogger(__name__)
+REDIS_TIMEOUT_SECONDS = 2.0
+"""Publishing an event waits no longer than this on an unreachable Redis (the call goes on)."""
 SHUTDOWN_GRACE_SECONDS = 5.0
 """After hanging up every call at shutdown, how long their records may take to be written."""
 
@@ -116,9 +117,8 @@ class SipWorker:
     async def _drop_leftovers(self) -> None:
         for call_id in await self.store.calls_dropped(self.name):
             row = await self.store.call(call_id)
-            if row is not None and self.redis is not None:
-                publish_call_event(self.redis, CallEvent(kind="dropped", call_id=row.id, channel="sip", line=row.line, caller=row.caller,
-                                                         language="en" if row.language == "en" else "zh", worker=self.name))
+            if row is not None:
+                announce(self.redis, call_event("dropped", row, self.name))
             log.warning("call %s was still open when this worker last stopped: recorded as dropped", call_id)
 
     async def _shutdown(self) -> None:
@@ -142,7 +142,7 @@ async def serve(settings: Settings, index: int) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     store = Store(create_engine(settings.database_url))
-    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    redis = Redis.from_url(settings.redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS) if settings.redis_url else None
     if redis is None:
         log.warning("no redis_url: call events are not published (agents' screens will not see SIP calls)")
     try:

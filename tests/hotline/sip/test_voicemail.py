@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from tests.conftest import eventually
+from tests.conftest import eventually, free_port
 from tests.hotline.sip.conftest import BEEP_HZ, CALLER, ZH_HZ, tone_wav
 
 SPOKEN_HZ = 440
@@ -76,3 +76,19 @@ async def _transcript(store: Any, voicemail_id: int) -> str | None:
 async def _ended(store: Any, call_id: int) -> Any:
     call = await store.call(call_id)
     return call if call is not None and call.state == "ended" else None
+
+
+async def test_with_redis_down_the_caller_still_reaches_voicemail(sip_worker: Any, store_of: Any, sqlite_url: str, tmp_path: Path) -> None:
+    worker = sip_worker(sqlite_url)
+    worker.redis_url = f"redis://127.0.0.1:{free_port()}/0"
+    worker.start()
+    said = tone_wav(tmp_path / "said.wav", SPOKEN_HZ, 1.5)
+    caller = worker.phone("call", "media", "heard", str(BEEP_HZ), "play", str(said), "sleep", "2", "hangup", "end",
+                          name="caller", target=worker.uri(), user=CALLER)
+    caller.wait()
+    store = store_of(sqlite_url)
+    [voicemail] = await eventually(lambda: store.voicemails())
+    assert voicemail.duration_s > 1.5
+    call = await eventually(lambda: _ended(store, voicemail.call_id))
+    assert call.outcome == "voicemail"
+    assert b"call event ringing of call" in worker.log.read_bytes()
