@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 import weakref
 from typing import Any, Literal
 
@@ -28,6 +28,7 @@ from gateway.location.dedup import DEFAULT_WINDOW
 from gateway.pipeline import Located, UnknownClass
 from gateway.store.store import utcnow
 
+log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 SOCKETS = web.AppKey("console_sockets", weakref.WeakSet)
 
@@ -59,7 +60,9 @@ async def assist_page(request: web.Request) -> web.Response:
 @routes.get("/console/ws")
 @login_required()
 async def call_feed(request: web.Request) -> web.WebSocketResponse:
-    """Every call event published on Redis pub/sub, forwarded as JSON until the screen closes."""
+    """Every call event published on Redis pub/sub, forwarded as JSON until the screen closes.
+
+    If the feed from Redis fails, the socket is closed with "try again later" and the screen reconnects."""
     ws = web.WebSocketResponse(heartbeat=30)
     await ws.prepare(request)
     request.app[SOCKETS].add(ws)
@@ -69,16 +72,23 @@ async def call_feed(request: web.Request) -> web.WebSocketResponse:
         async for event in events:
             await ws.send_json(event.model_dump(mode="json"))
 
-    task = asyncio.create_task(forward())
-    try:
+    async def listen() -> None:
         async for message in ws:
             if message.type == WSMsgType.ERROR:
-                break
+                return
+
+    feed, screen = asyncio.create_task(forward()), asyncio.create_task(listen())
+    try:
+        await asyncio.wait({feed, screen}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in (feed, screen):
+            task.cancel()
+        await asyncio.gather(feed, screen, return_exceptions=True)
         await events.aclose()
+    failure = feed.exception() if feed.done() and not feed.cancelled() else None
+    if failure is not None and not ws.closed:
+        log.warning("call feed for %s lost: %r", current_user(request).username, failure)
+        await ws.close(code=WSCloseCode.TRY_AGAIN_LATER)
     return ws
 
 
