@@ -103,6 +103,8 @@ async def test_an_anonymous_report_by_keyboard_gets_a_case_number(browser: Brows
     await expect(page.locator("#result-number")).to_have_text(re.compile(r"^\d{14,}$"))
     await expect(page.locator("#result-lead")).to_have_text("Case created, number:")
     await expect(page.locator("#result-detail")).to_have_text("Read the number back to the caller.")
+    await ring(console, "+12025550199", call.id + 1, kind="voicemail_recorded", language="en")
+    await expect(page.locator("#vm-note")).to_have_text("+12025550199 just left a voicemail; it waits in the voicemail queue.")
     row = await console.store.call(call.id)
     assert row is not None and row.case_id is not None
     assert (await page.text_content("#result-number") or "").endswith(str(row.case_id))

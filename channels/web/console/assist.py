@@ -39,7 +39,7 @@ POP_KINDS = ("ringing", "answered", "handed_off")
 JS_TEXTS = (
     "feed_connecting", "feed_live", "feed_down", "unknown_caller", "none_yet", "confidence", "why", "why_rules", "place_none",
     "grid_code", "coordinates", "nearby_case", "join_case", "result_new", "result_joined", "result_read_back",
-    "result_read_back_once", "result_review", "failed", "call_ended", *(f"call_kind_{kind}" for kind in ("ringing", "answered", "handed_off", "hung_up", "dropped")),
+    "result_read_back_once", "result_review", "failed", "call_ended", "vm_new", *(f"call_kind_{kind}" for kind in ("ringing", "answered", "handed_off", "hung_up", "dropped")),
 )
 
 

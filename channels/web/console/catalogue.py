@@ -62,6 +62,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "feed_connecting": {"zh": "正在连接来电通知…", "en": "Connecting to the call feed…"},
     "feed_live": {"zh": "等待来电", "en": "Waiting for calls"},
     "feed_down": {"zh": "来电通知已断开，正在重连…", "en": "Call feed lost; reconnecting…"},
+    "vm_new": {"zh": "{caller} 刚留下一条语音留言，请到语音留言队列处理。", "en": "{caller} just left a voicemail; it waits in the voicemail queue."},
     "call_title": {"zh": "当前来电", "en": "Current call"},
     "no_call": {"zh": "暂无来电。也可以直接填写下面的表单。", "en": "No call yet. You can also fill in the form below directly."},
     "caller": {"zh": "来电号码", "en": "Caller"},

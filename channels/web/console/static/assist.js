@@ -32,6 +32,10 @@
     if (T.pop_kinds.includes(event.kind)) {
       if (!call || call.call_id !== event.call_id) pop(event);
       else $("call-state").textContent = T[`call_kind_${event.kind}`];
+    } else if (event.kind === "voicemail_recorded") {
+      const note = $("vm-note");
+      note.firstElementChild.textContent = fmt("vm_new", { caller: event.caller || T.unknown_caller });
+      note.hidden = false;
     } else if (call && call.call_id === event.call_id && (event.kind === "hung_up" || event.kind === "dropped")) {
       $("call-state").textContent = `${T[`call_kind_${event.kind}`]} · ${T.call_ended}`;
     }
