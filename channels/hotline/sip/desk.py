@@ -8,7 +8,7 @@ from typing import Any
 from redis import Redis, RedisError
 
 from channels.hotline.sip.flows import CaseStatusInfo, Lang, Outcome, Recorded
-from channels.hotline.sip.status import case_status
+from channels.hotline.sip.status import case_status, consent_to_case_updates
 from channels.hotline.sip.transcribe import Transcriber
 from channels.hotline.sip.voicemail import consent_to_updates, keep_voicemail
 from gateway.calls import CallEvent, CallEventKind, publish_call_event
@@ -98,6 +98,7 @@ class CallDesk:
 
     async def case_consent(self, case: CaseStatusInfo) -> None:
         self.detail["consent_updates_case"] = case.number
+        self.detail["consenting_reports"] = await consent_to_case_updates(self.store, case.number, self.call.caller)
         await self.store.call_updated(self.call.id, detail=dict(self.detail))
 
     async def _transcribe(self, voicemail_id: int, recording: str, language: Lang) -> None:
