@@ -89,7 +89,10 @@ class Site:
                 self.workers[index] = subprocess.Popen([sys.executable, "-m", "gateway", "sip", "--index", str(index)],
                                                        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
         for index in indexes or range(self.count):
-            wait_answering(self.worker_port(index))
+            try:
+                wait_answering(self.worker_port(index))
+            except AssertionError as error:
+                raise AssertionError(f"{error}; worker {index} said:\n{self.log_tail(f'worker{index}.log')}") from None
 
     def kill_worker(self, index: int) -> None:
         """SIGKILL: the worker gets no chance to hang up or record anything."""
@@ -103,7 +106,13 @@ class Site:
         config = render(self.work / "kamailio", (HOST, self.proxy_port), [(HOST, self.worker_port(i)) for i in range(self.count)])
         with self.kamailio_log.open("ab") as log:
             self.kamailio = subprocess.Popen(command(config, rundir), stdout=log, stderr=subprocess.STDOUT)
-        wait_answering(self.proxy_port)
+        try:
+            wait_answering(self.proxy_port)
+        except AssertionError as error:
+            raise AssertionError(f"{error}; Kamailio said:\n{self.log_tail('kamailio.log')}") from None
+
+    def log_tail(self, name: str, size: int = 3000) -> str:
+        return (self.work / name).read_text(errors="replace")[-size:]
 
     def proxy_said(self, text: str) -> bool:
         return text in self.kamailio_log.read_text(errors="replace")
