@@ -12,19 +12,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from aiohttp import ClientSession, CookieJar, web
+from aiohttp import ClientSession, CookieJar
 from playwright.async_api import Browser, Page
 
 from channels.web.console.auth import hash_password
 from classifier import Classifier
-from gateway.app import build_app
 from gateway.location import Locator
-from gateway.store.engine import create_engine
-from gateway.store.store import Store
-from tests.conftest import free_port
-from tests.core.conftest import make_settings
 from tests.support.receiver import Receiver
-from tests.web.conftest import Site, browser, open_page, out, receiver  # noqa: F401  (shared fixtures)
+from tests.web.conftest import Site, browser, open_page, out, receiver, serving  # noqa: F401  (shared fixtures)
 from tests.core.test_full_pipeline import classifier, locator  # noqa: F401  (shared session fixtures)
 
 MakeUser = Callable[..., Awaitable[tuple[str, str]]]
@@ -36,28 +31,19 @@ def console_db_url(sqlite_url: str) -> str:
 
 
 @pytest.fixture
-def console_settings_update(tmp_path: Path) -> dict[str, object]:
-    """Settings a test changes (e.g. `tile_url`); the media directory is the test's own."""
-    return {"media_dir": tmp_path / "media"}
+def console_settings_update() -> dict[str, object]:
+    """Settings a test changes (e.g. `tile_url`); the media directory is already the test's own."""
+    return {}
 
 
 @pytest.fixture
 async def console(
-    console_db_url: str, redis_url: str, receiver: Receiver, classifier: Classifier, locator: Locator,  # noqa: F811
+    console_db_url: str, redis_url: str, receiver: Receiver, tmp_path: Path, classifier: Classifier, locator: Locator,  # noqa: F811
     console_settings_update: dict[str, object],
 ) -> AsyncIterator[Site]:
     """The gateway (web channel, console, a local platform) serving on a free port."""
-    port = free_port()
-    settings = make_settings(console_db_url, redis_url, receiver.url).model_copy(
-        update={"public_base_url": f"http://127.0.0.1:{port}"} | console_settings_update
-    )
-    runner = web.AppRunner(build_app(settings, classifier=classifier, locator=locator, sweeper=False))
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    store = Store(create_engine(settings.database_url))
-    yield Site(f"http://127.0.0.1:{port}", settings, store)
-    await store.close()
-    await runner.cleanup()
+    async with serving(console_db_url, redis_url, receiver, tmp_path, classifier, locator, {}, console_settings_update) as running:
+        yield running
 
 
 @pytest.fixture

@@ -45,8 +45,8 @@ async def tiles() -> AsyncIterator[Tiles]:
 
 
 @pytest.fixture
-def console_settings_update(tmp_path: Path, tiles: Tiles) -> dict[str, object]:
-    return {"media_dir": tmp_path / "media", "tile_url": tiles.url + "/tiles/{z}/{x}/{y}.png"}
+def console_settings_update(tiles: Tiles) -> dict[str, object]:
+    return {"tile_url": tiles.url + "/tiles/{z}/{x}/{y}.png"}
 
 
 async def test_the_place_typed_is_marked_on_the_map(browser: Browser, console: Site, make_user: MakeUser, tiles: Tiles, out: Path) -> None:
