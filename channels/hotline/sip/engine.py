@@ -26,6 +26,10 @@ MAX_CALLS = 4
 """PJSUA_MAX_CALLS of the wheel: the fifth INVITE is answered 486 by PJSUA itself."""
 
 
+class EngineStartError(RuntimeError):
+    """PJSUA2 could not start (a port in use, an address not on this host, …)."""
+
+
 class CallGone(Exception):
     """A command named a call that has ended meanwhile."""
 
@@ -206,7 +210,7 @@ class SipEngine:
         self.commands: queue.Queue[Any] = queue.Queue()
         self.thread = threading.Thread(target=self._run, name="pjsua2", daemon=True)
         self.ready = threading.Event()
-        self.failure: BaseException | None = None
+        self.failure: EngineStartError | None = None
         self.calls: dict[int, _Call] = {}
         self.media: dict[int, _Media] = {}
         self.ended: list[int] = []
@@ -221,7 +225,7 @@ class SipEngine:
         self.thread.start()
         self.ready.wait()
         if self.failure is not None:
-            raise RuntimeError(f"SIP engine did not start: {self.failure}") from self.failure
+            raise self.failure
 
     def submit(self, fn: Callable[[], T]) -> asyncio.Future[T]:
         """Run fn on the engine thread; its result (or error) in a future of the loop."""
@@ -361,7 +365,10 @@ class SipEngine:
         try:
             self._create()
         except BaseException as exc:  # reported to start(), which raises it
-            self.failure = exc
+            self.failure = EngineStartError(exc.info() if isinstance(exc, pj.Error) else repr(exc))
+            if hasattr(self, "ep"):
+                self.ep.libDestroy()
+                del self.ep
             self.ready.set()
             return
         self.ready.set()
@@ -425,9 +432,8 @@ class SipEngine:
     def _account_config(self) -> pj.AccountConfig:
         c = self.config
         acfg = pj.AccountConfig()
-        host = self.registrar.split(":", 1)[1] if self.registrar and ":" in self.registrar else self.registrar
         if self.registrar and c.username:
-            acfg.idUri = f"sip:{c.username}@{host}"
+            acfg.idUri = f"sip:{c.username}@{host_port(self.registrar)}"
             acfg.regConfig.registrarUri = self.registrar
             acfg.regConfig.timeoutSec = c.register_seconds
             acfg.regConfig.retryIntervalSec = 30

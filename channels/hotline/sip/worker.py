@@ -156,5 +156,9 @@ async def serve(settings: Settings, index: int) -> None:
 
 
 def main(settings: Settings, index: int) -> int:
-    asyncio.run(serve(settings, index))
+    try:
+        asyncio.run(serve(settings, index))
+    except sip.EngineStartError as exc:
+        log.error("SIP worker %s cannot start: %s", index, exc)
+        return 1
     return 0

@@ -2,6 +2,7 @@
 malformed SIP and unknown lines, no wheel."""
 from __future__ import annotations
 
+import os
 import platform
 import socket
 import subprocess
@@ -89,3 +90,14 @@ def test_without_the_wheel_the_reason_is_said_plainly() -> None:
     code = "import sys; sys.modules['pjsua2'] = None; from channels.hotline.sip import unavailable_reason; print(unavailable_reason())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO).stdout
     assert "pjsua2 wheel" in out and "CPython 3.8-3.12 on x86_64" in out and platform.python_version() in out
+
+
+def test_a_port_in_use_is_said_plainly_and_exits_1(sip_worker: Any, sqlite_url: str) -> None:
+    worker = sip_worker(sqlite_url)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind((HOST, worker.port))
+        worker.write_config()
+        run = subprocess.run([sys.executable, "-m", "gateway", "sip"], cwd=REPO, env={**os.environ, "GATEWAY_CONFIG": str(worker.config)},
+                             capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1
+    assert "cannot start" in run.stderr + run.stdout and "Address already in use" in run.stderr + run.stdout
