@@ -30,6 +30,10 @@ class EngineStartError(RuntimeError):
     """PJSUA2 could not start (a port in use, an address not on this host, …)."""
 
 
+class DialFailed(Exception):
+    """An outgoing call could not even start (a malformed URI, no route)."""
+
+
 class CallGone(Exception):
     """A command named a call that has ended meanwhile."""
 
@@ -313,9 +317,11 @@ class SipEngine:
         """An outgoing call (the agent leg); its key."""
         key = self._new_key()
         call = _Call(self, self.account, key)
+        try:
+            call.makeCall(uri, pj.CallOpParam(True))
+        except pj.Error as exc:
+            raise DialFailed(f"{uri}: {exc.info()}") from None
         self.calls[key] = call
-        prm = pj.CallOpParam(True)
-        call.makeCall(uri, prm)
         return key
 
     def bridge(self, a: int, b: int) -> None:

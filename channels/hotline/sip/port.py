@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import wave
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,7 @@ from channels.hotline.sip import engine as sip
 from channels.hotline.sip.flows import ASK_SECONDS, HungUp, Lang, Recorded
 from channels.hotline.sip.prompts import Prompts
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 SPEECH_LEVEL = 5
 """Receive level (0-255) above which the caller is taken to be speaking."""
@@ -116,7 +118,11 @@ class SipPort:
     async def hand_off(self, agent_uri: str, timeout: float) -> bool:
         self._alive()
         self.agent_state = {}
-        self.agent = await self._on_engine(lambda: self.engine.dial(agent_uri))
+        try:
+            self.agent = await self._on_engine(lambda: self.engine.dial(agent_uri))
+        except sip.DialFailed as exc:
+            log.warning("agents at %s cannot be called: %s", agent_uri, exc)
+            return False
         self.legs[self.agent] = self
         deadline = asyncio.get_running_loop().time() + timeout
         while not (self.agent_state.get("confirmed") and self.agent_state.get("media")):

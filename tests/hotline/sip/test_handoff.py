@@ -72,3 +72,14 @@ async def test_no_agent_answer_on_the_english_choice_goes_to_voicemail(sip_worke
     assert (call.outcome, call.language, call.agent, call.handed_off_at) == ("voicemail", "en", None, None)
     pop = next(e for e in call_event_log.events if e.kind == "handed_off")
     assert (pop.language, pop.detail["agent_uri"], pop.detail["connected"]) == ("en", english_agents, False)
+
+
+async def test_agents_that_cannot_be_called_send_the_caller_to_voicemail(sip_worker: Any, store_of: Any, sqlite_url: str) -> None:
+    worker = sip_worker(sqlite_url, lines=[{"number": "12319", "language": "zh", "agent_uri": "agents-without-a-scheme"}])
+    worker.start()
+    caller = worker.phone("call", "media", "heard", str(BEEP_HZ), "hangup", "end", name="caller", target=worker.uri(), user=CALLER)
+    caller.wait()
+    assert any(e.get("event") == "heard" and not e["ended"] for e in caller.events()), caller.log.read_text()
+    [row] = await store_of(sqlite_url).calls()
+    assert b"cannot be called" in worker.log.read_bytes()
+    assert row.agent is None
