@@ -6,6 +6,7 @@ Every PJSUA2 object is created, used and dropped on the engine thread only (any 
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import queue
@@ -131,12 +132,26 @@ def request_uri(whole_message: str) -> str:
     return parts[1] if len(parts) == 3 else ""
 
 
+def _guarded(callback: Callable[..., None]) -> Callable[..., None]:
+    """PJSUA2 calls these from C: an exception escaping one would take the process, and every call on it, down."""
+
+    @functools.wraps(callback)
+    def run(self: Any, *args: Any) -> None:
+        try:
+            callback(self, *args)
+        except Exception:
+            log.exception("SIP callback %s failed", callback.__name__)
+
+    return run
+
+
 class _Call(pj.Call):
     def __init__(self, engine: SipEngine, account: pj.Account, key: int, call_id: int = pj.PJSUA_INVALID_ID) -> None:
         super().__init__(account, call_id)
         self.engine, self.key = engine, key
         self.media_up = False
 
+    @_guarded
     def onCallState(self, prm: pj.OnCallStateParam) -> None:
         ci = self.getInfo()
         if ci.state == pj.PJSIP_INV_STATE_CONFIRMED:
@@ -144,6 +159,7 @@ class _Call(pj.Call):
         elif ci.state == pj.PJSIP_INV_STATE_DISCONNECTED:
             self.engine.call_ended(self.key, ci.lastStatusCode, ci.lastReason)
 
+    @_guarded
     def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:
         ci = self.getInfo()
         active = any(m.type == pj.PJMEDIA_TYPE_AUDIO and m.status == pj.PJSUA_CALL_MEDIA_ACTIVE for m in ci.media)
@@ -151,6 +167,7 @@ class _Call(pj.Call):
             self.media_up = True
             self.engine.media_up(self.key)
 
+    @_guarded
     def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
         self.engine.post(Digit(self.key, prm.digit, _DTMF_METHODS.get(prm.method, "rfc2833")))
 
@@ -162,6 +179,7 @@ class _Player(pj.AudioMediaPlayer):
         super().__init__()
         self.engine, self.key, self.token = engine, key, token
 
+    @_guarded
     def onEof2(self) -> None:
         self.engine.post(PlayDone(self.key, self.token))
 
@@ -174,6 +192,7 @@ class _InbandPort(pj.AudioMediaPort):
         self.engine, self.key = engine, key
         self.detector = DtmfDetector()
 
+    @_guarded
     def onFrameReceived(self, frame: pj.MediaFrame) -> None:
         if frame.type != pj.PJMEDIA_FRAME_TYPE_AUDIO or frame.size == 0:
             return
@@ -190,9 +209,11 @@ class _Account(pj.Account):
         super().__init__()
         self.engine = engine
 
+    @_guarded
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:
         self.engine.incoming(self, prm)
 
+    @_guarded
     def onRegState(self, prm: pj.OnRegStateParam) -> None:
         self.engine.registration_changed(prm.code, prm.reason, prm.expiration, prm.rdata.srcAddress)
 
