@@ -127,12 +127,20 @@
     }));
   }
 
+  function failed(resp, answer) {
+    const error = $("form-error");
+    error.textContent = fmt("failed", { message: (answer && answer.error && answer.error.message) || `${resp.status} ${resp.statusText}` });
+    error.hidden = false;
+  }
+
   async function suggest() {
     const text = $("text").value.trim();
     const ticket = ++asked;
     const query = new URLSearchParams({ text, address: $("address").value.trim() });
     const resp = await fetch(`/console/api/suggest?${query}`, { headers: { Accept: "application/json" } });
-    if (ticket !== asked || !resp.ok) return;
+    if (ticket !== asked) return;
+    if (!resp.ok) { failed(resp, await resp.json().catch(() => null)); return; }
+    $("form-error").hidden = true;
     const found = await resp.json();
     const chosen = form.querySelector("input[name=class_id]:checked");
     showClasses(found.classes);
@@ -149,8 +157,7 @@
   }
 
   async function submit(join) {
-    const error = $("form-error");
-    error.hidden = true;
+    $("form-error").hidden = true;
     const chosen = form.querySelector("input[name=class_id]:checked");
     const body = {
       text: $("text").value,
@@ -169,11 +176,7 @@
       body: JSON.stringify(body),
     });
     const answer = await resp.json().catch(() => null);
-    if (!resp.ok || !answer) {
-      error.textContent = fmt("failed", { message: (answer && answer.error && answer.error.message) || `${resp.status} ${resp.statusText}` });
-      error.hidden = false;
-      return;
-    }
+    if (!resp.ok || !answer) { failed(resp, answer); return; }
     $("result-lead").textContent = answer.joined ? T.result_joined : T.result_new;
     $("result-number").textContent = answer.case.number;
     $("result-detail").textContent = [(answer.case.reports_count > 1 ? fmt("result_read_back", { count: answer.case.reports_count }) : T.result_read_back_once), answer.needs_review ? T.result_review : ""].filter(Boolean).join(" ");
