@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from channels.web.console.auth import console_lang, current_user, login_required, require_csrf
 from channels.web.console.callers import caller_history, phone_contact
 from channels.web.console.catalogue import TEXTS
-from channels.web.console.cases import case_brief, china_time, class_name
+from channels.web.console.cases import case_brief, china_time
 from channels.web.console.jsonapi import json_errors, refusal
 from channels.web.console.pages import render
 from channels.web.hints import NEARBY_RADIUS_M, SAME_PROBLEM
@@ -114,7 +114,7 @@ def top_classes(classifier: Classifier, request: web.Request, text: str) -> list
         for feature in candidate["features"]:
             if feature["weight"] > 0 and feature["token"] not in words:
                 words.append(feature["token"])
-        out.append({"class_id": candidate["class_id"], "name": class_name(tables, candidate["class_id"]),
+        out.append({"class_id": candidate["class_id"], "name": tables.label(candidate["class_id"]),
                     "confidence": candidate["confidence"], "words": words[:WHY_TOKENS], "rules": candidate["rules"]})
     return out
 

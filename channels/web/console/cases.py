@@ -16,11 +16,6 @@ def china_time(moment: datetime | None) -> str:
     return as_utc(moment).astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def class_name(tables: CodeTables, class_id: str | None) -> str | None:
-    info = tables.get(class_id) if class_id else None
-    return info.name if info else None
-
-
 def case_brief(case: CaseRow, tables: CodeTables, lang: str, **extra: Any) -> dict[str, Any]:
     return {
         "number": case_number(case.id, case.created_at),
@@ -28,7 +23,7 @@ def case_brief(case: CaseRow, tables: CodeTables, lang: str, **extra: Any) -> di
         "status": case.status,
         "status_name": status_name(case.status, lang),
         "class_id": case.class_id,
-        "class_name": class_name(tables, case.class_id),
+        "class_name": tables.label(case.class_id),
         "reports_count": case.reports_count,
         "address": case.address,
         "grid_code": case.grid_code,
