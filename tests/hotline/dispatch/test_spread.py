@@ -1,4 +1,5 @@
-"""Kamailio spreads calls over the workers: eight at once go four and four, a ninth is turned away busy after both were tried."""
+"""Kamailio spreads calls over the workers: eight at once go four and four, a ninth is turned away busy after both were tried;
+a call sent to a full worker is answered by the next."""
 from __future__ import annotations
 
 from collections import Counter
@@ -56,3 +57,21 @@ async def test_eight_calls_at_once_go_four_to_each_worker_and_a_ninth_gets_busy(
 
 async def _answered(store: Store, count: int) -> bool:
     return sum(1 for row in await store.calls(limit=50) if row.answered_at is not None) >= count
+
+
+async def test_a_call_the_proxy_sends_to_a_full_worker_is_answered_by_the_next(site: Site, tmp_path: Path) -> None:
+    store = Store(create_engine(site.database_url))
+    try:
+        direct = sipp("uac.xml", site.worker_port(0), line="12319", calls=4, hold_ms=HOLD_MS, local_port=site.spare_port(), work=tmp_path / "direct")
+        await eventually(lambda: _answered(store, 4), timeout=60)
+        # round robin sends one of two new calls to the full worker first: its 486 moves that call on
+        proxied = sipp("uac.xml", site.proxy_port, line="12319", calls=2, hold_ms=1000, local_port=site.spare_port(), work=tmp_path / "proxied")
+        code, errors = finished(proxied, tmp_path / "proxied")
+        assert code == 0, errors
+        assert site.proxy_said("moved to"), "no call was moved from the full worker"
+        code, errors = finished(direct, tmp_path / "direct")
+        assert code == 0, errors
+        rows = await ended_calls(store, 6)
+        assert Counter(row.worker for row in rows) == {site.worker_name(0): 4, site.worker_name(1): 2}
+    finally:
+        await store.close()
