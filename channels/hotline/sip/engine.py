@@ -11,6 +11,7 @@ import gc
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from channels.hotline.sip.inband import DtmfDetector
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+RETIRE_SECONDS = 0.2
 MAX_CALLS = 4
 """PJSUA_MAX_CALLS of the wheel: the fifth INVITE is answered 486 by PJSUA itself."""
 
@@ -239,6 +241,7 @@ class SipEngine:
         self.calls: dict[int, _Call] = {}
         self.media: dict[int, _Media] = {}
         self.ended: list[int] = []
+        self.retired: list[tuple[float, list[pj.AudioMedia]]] = []
         self.next_key = 0
         self.next_token = 0
         self.registrar = config.registrar
@@ -303,6 +306,7 @@ class SipEngine:
         if media is not None and media.player is not None:
             if self._has_audio(key):
                 media.player.stopTransmit(self._audio(key))
+            self._retire(media.player)
             media.player = None
 
     def record(self, key: int, path: Path) -> None:
@@ -403,6 +407,7 @@ class SipEngine:
             while True:
                 self.ep.libHandleEvents(10)
                 self._release_ended()
+                self._bury()
                 if self._drain() is _STOP:
                     break
         finally:
@@ -481,8 +486,19 @@ class SipEngine:
     def _release_ended(self) -> None:
         while self.ended:
             key = self.ended.pop()
-            self.media.pop(key, None)
+            media = self.media.pop(key, None)
+            if media is not None:
+                self._retire(media.player, media.inband)
             self.calls.pop(key, None)
+
+    def _retire(self, *ports: pj.AudioMedia | None) -> None:
+        """Keep ports with Python callbacks (a player's end of file, the in-band ear) a moment after they are cut off:
+        the media clock thread may be inside their callback right now, and deleting them under it corrupts memory."""
+        self.retired.append((time.monotonic() + RETIRE_SECONDS, [port for port in ports if port is not None]))
+
+    def _bury(self) -> None:
+        now = time.monotonic()
+        self.retired = [(until, ports) for until, ports in self.retired if until > now]
 
     def _destroy(self) -> None:
         try:
@@ -494,6 +510,8 @@ class SipEngine:
                     break
             self.media.clear()
             self.calls.clear()
+            self.ep.libHandleEvents(int(RETIRE_SECONDS * 1000))
+            self.retired.clear()
             gc.collect()
             self.account.shutdown()
             self.ep.libDestroy()

@@ -17,4 +17,4 @@ class ToneTranscriber:
         if not samples.any():
             return None
         spectrum = np.abs(np.fft.rfft(samples))
-        return f"{language}: tone {round(float(np.argmax(spectrum)) * rate / len(samples))} Hz"
+        return f"{language}: tone {round(float(np.argmax(spectrum)) * rate / len(samples), -1):.0f} Hz"
