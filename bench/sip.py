@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -54,6 +55,8 @@ class Row:
     """% of one core, the whole proxy"""
     machine_busy: float
     """% of all cores"""
+    outcomes: str = ""
+    """how the calls ended, as the workers recorded them"""
 
 
 def process_ticks(pid: int) -> int:
@@ -140,10 +143,13 @@ def floor(calls: int, plays: int, work: Path) -> Row:
                lat, cpu, 0.0, busy)
 
 
-async def messages(database_url: str) -> list[float]:
+async def messages(database_url: str) -> tuple[list[float], str]:
+    """Lengths of the messages kept, and how the calls ended."""
     store = Store(create_engine(database_url))
     try:
-        return [row.duration_s for row in await store.voicemails(status=None, limit=1000)]
+        kept = [row.duration_s for row in await store.voicemails(status=None, limit=1000)]
+        outcomes = Counter(row.outcome for row in await store.calls(limit=1000))
+        return kept, ", ".join(f"{name} {count}" for name, count in sorted(outcomes.items(), key=str))
     finally:
         await store.close()
 
@@ -162,10 +168,14 @@ def site_row(workers: int, plays: int, work: Path, redis_url: str, behind_proxy:
             time.sleep(2)  # the last records written
         finally:
             site.stop()
-        kept = asyncio.run(messages(database_url))
+        for index in range(workers):
+            trouble = [text for text in site.log_tail(f"worker{index}.log", 1_000_000).splitlines() if " ERROR " in text or " WARNING " in text]
+            for text in trouble[:5]:
+                print(f"worker {index}: {text}", file=sys.stderr)
+        kept, outcomes = asyncio.run(messages(database_url))
     where = f"{workers} workers behind Kamailio" if behind_proxy else "1 worker, direct"
     return Row(f"gateway sip, {where}, {calls} calls", calls, len(lat), len(kept), statistics.mean(kept) if kept else 0.0,
-               lat, cpu, proxy_cpu, busy)
+               lat, cpu, proxy_cpu, busy, outcomes)
 
 
 def line(row: Row, floor_row: Row) -> str:
@@ -174,7 +184,7 @@ def line(row: Row, floor_row: Row) -> str:
     ratio_lat = p50 / statistics.median(floor_row.latencies_ms) if floor_row.latencies_ms else float("nan")
     ratio_cpu = row.cpu_per_call / floor_row.cpu_per_call if floor_row.cpu_per_call else float("nan")
     return (f"| {row.name} | {row.answered}/{row.calls} | {row.kept} | {row.recorded_s:.1f} | {p50:.1f} | {max(lat):.1f} | {ratio_lat:.2f} | "
-            f"{row.cpu_per_call:.2f} | {ratio_cpu:.2f} | {row.proxy_cpu:.1f} | {row.machine_busy:.0f} |")
+            f"{row.cpu_per_call:.2f} | {ratio_cpu:.2f} | {row.proxy_cpu:.1f} | {row.machine_busy:.0f} | {row.outcomes or '-'} |")
 
 
 def main() -> None:
@@ -195,8 +205,8 @@ def main() -> None:
                 rows.append(site_row(count, args.plays, work / f"site-{count}", redis_url, behind_proxy=True))
     print(f"calls of {args.plays * SPEECH_SECONDS:.1f} s (prompts {PROMPT_SECONDS} s, then recording); {os.cpu_count()} cores\n")
     print("| setup | answered | messages kept | mean message s | INVITE→200 p50 ms | max ms | p50 ratio to bare | "
-          "CPU % of a core per call | ratio to bare | proxy CPU % | machine busy % |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "CPU % of a core per call | ratio to bare | proxy CPU % | machine busy % | calls ended |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(line(row, base))
 
