@@ -32,7 +32,7 @@ async def test_status_by_keypad_reads_a_real_case_and_takes_sms_consent(sip_work
     number, report_id = await _dispatched_case(store)
     worker = sip_worker(sqlite_url)
     worker.start()
-    caller = worker.phone("call", "media", "hearing", str(ZH_HZ), "dtmf", "9", "inband", "heard", str(ZH_HZ),
+    caller = worker.phone("call", "media", "hearing", str(ZH_HZ), "dtmf", "9", "inband", "quiet", "1",
                           "dtmf", number + "#", "rfc2833", "heard", str(ZH_HZ), "dtmf", "1", "info", "end",
                           name="caller", target=worker.uri(), user=CALLER)
     caller.wait()
@@ -55,7 +55,7 @@ async def test_unknown_case_number_is_said_so_and_asked_again(sip_worker: Any, s
     store = store_of(sqlite_url)
     worker = sip_worker(sqlite_url)
     worker.start()
-    caller = worker.phone("call", "media", "hearing", str(ZH_HZ), "dtmf", "9", "rfc2833", "heard", str(ZH_HZ),
+    caller = worker.phone("call", "media", "hearing", str(ZH_HZ), "dtmf", "9", "rfc2833", "quiet", "1",
                           "dtmf", "999999#", "rfc2833", "heard", str(ZH_HZ), "hangup", "end",
                           name="caller", target=worker.uri(), user=CALLER)
     caller.wait()
