@@ -94,7 +94,13 @@ class SipWorker:
         language = "en" if line.language == "en" else "zh"
         port = SipPort(engine, event.key, self.prompts, self.recordings, language, self.legs)
         self.legs[event.key] = port
-        row = await self.store.call_started("sip", event.sip_call_id, line=line.number, caller=event.caller, language=language, worker=self.name)
+        try:
+            row = await self.store.call_started("sip", event.sip_call_id, line=line.number, caller=event.caller, language=language, worker=self.name)
+        except Exception:
+            log.exception("call %s refused (503): its record cannot be written", event.sip_call_id)
+            port.forget()
+            await engine.submit(lambda: engine.hangup(event.key, 503))
+            return
         desk = CallDesk(self.store, self.media, self.redis, row, self.name, self.transcriber, self.background)
         desk.publish("ringing")
         outcome: str = "failed"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import socket
+import sqlite3
 import subprocess
 import sys
 from typing import Any
@@ -101,3 +102,22 @@ def test_a_port_in_use_is_said_plainly_and_exits_1(sip_worker: Any, sqlite_url: 
                              capture_output=True, text=True, timeout=60)
     assert run.returncode == 1
     assert "cannot start" in run.stderr + run.stdout and "Address already in use" in run.stderr + run.stdout
+
+
+async def test_a_call_that_cannot_be_recorded_is_refused_with_503(sip_worker: Any, sqlite_url: str) -> None:
+    """The proxy then tries the next worker; nobody is kept ringing by a worker that cannot write."""
+    worker = sip_worker(sqlite_url)
+    worker.errors_expected = True
+    worker.start()
+    database = sqlite3.connect(sqlite_url.split("///", 1)[1])
+    database.execute("ALTER TABLE calls RENAME TO calls_away")
+    database.commit()
+    try:
+        caller = worker.phone("call", "end", name="caller", target=worker.uri(), user=CALLER)
+        caller.wait()
+    finally:
+        database.execute("ALTER TABLE calls_away RENAME TO calls")
+        database.commit()
+        database.close()
+    assert caller.codes()[-1] == 503, caller.log.read_text()
+    assert b"refused (503)" in worker.log.read_bytes()
