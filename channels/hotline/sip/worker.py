@@ -59,6 +59,7 @@ class SipWorker:
         self.calls: set[asyncio.Task[None]] = set()
         self.background: set[asyncio.Task[None]] = set()
         self.engine: sip.SipEngine | None = None
+        self.closing = False
 
     async def run(self, stop: asyncio.Event) -> None:
         """Record calls a previous run left open as dropped, serve until `stop`, then shut down cleanly."""
@@ -73,7 +74,11 @@ class SipWorker:
             await self._shutdown()
 
     def on_event(self, event: sip.EngineEvent) -> None:
-        if isinstance(event, sip.Incoming):
+        if isinstance(event, sip.Incoming) and self.closing:
+            engine = self.engine
+            assert engine is not None
+            engine.submit(lambda: engine.hangup(event.key, 503))
+        elif isinstance(event, sip.Incoming):
             task = asyncio.create_task(self.take_call(event))
             self.calls.add(task)
             task.add_done_callback(self.calls.discard)
@@ -132,6 +137,7 @@ class SipWorker:
         engine = self.engine
         if engine is None:
             return
+        self.closing = True
         for port in set(self.legs.values()):
             await port.hangup()
         if self.calls:
