@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Hotline prompts: every row of channels/hotline/prompts/prompts.tsv spoken by espeak-ng (voices cmn and en)
-# into zh/<name>.wav and en/<name>.wav, 8 kHz mono 16-bit PCM; plus the tone before a voicemail (beep.wav).
+# into zh/<name>.wav and en/<name>.wav, 8 kHz mono 16-bit PCM, silence trimmed at both ends; plus the tone before
+# a voicemail (beep.wav).
 # A city replaces any of them with its own recordings of the same names (setting sip.prompts_dir).
 set -euo pipefail
 dir="$(cd "$(dirname "$0")/../channels/hotline/prompts" && pwd)"
