@@ -1,11 +1,12 @@
 """Hand-off to the agents: the screen pop with the caller's number, both voices bridged; no answer → voicemail."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 from tests.conftest import eventually
-from tests.hotline.sip.conftest import BEEP_HZ, CALLER, EN_HZ, HOST, tone_wav
+from tests.hotline.sip.conftest import BEEP_HZ, CALLER, EN_HZ, HOST, ZH_HZ, tone_wav
 from tests.hotline.sip.test_voicemail import _ended, dominant_hz, loud_seconds, read_wav
 
 CALLER_HZ, AGENT_HZ = 440, 850
@@ -83,3 +84,28 @@ async def test_agents_that_cannot_be_called_send_the_caller_to_voicemail(sip_wor
     [row] = await store_of(sqlite_url).calls()
     assert b"cannot be called" in worker.log.read_bytes()
     assert row.agent is None
+
+
+async def test_a_full_worker_sends_callers_to_voicemail_instead_of_ringing_agents(sip_worker: Any, sqlite_url: str, tone_prompts: Path,
+                                                                                tmp_path: Path) -> None:
+    """Four callers hold all four calls: no agent leg can start, so each is offered voicemail at once."""
+    prompts = tmp_path / "prompts"
+    shutil.copytree(tone_prompts, prompts)
+    tone_wav(prompts / "zh" / "greeting.wav", ZH_HZ, 5)  # long enough for all four callers to be in before any hand-off
+    worker = sip_worker(sqlite_url, prompts_dir=str(prompts))
+    agent_port = worker.peer_port()
+    worker.sip["lines"] = [{"number": "12319", "language": "zh", "agent_uri": f"sip:agent@{HOST}:{agent_port}"}]
+    worker.start()
+    agent = worker.phone("agent", name="agent", port=agent_port, never_answer=True)
+    callers = [worker.phone("call", "media", "heard", str(BEEP_HZ), "hangup", "end", name=f"caller{i}", target=worker.uri(),
+                            user=f"1380000000{i}") for i in range(4)]
+    await eventually(lambda: _all_done(callers), timeout=90)
+    assert all(any(e.get("event") == "heard" and not e["ended"] for e in c.events()) for c in callers)
+    agent.process.kill()
+    agent.process.wait()
+    assert "incoming" not in [e["event"] for e in agent.events()]
+    assert worker.log.read_bytes().count(b"cannot be called") == 4
+
+
+def _all_done(runs: list[Any]) -> bool:
+    return all(run.process.poll() is not None for run in runs)
