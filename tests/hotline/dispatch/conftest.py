@@ -13,7 +13,7 @@ from tests.hotline.dispatch.site import Site
 WORKERS = 2
 
 
-def _needs_sip() -> None:
+def needs_sip() -> None:
     """The tools these tests drive must be installed (scripts/system-packages.sh and the [sip] extra); CI fails without them."""
     missing = [tool for tool in ("kamailio", "sipp", "baresip") if shutil.which(tool) is None]
     try:
@@ -30,7 +30,7 @@ def _needs_sip() -> None:
 @pytest.fixture
 def site(tmp_path: Path, database_url: str, redis_url: str) -> Iterator[Site]:
     """Both workers and the proxy running, on a migrated, empty database (SQLite and PostgreSQL)."""
-    _needs_sip()
+    needs_sip()
     running = Site(tmp_path, database_url, redis_url, WORKERS)
     try:
         running.start_workers()
