@@ -50,19 +50,28 @@ def send(port: int, datagram: bytes) -> None:
         sock.sendto(datagram, (HOST, port))
 
 
-def request(port: int, text: str, timeout: float = 2.0) -> list[str]:
-    """Send one SIP request from a fresh UDP socket; the status lines of every response until a final one (or silence)."""
+def request(port: int, text: str, timeout: float = 2.0, acknowledge: bool = False) -> list[str]:
+    """Send one SIP request (`{local}` stands for the port it leaves from); the status lines of every response
+    until a final one (or silence). With `acknowledge`, a final non-2xx answer to an INVITE is acknowledged."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind((HOST, 0))
         sock.settimeout(timeout)
-        local = sock.getsockname()[1]
-        sock.sendto(text.replace("{local}", str(local)).encode(), (HOST, port))
+        local = str(sock.getsockname()[1])
+        sock.sendto(text.replace("{local}", local).encode(), (HOST, port))
         statuses: list[str] = []
+        reply = ""
         try:
             while not statuses or statuses[-1].split()[1].startswith("1"):
-                statuses.append(sock.recv(65535).decode(errors="replace").split("\r\n", 1)[0])
+                reply = sock.recv(65535).decode(errors="replace")
+                statuses.append(reply.split("\r\n", 1)[0])
         except TimeoutError:
-            pass
+            return statuses
+        if acknowledge and not statuses[-1].split()[1].startswith("2"):
+            to = re.search(r"^To: .*$", reply, re.M | re.I)
+            ack = re.sub(r"^To: .*$", to.group(0) if to else "", text.split("\r\n\r\n", 1)[0], count=1, flags=re.M)
+            ack = re.sub(r"^INVITE ", "ACK ", ack).replace(" INVITE\r\n", " ACK\r\n")
+            ack = re.sub(r"^Content-(Type|Length): .*\r\n?", "", ack + "\r\n", flags=re.M) + "Content-Length: 0\r\n\r\n"
+            sock.sendto(ack.replace("{local}", local).encode(), (HOST, port))
         return statuses
 
 
@@ -88,24 +97,8 @@ def wait_answering(port: int, timeout: float = 60) -> None:
 
 def invite_with_sdp(port: int, line: str, sdp: str) -> list[str]:
     """An INVITE carrying `sdp` as its body; the status lines it got (a final non-2xx is acknowledged)."""
-    call_id = uuid.uuid4().hex
-    text = headers("INVITE", port, call_id, user=line) + f"Content-Type: application/sdp\r\nContent-Length: {len(sdp.encode())}\r\n\r\n{sdp}"
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind((HOST, 0))
-        sock.settimeout(3)
-        local = sock.getsockname()[1]
-        sock.sendto(text.replace("{local}", str(local)).encode(), (HOST, port))
-        statuses: list[str] = []
-        try:
-            while not statuses or statuses[-1].split()[1].startswith("1"):
-                reply = sock.recv(65535).decode(errors="replace")
-                statuses.append(reply.split("\r\n", 1)[0])
-        except TimeoutError:
-            return statuses
-        to = re.search(r"^To: (.*)$", reply, re.M | re.I)
-        ack = headers("ACK", port, call_id, user=line).replace(f"To: <sip:{line}@{HOST}:{port}>", f"To: {to.group(1) if to else ''}")
-        sock.sendto((ack + "Content-Length: 0\r\n\r\n").replace("{local}", str(local)).encode(), (HOST, port))
-        return statuses
+    text = headers("INVITE", port, uuid.uuid4().hex, user=line) + f"Content-Type: application/sdp\r\nContent-Length: {len(sdp.encode())}\r\n\r\n{sdp}"
+    return request(port, text, timeout=3, acknowledge=True)
 
 
 def silence(path: Path, seconds: float) -> Path:
