@@ -1,7 +1,6 @@
 """The intake pipeline: classify and locate, then (group commit) lock, dedup, store, outbox. It knows no channel."""
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from datetime import datetime
@@ -21,6 +20,7 @@ from gateway.location.dedup import Sighting
 from gateway.media import NAME_PATTERN as MEDIA_NAME, MediaStore
 from gateway.outbox import Outbox
 from gateway.payload import case_number
+from gateway.reporters import reporter_key
 from gateway.store.models import CaseRow, ReportRow
 from gateway.store.store import Store, Tx, utcnow
 
@@ -84,16 +84,6 @@ class IntakeResult:
             "needs_review": self.needs_review,
             "replayed": self.replayed,
         }
-
-
-def reporter_key(report: ReportIn) -> str | None:
-    """A stable pseudonymous key of the reporter (hash of their contact), for follow-ups."""
-    contact = report.contact
-    handle = contact and (contact.phone or contact.email or (str(contact.telegram_chat_id) if contact.telegram_chat_id else None))
-    if not handle:
-        return None
-    normalized = "".join(ch for ch in handle.lower() if ch.isalnum() or ch in "@.")
-    return hashlib.sha256(f"{report.channel}:{normalized}".encode()).hexdigest()
 
 
 class Pipeline:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from channels.hotline.sip.flows import CaseStatusInfo
-from channels.web.console.callers import caller_keys
+from gateway.reporters import caller_keys
 from gateway.api.cases import load_case
 from gateway.api.errors import ApiError
 from gateway.payload import case_number, parse_case_number

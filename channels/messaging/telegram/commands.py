@@ -14,7 +14,7 @@ from gateway.api.errors import ApiError
 from gateway.casework import Casework
 from gateway.domain import CaseStatus, Channel, ContactIn, ReportIn, Satisfaction, satisfaction_name, status_name
 from gateway.payload import case_number
-from gateway.pipeline import reporter_key
+from gateway.reporters import reporter_key
 from gateway.store.models import CaseRow
 from gateway.store.store import Store, utcnow
 

@@ -20,7 +20,8 @@ from gateway.casework import Casework
 from gateway.domain import OPEN_STATUSES, CaseStatus, Channel, ContactIn, PointIn, ReportIn, satisfaction_name, status_name
 from gateway.media import MediaStore
 from gateway.payload import case_number
-from gateway.pipeline import Pipeline, reporter_key
+from gateway.pipeline import Pipeline
+from gateway.reporters import reporter_key
 from gateway.settings import Settings, TwilioSettings
 from gateway.store.models import CaseRow, ReportRow
 from gateway.store.store import Store, utcnow

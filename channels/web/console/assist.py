@@ -10,7 +10,8 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import BaseModel, ConfigDict, Field
 
 from channels.web.console.auth import console_lang, current_user, login_required, require_csrf
-from channels.web.console.callers import caller_history, phone_contact
+from channels.web.console.callers import caller_history
+from gateway.reporters import phone_contact
 from channels.web.console.catalogue import TEXTS
 from channels.web.console.cases import case_brief, china_time
 from channels.web.console.jsonapi import json_errors, refusal

@@ -3,15 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import ValidationError
 from sqlalchemy import select
 
-from gateway.domain import OPEN_STATUSES, Channel, ContactIn, ReportIn
-from gateway.pipeline import reporter_key
+from gateway.domain import OPEN_STATUSES
+from gateway.reporters import caller_keys
 from gateway.store.models import CaseRow, ReportRow
 from gateway.store.store import Store
 
-PHONE_CHANNELS = (Channel.HOTLINE, Channel.VOICE, Channel.SMS, Channel.WHATSAPP, Channel.WEB)
 HISTORY_LIMIT = 20
 
 
@@ -19,22 +17,6 @@ HISTORY_LIMIT = 20
 class History:
     reports: list[tuple[ReportRow, CaseRow]]
     open_cases: list[CaseRow]
-
-
-def phone_contact(caller: str | None, consent: bool) -> ContactIn | None:
-    """The caller's number as a report's contact, when it is a number at all (withheld numbers are not)."""
-    try:
-        return ContactIn(phone=caller, consent_updates=consent) if caller else None
-    except ValidationError:
-        return None
-
-
-def caller_keys(phone: str) -> list[str]:
-    """The reporter keys the pipeline gave reports with this phone number, on every channel that takes one."""
-    contact = phone_contact(phone, consent=False)
-    if contact is None:
-        return []
-    return [key for channel in PHONE_CHANNELS if (key := reporter_key(ReportIn(text="-", channel=channel, contact=contact)))]
 
 
 async def caller_history(store: Store, phone: str) -> History:

@@ -5,7 +5,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from channels.web.console.auth import console_lang, current_user, login_required, require_csrf
-from channels.web.console.callers import phone_contact
+from gateway.reporters import phone_contact
 from channels.web.console.catalogue import text
 from channels.web.console.pages import flash, render
 from gateway.api.errors import validation_error

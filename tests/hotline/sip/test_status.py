@@ -6,7 +6,7 @@ from typing import Any
 from gateway.payload import case_number
 from gateway.store.clock import utcnow
 from gateway.domain import Channel, ContactIn, ReportIn
-from gateway.pipeline import reporter_key
+from gateway.reporters import reporter_key
 from gateway.store.models import CaseRow, ReportRow
 from tests.conftest import eventually
 from tests.hotline.sip.conftest import CALLER, ZH_HZ
