@@ -19,13 +19,13 @@ def test_compose_services_run_documented_gateway_commands() -> None:
     services = compose["services"]
     assert {"gateway", "worker", "migrate", "redis", "postgres", "sip"} <= set(services)
     documented = set(parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
-    for name in ("gateway", "worker", "migrate"):
+    for name in ("gateway", "worker", "migrate", "sip"):
         command_name = services[name]["command"][0]
         assert command_name in COMMANDS and command_name in documented, name
         env = services[name]["environment"]
         assert env["REDIS_URL"].startswith("redis://redis:") and env["DATABASE_URL"].startswith("postgresql+asyncpg://")
         assert "POSTGRES_PASSWORD" in env["DATABASE_URL"], "secrets come from the environment"
-    assert services["sip"]["profiles"] == ["sip"], "SIP workers are a placeholder until the hotline lands"
+    assert services["sip"]["command"] == ["sip", "--index", "0"] and "5070:5070/udp" in services["sip"]["ports"]
     assert services["gateway"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 
