@@ -175,7 +175,7 @@ class Settings(BaseSettings):
     city_dir: Path | None = REPO_ROOT / "config" / "cities" / "sample"
     media_dir: Path = REPO_ROOT / "var" / "media"
     classifier_model_dir: Path | None = Field(default=None, description="Trained models; default CLASSIFIER_MODEL_DIR or var/classifier")
-    channels: list[str] = Field(default=["web", "open311"], description="Channel packages under channels/ whose setup(app) runs at start-up")
+    channels: list[str] = Field(default=["web", "open311", "hotline.sip"], description="Channel packages under channels/ whose setup(app) runs at start-up")
     platforms: list[PlatformSettings] = []
     delivery: DeliverySettings = DeliverySettings()
     calendar: CalendarSettings = CalendarSettings()

@@ -38,11 +38,11 @@ async def test_status_change_notifies_each_consenting_reporter_once_in_their_lan
 
 
 async def test_a_channel_without_a_notifier_is_skipped_and_said_so(api: Api) -> None:
-    case = await api.report(text="路灯不亮", class_id="cp-0118", channel="hotline", contact={"phone": "13800000002", "consent_updates": True})
+    case = await api.report(text="路灯不亮", class_id="cp-0118", channel="voice", contact={"phone": "13800000002", "consent_updates": True})
     await post_callback(api, {"case_id": case["case_id"], "status": "accepted"})
     [row] = await notifications(api)
     status = await send_one(api.settings, api.store.transaction, make_queue(api.settings), row.id)
     assert status == "skipped"
     [row] = await notifications(api)
-    assert row.last_error == "no notifier for channel hotline"
+    assert row.last_error == "no notifier for channel voice"
     assert await send_one(api.settings, api.store.transaction, make_queue(api.settings), row.id) == "skipped", "safe to run twice"
