@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parents[3]
 SCENARIOS = REPO / "tests" / "support" / "sipp"
 HOST = "127.0.0.1"
@@ -101,24 +103,40 @@ def invite_with_sdp(port: int, line: str, sdp: str) -> list[str]:
     return request(port, text, timeout=3, acknowledge=True)
 
 
-def silence(path: Path, seconds: float) -> Path:
-    """A mono 8 kHz 16-bit WAV of silence (what a phone sends while its caller listens)."""
+DTMF_ROWS = {"1": 697, "2": 697, "3": 697, "4": 770, "5": 770, "6": 770, "7": 852, "8": 852, "9": 852, "*": 941, "0": 941, "#": 941}
+DTMF_COLUMNS = {"1": 1209, "4": 1209, "7": 1209, "*": 1209, "2": 1336, "5": 1336, "8": 1336, "0": 1336, "3": 1477, "6": 1477, "9": 1477, "#": 1477}
+RATE = 8000
+
+
+def audio(path: Path, *, keys: str = "", lead: float = 0.0, tone: float = 0.15, gap: float = 0.35, tail: float = 120.0) -> Path:
+    """A mono 8 kHz 16-bit WAV: `lead` s of silence, each key as its DTMF tone pair (`tone` s, then `gap` s of
+    silence), then `tail` s of silence. Without keys: what a phone sends while its caller listens."""
+    def quiet(seconds: float) -> np.ndarray:
+        return np.zeros(int(RATE * seconds))
+
+    t = np.arange(int(RATE * tone)) / RATE
+    parts = [quiet(lead)]
+    for key in keys:
+        parts += [0.35 * (np.sin(2 * np.pi * DTMF_ROWS[key] * t) + np.sin(2 * np.pi * DTMF_COLUMNS[key] * t)), quiet(gap)]
+    parts.append(quiet(tail))
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(b"\0\0" * int(8000 * seconds))
+        out.setframerate(RATE)
+        out.writeframes((np.concatenate(parts) * 32767).astype("<i2").tobytes())
     return path
 
 
 class Baresip:
-    """A baresip phone (RFC 2833 DTMF) whose console module takes commands as UDP datagrams."""
+    """A baresip phone (keys as RFC 2833 events, or in-band in the WAV it sends) whose console module takes commands as UDP datagrams."""
 
-    def __init__(self, work: Path, sip_port: int, console_port: int, rtp_ports: tuple[int, int]) -> None:
+    def __init__(self, work: Path, sip_port: int, console_port: int, rtp_ports: tuple[int, int], *, user: str = "caller",
+                 source: Path | None = None) -> None:
+        """`user`: who calls (sip:user@HOST); `source`: the WAV the phone sends from the moment the call is up (default: silence)."""
         self.work, self.console_port = work, console_port
         work.mkdir(parents=True, exist_ok=True)
-        source = silence(work / "silence.wav", 120)
-        (work / "accounts").write_text(f"<sip:caller@{HOST}>;regint=0\n")
+        source = source or audio(work / "silence.wav")
+        (work / "accounts").write_text(f"<sip:{user}@{HOST}>;regint=0\n")
         (work / "config").write_text("\n".join([
             "poll_method epoll", f"sip_listen {HOST}:{sip_port}", f"audio_source aufile,{source}",
             f"audio_player aufile,{work / 'heard.wav'}", f"audio_alert aufile,{work / 'alert.wav'}",

@@ -1,7 +1,9 @@
-"""Keys reach the worker through the proxy: SIP INFO (sipp, along the recorded route) and RFC 2833 telephone events (baresip)."""
+"""Keys reach the worker through the proxy, however they are sent: SIP INFO (sipp, along the recorded route),
+RFC 2833 telephone events (baresip) and tones in the audio (baresip sending a WAV of DTMF tones)."""
 from __future__ import annotations
 
 import asyncio
+from contextlib import ExitStack
 from pathlib import Path
 
 import redis
@@ -11,57 +13,65 @@ from gateway.store.engine import create_engine
 from gateway.store.models import CallRow
 from gateway.store.store import Store
 from tests.conftest import eventually
-from tests.hotline.dispatch.callers import HOST, Baresip, finished, sipp
+from tests.hotline.dispatch.callers import HOST, Baresip, audio, finished, sipp
 from tests.hotline.dispatch.site import Site
 
 
-async def call_on_line(store: Store, line: str) -> CallRow:
-    async def ended() -> CallRow | None:
-        return next((row for row in await store.calls(limit=20) if row.line == line and row.ended_at is not None), None)
-
-    return await eventually(ended, timeout=60)
+def phone(site: Site, work: Path, user: str, source: Path | None = None) -> Baresip:
+    first = site.spare_port()
+    return Baresip(work, sip_port=first, console_port=first + 2, rtp_ports=(first + 4, first + 7), user=user, source=source)
 
 
-async def test_status_lookup_keyed_by_sip_info_and_by_rfc2833_through_the_proxy(site: Site, tmp_path: Path) -> None:
+async def test_status_lookup_keyed_by_sip_info_rfc2833_and_inband_tones_through_the_proxy(site: Site, tmp_path: Path) -> None:
     store = Store(create_engine(site.database_url))
     listener = redis.Redis.from_url(site.redis_url).pubsub()
     listener.subscribe(CALL_EVENTS)
+    looked_up: dict[str, str] = {}
+
+    def lookups() -> bool:
+        """Which caller typed which number, as the workers announce it."""
+        while (message := listener.get_message(timeout=0.2)) is not None:
+            if message["type"] == "message" and (event := CallEvent.model_validate_json(message["data"])).kind == "status_lookup":
+                looked_up[event.caller or ""] = event.detail["typed"]
+        return {"caller1", "keys", "tones"} <= set(looked_up)
+
     try:
         # 9 during the greeting asks for a case's status; the number ends with #
         info = sipp("uac_dtmf_info.xml", site.proxy_port, line="12319", calls=1, hold_ms=1500, local_port=site.spare_port(),
                     work=tmp_path / "info", variables={"digits": "94242#", "linger": "1500"})
-        first = site.spare_port()
-        phone = Baresip(tmp_path / "baresip", sip_port=first, console_port=first + 2, rtp_ports=(first + 4, first + 7))
-        with phone.running():
-            phone.command(f"/dial sip:12319-en@{HOST}:{site.proxy_port}")
-            phone.wait_for("Call established")
+        keys = phone(site, tmp_path / "keys", "keys")
+        tones = phone(site, tmp_path / "tones", "tones", source=audio(tmp_path / "tones.wav", keys="95858#", lead=1.5))
+        with ExitStack() as running:
+            for caller in (keys, tones):
+                running.enter_context(caller.running())
+            tones.command(f"/dial sip:12319@{HOST}:{site.proxy_port}")
+            keys.command(f"/dial sip:12319-en@{HOST}:{site.proxy_port}")
             # the greeting's audio arriving means the worker listens for keys
-            phone.wait_for("incoming rtp for 'audio' established")
-            await asyncio.to_thread(phone.keys, "91717#")
-            await eventually(lambda: _looked_up(listener, "12319-en"), timeout=30)
-            phone.command("/hangup")
-            phone.wait_for("terminated")
+            keys.wait_for("incoming rtp for 'audio' established")
+            await asyncio.to_thread(keys.keys, "91717#")
+            await eventually(lookups, timeout=30)
+            for caller in (keys, tones):
+                caller.command("/hangup")
+                caller.wait_for("terminated")
 
         code, errors = finished(info, tmp_path / "info")
         assert code == 0, errors
-        by_info = await call_on_line(store, "12319")
-        by_rfc2833 = await call_on_line(store, "12319-en")
+        by = {row.caller: row for row in await _ended(store, 3)}
     finally:
         listener.close()
         await store.close()
 
-    assert by_info.outcome == by_rfc2833.outcome == "status"
-    assert by_info.detail["dtmf"] == ["sip_info"] and by_info.language == "zh"
-    assert [lookup["typed"] for lookup in by_info.detail["lookups"]] == ["4242"]
-    assert by_rfc2833.detail["dtmf"] == ["rfc2833"] and by_rfc2833.language == "en"
-    assert [lookup["typed"] for lookup in by_rfc2833.detail["lookups"]] == ["1717"]
+    assert looked_up == {"caller1": "4242", "keys": "1717", "tones": "5858"}
+    assert {caller: (row.line, row.language, row.outcome) for caller, row in by.items()} == {
+        "caller1": ("12319", "zh", "status"), "keys": ("12319-en", "en", "status"), "tones": ("12319", "zh", "status")}
+    assert {caller: row.detail["dtmf"] for caller, row in by.items()} == {"caller1": ["sip_info"], "keys": ["rfc2833"], "tones": ["inband"]}
+    assert {caller: [lookup["typed"] for lookup in row.detail["lookups"]] for caller, row in by.items()} == {
+        "caller1": ["4242"], "keys": ["1717"], "tones": ["5858"]}
 
 
-def _looked_up(listener: redis.client.PubSub, line: str) -> bool:
-    """Whether the worker announced a status lookup on a call to `line`."""
-    while (message := listener.get_message(timeout=0.2)) is not None:
-        if message["type"] == "message":
-            event = CallEvent.model_validate_json(message["data"])
-            if event.kind == "status_lookup" and event.line == line:
-                return True
-    return False
+async def _ended(store: Store, count: int) -> list[CallRow]:
+    async def check() -> list[CallRow] | None:
+        rows = [row for row in await store.calls(limit=20) if row.ended_at is not None]
+        return rows if len(rows) >= count else None
+
+    return await eventually(check, timeout=60)
