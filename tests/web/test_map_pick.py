@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import ClientSession
 from PIL import Image, ImageDraw
 from playwright.async_api import Browser, Page, expect
 
@@ -105,8 +104,9 @@ async def test_a_click_on_the_map_places_the_report_there(browser: Browser, site
     page = await open_page(browser, site, locale="zh-CN")
     response = await page.goto("/")
     assert response is not None
-    policy = response.headers["content-security-policy"]
-    assert f"img-src 'self' data: blob: {tiles.url};" in policy and policy.count(tiles.url) == 1
+    policy = dict(part.strip().split(" ", 1) for part in response.headers["content-security-policy"].split(";"))
+    assert tiles.url in policy["img-src"], "the tile server may serve images"
+    assert all(tiles.url not in sources for name, sources in policy.items() if name != "img-src"), "and nothing else"
     await map_shown(page, tiles)
     assert await serious_violations(page) == []
     await page.get_by_label("问题描述").fill("这里的垃圾桶满了，没人清理")
@@ -169,10 +169,3 @@ def test_no_map_without_leaflet_or_a_city(locator: Locator, tmp_path: Path, monk
     assert map_view(Settings(), locator) is None
     monkeypatch.setattr(vendor, "MODULES", tmp_path)
     assert map_view(settings, locator) is None
-
-
-async def test_tile_server_is_allowed_for_images_only(site: Site, tiles: TileServer) -> None:
-    async with ClientSession() as http, http.get(f"{site.url}/") as resp:
-        policy = dict(part.strip().split(" ", 1) for part in resp.headers["Content-Security-Policy"].split(";"))
-    assert tiles.url in policy["img-src"]
-    assert all(tiles.url not in sources for name, sources in policy.items() if name != "img-src")
