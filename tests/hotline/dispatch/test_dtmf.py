@@ -10,10 +10,10 @@ import redis
 
 from gateway.calls import CALL_EVENTS, CallEvent
 from gateway.store.engine import create_engine
-from gateway.store.models import CallRow
 from gateway.store.store import Store
 from tests.conftest import eventually
 from tests.hotline.dispatch.callers import HOST, Baresip, audio, finished, sipp
+from tests.hotline.dispatch.records import calls_where, ended
 from tests.hotline.dispatch.site import Site
 
 
@@ -56,7 +56,7 @@ async def test_status_lookup_keyed_by_sip_info_rfc2833_and_inband_tones_through_
 
         code, errors = finished(info, tmp_path / "info")
         assert code == 0, errors
-        by = {row.caller: row for row in await _ended(store, 3)}
+        by = {row.caller: row for row in await calls_where(store, ended, 3)}
     finally:
         listener.close()
         await store.close()
@@ -67,11 +67,3 @@ async def test_status_lookup_keyed_by_sip_info_rfc2833_and_inband_tones_through_
     assert {caller: row.detail["dtmf"] for caller, row in by.items()} == {"caller1": ["sip_info"], "keys": ["rfc2833"], "tones": ["inband"]}
     assert {caller: [lookup["typed"] for lookup in row.detail["lookups"]] for caller, row in by.items()} == {
         "caller1": ["4242"], "keys": ["1717"], "tones": ["5858"]}
-
-
-async def _ended(store: Store, count: int) -> list[CallRow]:
-    async def check() -> list[CallRow] | None:
-        rows = [row for row in await store.calls(limit=20) if row.ended_at is not None]
-        return rows if len(rows) >= count else None
-
-    return await eventually(check, timeout=60)

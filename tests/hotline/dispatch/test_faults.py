@@ -10,10 +10,10 @@ import redis
 
 from gateway.calls import CALL_EVENTS, CallEvent
 from gateway.store.engine import create_engine
-from gateway.store.models import CallRow
 from gateway.store.store import Store
 from tests.conftest import eventually
 from tests.hotline.dispatch.callers import HOST, finished, headers, invite_with_sdp, options, request, send, sipp
+from tests.hotline.dispatch.records import answered, calls_where, ended
 from tests.hotline.dispatch.site import Site
 
 GOOD_SDP = (f"v=0\r\no=- 1 1 IN IP4 {HOST}\r\ns=-\r\nc=IN IP4 {HOST}\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n"
@@ -21,15 +21,8 @@ GOOD_SDP = (f"v=0\r\no=- 1 1 IN IP4 {HOST}\r\ns=-\r\nc=IN IP4 {HOST}\r\nt=0 0\r\
 BROKEN_SDP = f"v=0\r\no=- 1 1 IN IP4 {HOST}\r\ns=-\r\nc=IN IP4\r\nm=audio notaport RTP/AVP 0\r\na=rtpmap:0\r\n"
 
 
-async def calls_where(store: Store, check: object, count: int) -> list[CallRow]:
-    async def found() -> list[CallRow] | None:
-        rows = [row for row in await store.calls(limit=100) if check(row)]  # type: ignore[operator]
-        return rows if len(rows) >= count else None
-
-    return await eventually(found, timeout=60)
-
-
 def failed_call_ids(errors: str) -> set[str]:
+    """The SIP Call-IDs of the calls sipp reports as failed."""
     return set(re.findall(r"Call-I[Dd][: ]+'?([^'\s]+@127\.0\.0\.1)", errors))
 
 
@@ -39,7 +32,7 @@ async def test_a_killed_worker_loses_only_its_calls_and_records_them_dropped_whe
     listener.subscribe(CALL_EVENTS)
     try:
         first = sipp("uac.xml", site.proxy_port, line="12319", calls=4, hold_ms=9000, local_port=site.spare_port(), work=tmp_path / "first")
-        up = await calls_where(store, lambda row: row.answered_at is not None, 4)
+        up = await calls_where(store, answered, 4)
         assert Counter(row.worker for row in up) == {site.worker_name(0): 2, site.worker_name(1): 2}
         lost = {row.id: row.external_id for row in up if row.worker == site.worker_name(0)}
 
@@ -116,7 +109,7 @@ async def test_malformed_and_unexpected_sip_changes_nothing_and_calls_go_on(site
         code, errors = finished(sipp("uac.xml", site.proxy_port, line="12319", calls=2, hold_ms=1000, local_port=site.spare_port(),
                                      work=tmp_path / "after"), tmp_path / "after")
         assert code == 0, errors
-        rows = await calls_where(store, lambda row: row.ended_at is not None, 2)
+        rows = await calls_where(store, ended, 2)
         assert {row.worker for row in rows} == {site.worker_name(0), site.worker_name(1)}
     finally:
         await store.close()

@@ -8,19 +8,11 @@ from pathlib import Path
 from gateway.store.engine import create_engine
 from gateway.store.models import CallRow
 from gateway.store.store import Store
-from tests.conftest import eventually
 from tests.hotline.dispatch.callers import finished, sipp
+from tests.hotline.dispatch.records import answered, calls_where, ended
 from tests.hotline.dispatch.site import Site
 
 HOLD_MS = 8000
-
-
-async def ended_calls(store: Store, count: int) -> list[CallRow]:
-    async def check() -> list[CallRow] | None:
-        rows = await store.calls(limit=50)
-        return rows if len(rows) >= count and all(row.ended_at is not None for row in rows) else None
-
-    return await eventually(check, timeout=60)
 
 
 def most_at_once(rows: list[CallRow]) -> int:
@@ -38,7 +30,7 @@ async def test_eight_calls_at_once_go_four_to_each_worker_and_a_ninth_gets_busy(
     eight = sipp("uac.xml", site.proxy_port, line="12319", calls=8, hold_ms=HOLD_MS, local_port=site.spare_port(), work=tmp_path / "eight")
     store = Store(create_engine(site.database_url))
     try:
-        await eventually(lambda: _answered(store, 8), timeout=60)
+        await calls_where(store, answered, 8)
         ninth = sipp("uac_busy.xml", site.proxy_port, line="12319", calls=1, hold_ms=0, local_port=site.spare_port(), work=tmp_path / "ninth")
         code, errors = finished(ninth, tmp_path / "ninth")
         assert code == 0, f"the ninth call was not answered 486:\n{errors}"
@@ -46,8 +38,8 @@ async def test_eight_calls_at_once_go_four_to_each_worker_and_a_ninth_gets_busy(
 
         code, errors = finished(eight, tmp_path / "eight")
         assert code == 0, errors
-        rows = await ended_calls(store, 8)
-        assert len(rows) == 8, "the ninth call reached a worker's call records"
+        rows = await calls_where(store, ended, 8)
+        assert len(await store.calls()) == 8, "the ninth call reached a worker's call records"
         assert Counter(row.worker for row in rows) == {site.worker_name(0): 4, site.worker_name(1): 4}
         assert most_at_once(rows) == 8
         assert all(row.outcome != "dropped" for row in rows)
@@ -55,15 +47,11 @@ async def test_eight_calls_at_once_go_four_to_each_worker_and_a_ninth_gets_busy(
         await store.close()
 
 
-async def _answered(store: Store, count: int) -> bool:
-    return sum(1 for row in await store.calls(limit=50) if row.answered_at is not None) >= count
-
-
 async def test_a_call_the_proxy_sends_to_a_full_worker_is_answered_by_the_next(site: Site, tmp_path: Path) -> None:
     store = Store(create_engine(site.database_url))
     try:
         direct = sipp("uac.xml", site.worker_port(0), line="12319", calls=4, hold_ms=HOLD_MS, local_port=site.spare_port(), work=tmp_path / "direct")
-        await eventually(lambda: _answered(store, 4), timeout=60)
+        await calls_where(store, answered, 4)
         # round robin sends one of two new calls to the full worker first: its 486 moves that call on
         proxied = sipp("uac.xml", site.proxy_port, line="12319", calls=2, hold_ms=1000, local_port=site.spare_port(), work=tmp_path / "proxied")
         code, errors = finished(proxied, tmp_path / "proxied")
@@ -71,7 +59,7 @@ async def test_a_call_the_proxy_sends_to_a_full_worker_is_answered_by_the_next(s
         assert site.proxy_said("moved to"), "no call was moved from the full worker"
         code, errors = finished(direct, tmp_path / "direct")
         assert code == 0, errors
-        rows = await ended_calls(store, 6)
+        rows = await calls_where(store, ended, 6)
         assert Counter(row.worker for row in rows) == {site.worker_name(0): 4, site.worker_name(1): 2}
     finally:
         await store.close()
