@@ -8,7 +8,6 @@ hands it to its pipeline.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import tempfile
 from collections.abc import AsyncIterator, Container
@@ -94,26 +93,26 @@ class ClassifierSync:
             log.warning("%s change not announced (%s): other processes pick it up within %.0f s", what, exc, RESYNC_SECONDS)
             return None
 
-    async def watch(self) -> None:
-        """Subscribe and reload on every message; reconnect with backoff when Redis drops."""
+    async def watch(self, stopping: asyncio.Event) -> None:
+        """Subscribe and reload on every message until `stopping` is set; reconnect with backoff when Redis drops."""
         delay = 0.1
-        while True:
+        while not stopping.is_set():
             try:
                 async with self.redis.pubsub() as pubsub:
                     await pubsub.subscribe(CHANNEL)
                     await self.reload()
                     delay = 0.1
-                    await self._listen(pubsub)
+                    await self._listen(pubsub, stopping)
             except (RedisError, OSError) as exc:
                 log.warning("rule and model updates: Redis connection lost (%s); reloading from SQL, reconnecting in %.1f s", exc, delay)
                 await self.reload()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RECONNECT_MAX_SECONDS)
 
-    async def _listen(self, pubsub: aioredis.client.PubSub) -> None:
+    async def _listen(self, pubsub: aioredis.client.PubSub, stopping: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
         resync_at = loop.time() + RESYNC_SECONDS
-        while True:
+        while not stopping.is_set():
             message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             resync = loop.time() >= resync_at
             if resync or (message is not None and message["data"] == MODEL.encode()):
@@ -123,6 +122,7 @@ class ClassifierSync:
                 resync_at = loop.time() + RESYNC_SECONDS
 
 
+STOP_SECONDS = 3.0
 CLASSIFIER_SYNC = web.AppKey("classifier_sync", ClassifierSync)
 
 
@@ -133,11 +133,17 @@ async def classifier_sync_ctx(app: web.Application) -> AsyncIterator[None]:
     redis = aioredis.Redis.from_url(settings.redis_url, health_check_interval=30, socket_connect_timeout=5)
     sync = app[CLASSIFIER_SYNC] = ClassifierSync(settings, app[STORE], redis, app[PIPELINE])
     await sync.reload()
-    task = asyncio.create_task(sync.watch())
+    stopping = asyncio.Event()
+    task = asyncio.create_task(sync.watch(stopping))
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    # Stopping by event, not by cancellation: a cancel landing inside redis-py's timed read can be swallowed.
+    stopping.set()
+    if not (await asyncio.wait({task}, timeout=STOP_SECONDS))[0]:
+        task.cancel()
+        if not (await asyncio.wait({task}, timeout=STOP_SECONDS))[0]:
+            log.error("the rule and model watcher did not stop within %.0f s; leaving it", 2 * STOP_SECONDS)
+    if task.done() and not task.cancelled() and task.exception() is not None:
+        log.error("the rule and model watcher failed", exc_info=task.exception())
     await redis.aclose()
 
 
