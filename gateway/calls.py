@@ -12,6 +12,10 @@ from redis.asyncio import Redis as AsyncRedis
 from gateway.store.clock import utcnow
 
 CALL_EVENTS = "gateway:call-events"
+WORKER_KEY = "gateway:sip-worker:"
+"""+ the worker's name: present while that SIP worker lives (refreshed every HEARTBEAT_SECONDS, expires after WORKER_TTL_SECONDS)."""
+HEARTBEAT_SECONDS = 5
+WORKER_TTL_SECONDS = 20
 
 CallEventKind = Literal["ringing", "answered", "handed_off", "voicemail_recorded", "status_lookup", "hung_up", "dropped"]
 
@@ -33,6 +37,18 @@ class CallEvent(BaseModel):
 def publish_call_event(redis: Redis, event: CallEvent) -> int:
     """Publish to every listener; the number that received it."""
     return int(redis.publish(CALL_EVENTS, event.model_dump_json()))
+
+
+def worker_heartbeat(redis: Redis, name: str, calls: int) -> None:
+    """Say that SIP worker `name` is alive and how many calls it holds."""
+    redis.set(WORKER_KEY + name, str(calls), ex=WORKER_TTL_SECONDS)
+
+
+def live_workers(redis: Redis) -> dict[str, int]:
+    """SIP workers that beat recently, and their calls."""
+    keys = list(redis.scan_iter(match=WORKER_KEY + "*", count=100))
+    values = redis.mget(keys) if keys else []
+    return {key.decode().removeprefix(WORKER_KEY): int(value) for key, value in zip(keys, values) if value is not None}
 
 
 async def call_events(redis_url: str) -> AsyncIterator[CallEvent]:

@@ -5,12 +5,14 @@ import asyncio
 import logging
 from datetime import timedelta
 
+from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 from rq.job import Job, JobStatus
 from rq.exceptions import NoSuchJobError
 
 from gateway import metrics
+from gateway.calls import WORKER_TTL_SECONDS, CallEvent, live_workers, publish_call_event
 from gateway.notify import enqueue_notifications, notification_job_id
 from gateway.outbox import enqueue_delivery, job_id, platforms_in_force
 from gateway.settings import Settings
@@ -53,6 +55,7 @@ async def sweep_once(settings: Settings, store: Store, queue: Queue) -> int:
         pulled = as_utc(state.pulled_at) if state and state.pulled_at else None
         if (pulled is None or pulled < now - timedelta(seconds=platform.pull_interval)) and not job_waiting(queue, f"pull-{platform.id}"):
             queue.enqueue("gateway.delivery.pull", platform.id, job_id=f"pull-{platform.id}", result_ttl=0)
+    await drop_calls_of_silent_workers(store, queue.connection)
     requeued = 0
     for row in await store.due_deliveries(now - timedelta(seconds=settings.delivery.sweep_interval), held):
         if not job_waiting(queue, job_id(row.id)):
@@ -66,6 +69,25 @@ async def sweep_once(settings: Settings, store: Store, queue: Queue) -> int:
     metrics.OUTBOX_DUE.set(requeued)
     await store.prune_callback_receipts(now - timedelta(seconds=2 * settings.intake.callback_tolerance_seconds))
     return requeued
+
+
+async def drop_calls_of_silent_workers(store: Store, redis: Redis, *, redis_age_needed: float = WORKER_TTL_SECONDS) -> list[int]:
+    """Calls held by a SIP worker that stopped beating (killed, its host gone) are recorded as dropped and announced.
+
+    Not while Redis itself is younger than a heartbeat's life: a restarted Redis has lost every worker's beat."""
+    if int(redis.info("server")["uptime_in_seconds"]) < redis_age_needed:
+        return []
+    silent = await store.workers_with_open_calls() - set(live_workers(redis))
+    dropped: list[int] = []
+    for worker in sorted(silent):
+        for call_id in await store.calls_dropped(worker):
+            call = await store.call(call_id)
+            assert call is not None
+            publish_call_event(redis, CallEvent(kind="dropped", call_id=call.id, channel="sip", line=call.line, caller=call.caller,
+                                                language="en" if call.language == "en" else "zh", worker=worker))
+            dropped.append(call_id)
+        log.warning("SIP worker %s stopped beating: its open calls are recorded as dropped", worker)
+    return dropped
 
 
 async def run_sweeper(settings: Settings, store: Store, queue: Queue) -> None:

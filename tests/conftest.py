@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -26,6 +27,25 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def free_udp_block(size: int) -> int:
+    """A base port whose next `size` UDP ports on loopback are all free, below the kernel's ephemeral range (SIP and RTP)."""
+    for _ in range(200):
+        base = random.randrange(20000, 32000 - size, 2)
+        sockets: list[socket.socket] = []
+        try:
+            for port in range(base, base + size):
+                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError(f"no free block of {size} UDP ports")
 
 
 def redis_binary() -> str:

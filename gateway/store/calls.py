@@ -72,6 +72,11 @@ class CallStore:
         async with self.transaction() as tx:
             return list(await tx.session.scalars(stmt))
 
+    async def workers_with_open_calls(self) -> set[str]:
+        async with self.transaction() as tx:
+            rows = await tx.session.scalars(select(CallRow.worker).where(CallRow.state.in_(OPEN_CALL_STATES), CallRow.worker.is_not(None)).distinct())
+            return set(rows)
+
     async def calls_dropped(self, worker: str) -> list[int]:
         """Mark the calls a lost worker held as ended and dropped; their ids."""
         now = utcnow()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import socket
@@ -9,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from redis import Redis
+from redis.exceptions import RedisError
 
 from channels.hotline.sip import engine as sip
 from channels.hotline.sip.desk import CallDesk, announce, call_event
@@ -16,6 +18,7 @@ from channels.hotline.sip.flows import HungUp, answer_call, service_spans
 from channels.hotline.sip.port import SipPort
 from channels.hotline.sip.prompts import Prompts
 from channels.hotline.sip.transcribe import Transcriber, load_transcriber
+from gateway.calls import HEARTBEAT_SECONDS, worker_heartbeat
 from gateway.media import MediaStore
 from gateway.settings import HotlineLine, Settings
 from gateway.store.clock import utcnow
@@ -64,6 +67,7 @@ class SipWorker:
     async def run(self, stop: asyncio.Event) -> None:
         """Record calls a previous run left open as dropped, serve until `stop`, then shut down cleanly."""
         await self._drop_leftovers()
+        beating = asyncio.create_task(self._beat(stop))
         self.engine = sip.SipEngine(engine_config(self.settings, self.index), self.on_event, asyncio.get_running_loop())
         await asyncio.to_thread(self.engine.start)
         port, _ = worker_ports(self.settings, self.index)
@@ -72,6 +76,7 @@ class SipWorker:
             await stop.wait()
         finally:
             await self._shutdown()
+            await beating
 
     def on_event(self, event: sip.EngineEvent) -> None:
         if isinstance(event, sip.Incoming) and self.closing:
@@ -124,6 +129,17 @@ class SipWorker:
                 port.forget()
                 desk.language = port.language
                 await desk.ended(outcome, port.digit_methods)
+
+    async def _beat(self, stop: asyncio.Event) -> None:
+        """Tell the gateway this worker lives (its calls are recorded as dropped once it stops beating)."""
+        while not stop.is_set():
+            if self.redis is not None:
+                try:
+                    await asyncio.to_thread(worker_heartbeat, self.redis, self.name, len(self.calls))
+                except RedisError as exc:
+                    log.warning("heartbeat not sent: %s", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), HEARTBEAT_SECONDS)
 
     async def _drop_leftovers(self) -> None:
         for call_id in await self.store.calls_dropped(self.name):

@@ -7,7 +7,7 @@ import asyncio
 import redis
 from playwright.async_api import Browser
 
-from gateway.calls import CallEvent, publish_call_event
+from gateway.calls import CallEvent, publish_call_event, worker_heartbeat
 from gateway.store.clock import utcnow
 from tests.console.admin.conftest import admin_page, report
 from tests.console.conftest import MakeUser
@@ -21,6 +21,8 @@ async def test_calls_in_progress_live_events_and_webhook_health(browser: Browser
     ended = await store.call_started("sip", "b@gw", line="12319", caller="13800000002", language="zh", worker="sip-1")
     await store.call_updated(ended.id, state="ended", ended_at=utcnow())
     await store.claim_inbound("twilio", "SM0123")
+    beats = redis.Redis.from_url(console.settings.redis_url or "")
+    worker_heartbeat(beats, "gw:sip-0", 1)
     await report(console, key, text="路口的红绿灯不亮了", channel="telegram")
 
     page = await admin_page(browser, console, make_user, "/console/admin/channels", locale="en-GB", language="en")
@@ -28,6 +30,7 @@ async def test_calls_in_progress_live_events_and_webhook_health(browser: Browser
     assert "13800000001" in await page.inner_text(f"#call-{held.id}")
     assert (await page.inner_text("#workers tbody")).split("\t") == ["sip-0", "1 / 4"]
     assert "sip-0" in await page.content() and "sip-1" in await page.content()
+    assert "gw:sip-0 (1)" in await page.inner_text("#workers-alive")
     for provider in ("telegram", "twilio"):
         row = (await page.inner_text(f"#health-{provider}")).split("\t")
         assert row[1] == "no" and row[2] != "—" and row[3:5] == ["0", "0"], (provider, row)

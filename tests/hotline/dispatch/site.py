@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import random
 import signal
 import socket
 import subprocess
@@ -13,30 +12,12 @@ from pathlib import Path
 import yaml
 
 from deploy.kamailio.render import command, render
+from tests.conftest import free_udp_block
 from tests.hotline.dispatch.callers import HOST, REPO, wait_answering
 
 CALLER_PORTS = 500
 """Ports of a site's base block: the proxy, the workers' SIP ports (base + 2 + 2n), then callers' ports up to here;
 the workers' RTP ranges (100 each) follow."""
-
-
-def free_block(size: int) -> int:
-    """A base port whose next `size` UDP ports are all free (below the kernel's ephemeral range)."""
-    for _ in range(200):
-        base = random.randrange(20000, 32000 - size, 2)
-        sockets: list[socket.socket] = []
-        try:
-            for port in range(base, base + size):
-                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                sockets.append(sock)
-                sock.bind((HOST, port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise RuntimeError(f"no free block of {size} UDP ports")
 
 
 def _stop(proc: subprocess.Popen[bytes], grace: float = 15) -> None:
@@ -54,7 +35,7 @@ class Site:
 
     def __init__(self, work: Path, database_url: str, redis_url: str, count: int, log_level: str = "INFO") -> None:
         self.work, self.database_url, self.redis_url, self.count = work, database_url, redis_url, count
-        self.base = free_block(CALLER_PORTS + 100 * count)
+        self.base = free_udp_block(CALLER_PORTS + 100 * count)
         self.proxy_port = self.base
         self.config = work / "gateway.yaml"
         self.config.write_text(yaml.safe_dump({

@@ -4,9 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,7 +21,7 @@ from redis.asyncio import Redis as AsyncRedis
 from gateway.calls import CALL_EVENTS, CallEvent
 from gateway.store.engine import create_engine
 from gateway.store.store import Store
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, free_udp_block
 
 REPO = Path(__file__).resolve().parents[3]
 PEER = Path(__file__).with_name("peer.py")
@@ -40,25 +38,6 @@ def _needs_pjsua2() -> None:
         if IN_CI:
             pytest.fail("the pjsua2 wheel is required under CI")
         pytest.skip("pjsua2 wheel not installed (SIP channel unavailable on this platform)")
-
-
-def _free_block(size: int) -> int:
-    """A base port whose next `size` UDP ports are free (below the kernel's ephemeral range)."""
-    for _ in range(200):
-        base = random.randrange(33000, 60000 - size, 2)
-        sockets: list[socket.socket] = []
-        try:
-            for port in range(base, base + size):
-                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                sockets.append(sock)
-                sock.bind((HOST, port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise RuntimeError("no free block of UDP ports")
 
 
 @pytest.fixture(scope="session")
@@ -114,7 +93,7 @@ class SipWorker:
     """A test that breaks something on purpose lets the worker log tracebacks (it must still never abort)."""
 
     def __post_init__(self) -> None:
-        self.base = _free_block(300)
+        self.base = free_udp_block(300)
         self.port = self.base
         self.next_peer = self.base + 100
         self.media_dir = self.work / "media"

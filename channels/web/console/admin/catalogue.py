@@ -192,6 +192,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "sip_enabled": {"zh": "已启用：{workers} 个工作进程，首个端口 {port}。", "en": "Enabled: {workers} workers, the first on port {port}."},
     "sip_disabled": {"zh": "未启用。", "en": "Not enabled."},
     "sip_workers_seen": {"zh": "最近 {hours} 小时接过电话的工作进程：", "en": "Workers that took calls in the last {hours} hours:"},
+    "sip_workers_alive": {"zh": "当前在线的工作进程（通话数）：", "en": "Workers alive now (calls held):"},
     "sip_worker": {"zh": "工作进程", "en": "Worker"},
     "calls_in_progress": {"zh": "进行中的通话", "en": "Calls in progress"},
     "calls_none": {"zh": "没有进行中的通话。", "en": "No call in progress."},

@@ -12,8 +12,8 @@ from redis.asyncio import Redis as AsyncRedis
 from channels.web.console.admin import queries
 from channels.web.console.admin.routing import ADMIN, page, routes
 from channels.web.console.auth import login_required
-from gateway.appkeys import SETTINGS, STORE
-from gateway.calls import CALL_EVENTS, CallEvent
+from gateway.appkeys import REDIS, SETTINGS, STORE
+from gateway.calls import CALL_EVENTS, CallEvent, live_workers
 from gateway.domain import Channel
 from gateway.store.clock import utcnow
 
@@ -36,6 +36,7 @@ async def channel_status(request: web.Request) -> web.Response:
     configured = {"telegram": settings.telegram is not None, "twilio": settings.twilio is not None}
     context = {
         "sip": settings.sip, "calls": calls, "per_worker": Counter(c.worker or "—" for c in calls if c.channel == "sip"),
+        "workers_alive": sorted(live_workers(request.config_dict[REDIS]).items()),
         "workers_seen": sorted({c.worker for c in recent if c.channel == "sip" and c.worker}),
         "health": health, "configured": configured, "hours": HEALTH_HOURS, "voicemails": await store.voicemail_counts(),
     }
