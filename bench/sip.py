@@ -32,7 +32,7 @@ from bench.common import database, python, redis_server  # noqa: E402
 from gateway.store.engine import create_engine  # noqa: E402
 from gateway.store.store import Store  # noqa: E402
 from tests.hotline.dispatch.callers import HOST, finished, sipp, wait_answering  # noqa: E402
-from tests.conftest import free_udp_block  # noqa: E402
+from tests.conftest import free_port_block  # noqa: E402
 from tests.hotline.dispatch.site import CALLER_PORTS, Site  # noqa: E402
 
 CALLS_PER_WORKER = 4
@@ -127,7 +127,7 @@ def wav_seconds(path: Path) -> float:
 
 def floor(calls: int, plays: int, work: Path) -> Row:
     """The bare PJSUA2 answerer taking `calls` calls."""
-    base = free_udp_block(CALLER_PORTS + 100)
+    base = free_port_block(CALLER_PORTS + 100)
     recordings = work / "recordings"
     recordings.mkdir(parents=True)
     proc = subprocess.Popen([python(), "bench/sip_answerer.py", str(base + 2), str(base + CALLER_PORTS), str(recordings)],

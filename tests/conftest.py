@@ -29,16 +29,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def free_udp_block(size: int) -> int:
-    """A base port whose next `size` UDP ports on loopback are all free, below the kernel's ephemeral range (SIP and RTP)."""
+def free_port_block(size: int, low: int = 20000, high: int = 32000) -> int:
+    """A base port in [low, high) whose next `size` ports on loopback are free for UDP and for TCP (SIP peers listen on
+    both), below the kernel's ephemeral range. Suites that may leave ports in TIME_WAIT use ranges of their own."""
     for _ in range(200):
-        base = random.randrange(20000, 32000 - size, 2)
+        base = random.randrange(low, high - size, 2)
         sockets: list[socket.socket] = []
         try:
             for port in range(base, base + size):
-                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", port))
+                for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+                    sock = socket.socket(socket.AF_INET, kind)
+                    sockets.append(sock)
+                    sock.bind(("127.0.0.1", port))
             return base
         except OSError:
             continue

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from deploy.kamailio.render import command, render
-from tests.conftest import free_udp_block
+from tests.conftest import free_port_block
 from tests.hotline.dispatch.callers import HOST, REPO, wait_answering
 
 CALLER_PORTS = 500
@@ -35,7 +35,7 @@ class Site:
 
     def __init__(self, work: Path, database_url: str, redis_url: str, count: int, log_level: str = "INFO") -> None:
         self.work, self.database_url, self.redis_url, self.count = work, database_url, redis_url, count
-        self.base = free_udp_block(CALLER_PORTS + 100 * count)
+        self.base = free_port_block(CALLER_PORTS + 100 * count, high=26000)
         self.proxy_port = self.base
         self.config = work / "gateway.yaml"
         self.config.write_text(yaml.safe_dump({

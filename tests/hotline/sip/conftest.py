@@ -21,7 +21,7 @@ from redis.asyncio import Redis as AsyncRedis
 from gateway.calls import CALL_EVENTS, CallEvent
 from gateway.store.engine import create_engine
 from gateway.store.store import Store
-from tests.conftest import IN_CI, free_udp_block
+from tests.conftest import IN_CI, free_port_block
 
 REPO = Path(__file__).resolve().parents[3]
 PEER = Path(__file__).with_name("peer.py")
@@ -93,7 +93,7 @@ class SipWorker:
     """A test that breaks something on purpose lets the worker log tracebacks (it must still never abort)."""
 
     def __post_init__(self) -> None:
-        self.base = free_udp_block(300)
+        self.base = free_port_block(300, low=26000)
         self.port = self.base
         self.next_peer = self.base + 100
         self.media_dir = self.work / "media"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import free_udp_block
+from tests.conftest import free_port_block
 from tests.hotline.sip.conftest import HOST, PEER, REPO, _needs_pjsua2
 
 pytestmark = pytest.mark.slow
@@ -29,7 +29,7 @@ def wait_for(log: Path, pattern: str, process: subprocess.Popen[bytes], timeout:
 
 def test_dev_starts_the_sip_workers(tmp_path: Path) -> None:
     _needs_pjsua2()
-    base = free_udp_block(300)
+    base = free_port_block(300, low=26000)
     config = tmp_path / "gateway.yaml"
     config.write_text(yaml.safe_dump({"sip": {"enabled": True, "bind_address": HOST, "port": base, "rtp_port": base + 4, "workers": 2}}))
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "GATEWAY_DATABASE_URL")}
