@@ -55,6 +55,14 @@ def notifiers(channels: tuple[str, ...]) -> dict[str, Notifier]:
     return found
 
 
+@cache
+def reporter_notes(channels: tuple[str, ...]) -> dict[str, Callable[..., Awaitable[str]]]:
+    """Channel value → the line its package adds for the one reporter a message goes to."""
+    return {str(module.CHANNEL): module.reporter_note
+            for module in (importlib.import_module(f"channels.{name}") for name in channels)
+            if hasattr(module, "reporter_note") and hasattr(module, "CHANNEL")}
+
+
 async def opted_out(tx: Tx, channels: list[str], contact: dict[str, Any]) -> bool:
     """Whether the reporter's address (phone, e-mail or chat) opted out on any channel sent through the same notifier
     (a caller who texted STOP gets no SMS about their call either)."""
@@ -122,6 +130,9 @@ async def send_one(settings: Settings, tx_factory: Any, queue: Queue, notificati
         case = await tx.case(row.case_id)
         assert case is not None
         number = case_number(case.id, case.created_at)
+        note = reporter_notes(tuple(settings.channels)).get(row.channel)
+        if note is not None:
+            text = f"{text}\n{await note(tx, settings, row.report_id, number, language)}"
     try:
         await notifier(settings, contact, language, text, case_number=number, case_status=case_status)
         error = None

@@ -8,14 +8,23 @@ import jinja2
 from aiohttp import web
 
 from channels.web import console, hints, views
+from channels.web.catalogue import text
 from channels.web.pages import TEMPLATES
+from channels.web.reporter import reporter_link
 from channels.web.vendor import add_vendor_routes
 from gateway.domain import Channel
 from gateway.mail import send_mail
+from gateway.settings import Settings
+from gateway.store.store import Tx
 
 HERE = Path(__file__).resolve().parent
 CHANNEL = Channel.WEB
 send_notification = send_mail  # web reporters who gave an e-mail address hear back by e-mail
+
+
+async def reporter_note(tx: Tx, settings: Settings, report_id: int, case_number: str, language: str) -> str:
+    """The reporter's own link (progress, and their 回访 answer once the case is closed), added to every e-mail."""
+    return text("mail_link", "en" if language == "en" else "zh", link=await reporter_link(tx, settings, report_id, case_number))
 
 
 def setup(app: web.Application) -> None:

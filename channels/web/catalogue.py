@@ -97,6 +97,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "map_label": {"zh": "选择位置的地图", "en": "Map to choose the place"},
     "map_marker": {"zh": "选定的位置", "en": "Chosen place"},
     "map_use_centre": {"zh": "使用地图中心", "en": "Use the map centre"},
+    "mail_link": {"zh": "查看进度、结案后评价：{link}", "en": "Follow the case, and tell us how it was handled once it is closed: {link}"},
     "map_picked": {"zh": "已使用地图上选定的位置（{lat}, {lon}）。", "en": "The place chosen on the map is used ({lat}, {lon})."},
 }
 

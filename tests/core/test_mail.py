@@ -52,6 +52,7 @@ async def test_without_smtp_settings_or_address_the_send_fails_loudly() -> None:
 
 
 async def test_a_web_reporter_hears_of_a_status_change_by_mail(smtp: tuple[Inbox, int], aiohttp_client: Any, sqlite_url: str, redis_url: str, receiver: Any) -> None:
+    from channels.web.reporter import keyed_report, link_secret
     from gateway.notify import send_one
     from gateway.queueing import make_queue
     from tests.core.conftest import make_settings, start_api
@@ -72,5 +73,10 @@ async def test_a_web_reporter_hears_of_a_status_change_by_mail(smtp: tuple[Inbox
         [(recipients, mail)] = inbox.messages
         assert recipients == ["visitor@example.org"] and mail["Subject"] == "News about the city problem you reported"
         assert case["case_id"] in mail.get_content() and "Lamp replaced." in mail.get_content()
+        link = mail.get_content().strip().splitlines()[-1].split(": ", 1)[1]
+        assert link.startswith(f"{settings.public_base_url}/cases/{case['case_id']}?key=")
+        async with api.store.transaction() as tx:
+            secret = await link_secret(tx)
+        assert keyed_report(secret, link.split("key=", 1)[1]) == row.report_id, "the key proves this reporter's report"
     finally:
         await api.store.close()
