@@ -48,4 +48,4 @@ def test_dev_starts_the_sip_workers(tmp_path: Path) -> None:
         assert any(e.get("state") == "CONFIRMED" for e in states), caller.stdout
     finally:
         dev.send_signal(signal.SIGINT)
-        assert dev.wait(timeout=60) == 0
+        assert dev.wait(timeout=60) == 0, log.read_text(errors="replace")[-3000:]
