@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from classifier.tables import ClassCode
 from gateway.domain import STATUS_NAMES_ZH, CaseStatus
-from gateway.store.models import CaseRow
+from gateway.store.models import BIGINT_MAX, CaseRow
 
 CHINA = ZoneInfo("Asia/Shanghai")
 SCHEMA_VERSION = "1.0"
@@ -25,9 +25,10 @@ def case_number(case_id: int, created_at: datetime) -> str:
 
 def parse_case_number(number: str) -> int | None:
     """The id inside a case number (or a bare id); None when it cannot be one. Callers check the date part."""
-    if not number.isdigit() or len(number) > 30:
+    if not (number.isascii() and number.isdigit()) or len(number) > 30:
         return None
-    return int(number[8:]) if len(number) >= 14 else int(number)
+    value = int(number[8:]) if len(number) >= 14 else int(number)
+    return value if value <= BIGINT_MAX else None
 
 
 class ClassPayload(BaseModel):

@@ -8,6 +8,10 @@ from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, I
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+BIGINT_MAX = 2**63 - 1
+"""The largest value a BigId (or any BIGINT) column holds: larger ids from outside cannot name a row."""
+INT_MAX = 2**31 - 1
+"""The largest value of an Integer column on PostgreSQL."""
 
 
 class Base(DeclarativeBase):
