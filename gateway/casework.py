@@ -33,7 +33,7 @@ class Casework:
         self, case_id: int, new: CaseStatus, note: str | None, platform_id: str, *, receipt: str | None = None, platform_case_id: str | None = None
     ) -> bool:
         """A platform's progress on a case (callback or pull): the transition, the deadline at 派遣, a message owed to
-        each consenting reporter. `receipt` (a callback's signature) is refused if seen before. True if the status changed."""
+        each consenting reporter. `receipt` (`signing.message_receipt` of a callback) is refused if seen before. True if the status changed."""
         async with self.store.transaction() as tx:
             if receipt is not None and not await tx.remember_callback(platform_id, receipt):
                 raise CaseworkError("replayed")

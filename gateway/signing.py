@@ -41,6 +41,12 @@ def verify(secret: str, body: bytes, header: str | None, tolerance: int, now: fl
     return t
 
 
+def message_receipt(timestamp: int, body: bytes) -> str:
+    """What a verified signature vouches for, as 64 hex digits: SHA-256 of "<t>." and the body's SHA-256. Replay
+    protection remembers this (with the platform), never a value of the header, which may carry more `v1=` parts."""
+    return hashlib.sha256(f"{timestamp}.{hashlib.sha256(body).hexdigest()}".encode()).hexdigest()
+
+
 def subject_token(secret: str, subject: str) -> str:
     """A link token for `subject` (e.g. "report:42"): HMAC-SHA256 with `secret`, 128 bits in hex."""
     return hmac.new(secret.encode(), subject.encode(), hashlib.sha256).hexdigest()[:32]

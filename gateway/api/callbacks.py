@@ -13,7 +13,7 @@ from gateway.casework import CaseworkError
 from gateway.i18n import InputError
 from gateway.domain import parse_status
 from gateway.outbox import platforms_in_force
-from gateway.signing import SignatureError, verify
+from gateway.signing import SignatureError, message_receipt, verify
 
 routes = web.RouteTableDef()
 
@@ -45,7 +45,7 @@ async def platform_callback(request: web.Request) -> web.Response:
     raw = await read_body(request, settings.intake.max_body_bytes)
     header = request.headers.get("X-Gateway-Signature")
     try:
-        verify(platform.secret, raw, header, settings.intake.callback_tolerance_seconds)
+        signed_at = verify(platform.secret, raw, header, settings.intake.callback_tolerance_seconds)
     except SignatureError as exc:
         raise ApiError(401, exc.code) from None
     try:
@@ -56,10 +56,9 @@ async def platform_callback(request: web.Request) -> web.Response:
     assert new is not None
     store = request.config_dict[STORE]
     case = await load_case(store, body.case_id)
-    signature = header.rsplit("v1=", 1)[1][:64] if header else ""
     try:
         changed = await request.config_dict[CASEWORK].platform_status(
-            case.id, new, body.note, platform_id, receipt=signature, platform_case_id=body.platform_case_id
+            case.id, new, body.note, platform_id, receipt=message_receipt(signed_at, raw), platform_case_id=body.platform_case_id
         )
     except CaseworkError as exc:
         params = exc.params | ({"case": body.case_id} if "case" in exc.params else {})

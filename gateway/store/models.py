@@ -123,7 +123,8 @@ class AuditRow(Base):
 
 
 class CallbackReceiptRow(Base):
-    """Signatures of platform callbacks already accepted: replay protection."""
+    """Platform callbacks already accepted, by what their signature vouches for (`signing.message_receipt`: the
+    timestamp and the body's digest; the column keeps its first name): replay protection."""
 
     __tablename__ = "callback_receipts"
 

@@ -190,7 +190,7 @@ class Tx:
             self.session.add(PlatformRefRow(platform_id=platform_id, case_id=case_id, remote_id=remote_id, created_at=utcnow()))
 
     async def remember_callback(self, platform_id: str, signature: str) -> bool:
-        """Record a callback signature; False when it was seen before (a replay)."""
+        """Record a callback's receipt (`signing.message_receipt`); False when it was seen before (a replay)."""
         try:
             async with self.session.begin_nested():
                 self.session.add(CallbackReceiptRow(platform_id=platform_id, signature=signature, received_at=utcnow()))

@@ -100,3 +100,26 @@ async def test_a_platform_added_at_run_time_calls_back_with_its_own_secret(api: 
     resp = await post_callback(api, {"case_id": number, "status": "accepted"}, platform="district", secret=added["secret"])
     assert resp.status == 200, await resp.text()
     assert (await post_callback(api, {"case_id": number, "status": "filed"}, platform="nowhere")).status == 404
+
+
+async def test_a_genuine_callback_resent_with_extra_signature_values_is_a_replay(api: Api) -> None:
+    number = await forwarded_case(api)
+    raw = json.dumps({"case_id": number, "status": "accepted", "note": "受理"}).encode()
+    genuine = sign(SECRET, raw)
+    assert (await api.client.post("/api/v1/platforms/city/callbacks", data=raw, headers={"X-Gateway-Signature": genuine, "Content-Type": "application/json"})).status == 200
+    t, good = genuine.split(",")
+    for header in (f"{genuine},v1=x", f"{genuine},v1=y", f"{t},v1=junk,{good}", f"{genuine},v0=z", f" {t} , {good} "):
+        resp = await api.client.post("/api/v1/platforms/city/callbacks", data=raw, headers={"X-Gateway-Signature": header, "Content-Type": "application/json"})
+        assert resp.status == 409, (header, await resp.text())
+        assert (await resp.json())["error"]["code"] == "replayed"
+    notes = [a for a in await api.store.audit_of("case", int(number[8:])) if a.actor == "platform:city"]
+    assert len(notes) == 1
+
+
+async def test_the_same_body_signed_at_another_second_is_a_new_callback(api: Api) -> None:
+    number = await forwarded_case(api)
+    body = {"case_id": number, "status": "accepted", "note": "已受理"}
+    now = int(time.time())
+    assert (await post_callback(api, body, t=now - 1)).status == 200
+    resp = await post_callback(api, body, t=now)
+    assert resp.status == 200 and (await resp.json())["changed"] is False
