@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import Literal
 
 Kind = Literal["event", "component"]
+Language = Literal["zh", "en"]
 
 EDITIONS: tuple[str, ...] = ("cjt214-2007", "gbt30428-2013", "gbt47678-2026")
 DEFAULT_EDITION = "gbt30428-2013"
 UNMAPPED = "unmapped"
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config" / "classes"
+NAMES_EN = "names_en.csv"
+MAJORS_EN = "majors_en.csv"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +46,14 @@ class ClassCode:
 
 @dataclass(frozen=True, slots=True)
 class ClassInfo:
-    """A class under its stable internal id, with its minor code in each edition (None = unmapped)."""
+    """A class under its stable internal id, with its minor code in each edition (None = unmapped) and its English name."""
 
     class_id: str
     kind: Kind
     name: str
     codes: dict[str, str | None]
     note: str
+    name_en: str
 
 
 class TableError(ValueError):
@@ -57,11 +61,13 @@ class TableError(ValueError):
 
 
 class CodeTables:
-    """The three editions and the classes that map onto them."""
+    """The three editions and the classes that map onto them, with English names for classes and majors."""
 
-    def __init__(self, classes: list[ClassInfo], editions: dict[str, dict[tuple[str, str], ClassCode]]):
+    def __init__(self, classes: list[ClassInfo], editions: dict[str, dict[tuple[str, str], ClassCode]],
+                 majors_en: dict[tuple[str, ...], str]):
         self._classes = {c.class_id: c for c in classes}
         self._editions = editions
+        self._majors_en = majors_en
         self._reverse: dict[tuple[str, str, str], str] = {}
         self._validate(classes)
 
@@ -69,6 +75,8 @@ class CodeTables:
         if len(self._classes) != len(classes):
             raise TableError("duplicate class id in classes.csv")
         for info in classes:
+            if not info.name_en.strip():
+                raise TableError(f"{info.class_id} has no English name in {NAMES_EN}")
             for edition, code in info.codes.items():
                 if code is None:
                     continue
@@ -78,6 +86,10 @@ class CodeTables:
                 if key in self._reverse:
                     raise TableError(f"{edition} {info.kind} {code} claimed by {self._reverse[key]} and {info.class_id}")
                 self._reverse[key] = info.class_id
+        for edition, rows in self._editions.items():
+            for row in rows.values():
+                if not self._majors_en.get((row.kind, row.major_name), "").strip():
+                    raise TableError(f"{edition} {row.kind} major {row.major_name} has no English name in {MAJORS_EN}")
 
     def classes(self) -> list[ClassInfo]:
         return list(self._classes.values())
@@ -85,13 +97,25 @@ class CodeTables:
     def get(self, class_id: str) -> ClassInfo | None:
         return self._classes.get(class_id)
 
-    def label(self, class_id: str | None, edition: str = DEFAULT_EDITION) -> str | None:
-        """'<major> · <minor>' as people read a class (its own name where the edition has no counterpart); None if unknown."""
+    def label(self, class_id: str | None, language: str = "zh", *, edition: str = DEFAULT_EDITION, major: bool = True) -> str | None:
+        """A class as people read it in `language` (English for 'en', else Chinese); None if unknown.
+
+        '<major> · <minor>' of `edition` (the class's own name where the edition has no counterpart), or with
+        `major=False` the class's own name alone. In English the class and major names are the project's
+        translations (names_en.csv, majors_en.csv); in Chinese the edition's names."""
         info = self._classes.get(class_id) if class_id else None
         if info is None:
             return None
-        code = self.render(info.class_id, edition)
-        return f"{code.major_name} · {code.minor_name}" if code else info.name
+        english = language == "en"
+        own = info.name_en if english else info.name
+        code = self.render(info.class_id, edition) if major else None
+        if code is None:
+            return own
+        return f"{self.major_label(code.kind, code.major_name, language)} · {own if english else code.minor_name}"
+
+    def major_label(self, kind: Kind, major_name: str, language: str = "zh") -> str:
+        """A major class (by kind and its Chinese name in any edition) in `language`."""
+        return self._majors_en[(kind, major_name)] if language == "en" else major_name
 
     def __contains__(self, class_id: object) -> bool:
         return class_id in self._classes
@@ -172,10 +196,26 @@ def _parse_code(class_id: str, edition: str, cell: str) -> str | None:
     return cell
 
 
+def _read_names_en(path: Path, key: tuple[str, ...]) -> dict[tuple[str, ...], str]:
+    """English names keyed by the `key` columns; a key given twice is an error."""
+    names: dict[tuple[str, ...], str] = {}
+    for r in _read_csv(path):
+        k = tuple(r[c] for c in key)
+        if k in names:
+            raise TableError(f"{path.name}: {' '.join(k)} named twice")
+        names[k] = r["name_en"].strip()
+    return names
+
+
 @cache
 def load_tables(config_dir: Path = CONFIG_DIR) -> CodeTables:
     """Read and validate the code tables (cached per directory)."""
     editions = {e: _read_edition(config_dir / "editions" / f"{e}.csv", e) for e in EDITIONS}
+    rows = _read_csv(config_dir / "classes.csv")
+    names_en = _read_names_en(config_dir / NAMES_EN, ("class_id",))
+    unknown = sorted(k[0] for k in names_en.keys() - {(r["class_id"],) for r in rows})
+    if unknown:
+        raise TableError(f"{NAMES_EN} names classes not in classes.csv: {', '.join(unknown)}")
     classes = [
         ClassInfo(
             class_id=r["class_id"],
@@ -183,7 +223,9 @@ def load_tables(config_dir: Path = CONFIG_DIR) -> CodeTables:
             name=r["name"],
             codes={e: _parse_code(r["class_id"], e, r[e]) for e in EDITIONS},
             note=r["note"],
+            name_en=names_en.get((r["class_id"],), ""),
         )
-        for r in _read_csv(config_dir / "classes.csv")
+        for r in rows
     ]
-    return CodeTables(classes, editions)
+    majors_en = _read_names_en(config_dir / MAJORS_EN, ("kind", "major_name"))
+    return CodeTables(classes, editions, majors_en)

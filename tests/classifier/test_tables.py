@@ -1,4 +1,5 @@
 import csv
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -7,6 +8,10 @@ import pytest
 
 from classifier.corpus import DATA_DIR
 from classifier.tables import CONFIG_DIR, EDITIONS, TableError, load_tables
+
+
+# Han characters, and the CJK and full-width punctuation that comes with them
+HAN = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]")
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -118,4 +123,52 @@ def test_broken_class_row_is_rejected(tmp_path: Path, cell: str, message: str) -
     lines[1] = ",".join(parts)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(TableError, match=message):
+        load_tables(config)
+
+
+def test_every_class_and_every_major_has_an_english_name() -> None:
+    tables = load_tables()
+    for info in tables.classes():
+        assert info.name_en.strip() and not HAN.search(info.name_en), info.class_id
+        for edition in EDITIONS:
+            label = tables.label(info.class_id, "en", edition=edition)
+            assert label and not HAN.search(label), (info.class_id, edition, label)
+    for edition in EDITIONS:
+        for row in tables.edition_rows(edition):
+            name = tables.major_label(row.kind, row.major_name, "en")
+            assert name.strip() and not HAN.search(name), (edition, row.kind, row.major_name)
+    names = [info.name_en.casefold() for info in tables.classes()]
+    assert [n for n, k in Counter(names).items() if k > 1] == [], "two classes a citizen could not tell apart"
+
+
+def test_label_in_each_language() -> None:
+    tables = load_tables()
+    assert tables.label("cp-0101") == "公用设施 · 上水井盖"
+    assert tables.label("cp-0101", "en") == "Public utilities · Manhole cover (water supply)"
+    assert tables.label("cp-0101", "en", edition="gbt47678-2026") == "Municipal utilities · Manhole cover (water supply)"
+    assert tables.label("ev-2013-0110", "zh", major=False) == "暴露生活垃圾 / 暴露垃圾"
+    assert tables.label("ev-2013-0110", "en", major=False) == "Exposed rubbish"
+    assert tables.label("ev-2026-06042", "en") == "Overflowing rubbish", "no 2013 code: the class's own name"
+    assert tables.label("no-such-class", "en") is None and tables.label(None, "en") is None
+    assert tables.major_label("event", "街面秩序", "en") == "Street order"
+    assert tables.major_label("event", "街面秩序") == "街面秩序"
+
+
+@pytest.mark.parametrize(("file", "message"), [("names_en.csv", "no English name"), ("majors_en.csv", "no English name")])
+def test_missing_english_name_is_rejected(tmp_path: Path, file: str, message: str) -> None:
+    config = tmp_path / "classes"
+    shutil.copytree(CONFIG_DIR, config)
+    path = config / file
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(lines[:1] + lines[2:]) + "\n", encoding="utf-8")
+    with pytest.raises(TableError, match=message):
+        load_tables(config)
+
+
+def test_english_name_of_an_unknown_class_is_rejected(tmp_path: Path) -> None:
+    config = tmp_path / "classes"
+    shutil.copytree(CONFIG_DIR, config)
+    with (config / "names_en.csv").open("a", encoding="utf-8") as f:
+        f.write("ev-2013-9999,Something else\n")
+    with pytest.raises(TableError, match="not in classes.csv"):
         load_tables(config)
