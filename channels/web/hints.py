@@ -58,10 +58,11 @@ async def class_hint(request: web.Request) -> web.Response:
     classifier = request.config_dict[PIPELINE].classifier
     if not words or classifier is None:
         return answer(request, {"choices": []})
-    result = classifier.classify(words, channel=Channel.WEB.value, language=page_lang(request))
+    lang = page_lang(request)
+    result = classifier.classify(words, channel=Channel.WEB.value, language=lang)
     tables = request.config_dict[TABLES]
     ranked = ([result.class_id] if result.class_id else []) + [c.class_id for c in result.candidates if c.class_id != result.class_id]
-    choices = [{"class_id": cid, "name": info.name} for cid in ranked if (info := tables.get(cid)) is not None][:CLASS_CHOICES]
+    choices = [{"class_id": cid, "name": tables.label(cid, lang, major=False)} for cid in ranked if cid in tables][:CLASS_CHOICES]
     return answer(request, {"likely": result.class_id is not None, "choices": choices})
 
 

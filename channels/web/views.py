@@ -109,7 +109,6 @@ async def status_page(request: web.Request, number: str, errors: dict[str, str] 
     key = key or request.query.get("key")
     reporter = await proven_report(store, case, key)
     tables = request.config_dict[TABLES]
-    info = tables.get(case.class_id) if case.class_id else None
     merged_into = (await store.case_numbers([case.merged_into])).get(case.merged_into) if case.merged_into else None
     audit = await store.audit_of("case", case.id)
     given = answer_of(audit, reporter) if reporter is not None else None
@@ -117,7 +116,7 @@ async def status_page(request: web.Request, number: str, errors: dict[str, str] 
         "number": case_number(case.id, case.created_at),
         "case": case,
         "status_name": status_name(case.status, lang),
-        "category": info.name if info else None,
+        "category": tables.label(case.class_id, lang, major=False),
         "steps": steps(audit, lang),
         "merged_into": merged_into,
         "carried_key": key if key and keyed_report(await cached_secret(store), key) is not None else None,

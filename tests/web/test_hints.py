@@ -16,10 +16,13 @@ async def hint(http: ClientSession, path: str, **params: str) -> Any:
         return await resp.json()
 
 
-async def test_class_hint_offers_a_short_list_led_by_the_likely_class(http: ClientSession) -> None:
-    body = await hint(http, "/hints/class", text="人民路的污水井盖不见了")
+async def test_class_hint_offers_a_short_list_led_by_the_likely_class_named_in_the_pages_language(http: ClientSession) -> None:
+    body = await hint(http, "/hints/class", text="人民路的污水井盖不见了", lang="zh")
     assert body["likely"] and 1 <= len(body["choices"]) <= 4
     assert body["choices"][0]["name"] == "污水井盖"
+    english = await hint(http, "/hints/class", text="人民路的污水井盖不见了", lang="en")
+    assert [c["class_id"] for c in english["choices"]] == [c["class_id"] for c in body["choices"]]
+    assert english["choices"][0]["name"] == "Manhole cover (sewer)"
     assert (await hint(http, "/hints/class", text="  "))["choices"] == []
 
 

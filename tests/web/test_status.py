@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from aiohttp import ClientSession
 from playwright.async_api import Browser, expect
 
-from tests.web.conftest import Site, open_page, screenshots, serious_violations
+from tests.web.conftest import Site, form, open_page, received, screenshots, serious_violations, token
 from tests.web.test_report_flow import JUNCTION_TEXT, case_number_of
 
 PROGRESS = [("accepted", "已受理"), ("filed", "已立案，编号 A-17"), ("dispatched", "派遣至环卫所"), ("disposed", "井盖已更换"), ("closed", "核查通过，结案")]
@@ -64,3 +65,13 @@ async def test_status_page_in_english_and_an_unknown_number(browser: Browser, si
     await expect(page.get_by_role("alert")).to_have_text("Case 20990101999999 was not found; please check the number.")
     assert await serious_violations(page) == []
     await screenshots(page, out, "not-found-en")
+
+
+async def test_status_page_names_the_class_in_the_pages_language(http: ClientSession) -> None:
+    csrf = await token(http)
+    async with http.post("/report", data=form(csrf, text="人民路和解放路路口的污水井盖不见了", class_id="cp-0102"), allow_redirects=False) as resp:
+        number, _ = received(resp.headers["Location"])
+    async with http.get(f"/cases/{number}", params={"lang": "en"}) as resp:
+        assert '<dd id="category">Manhole cover (sewer)</dd>' in await resp.text()
+    async with http.get(f"/cases/{number}", params={"lang": "zh"}) as resp:
+        assert '<dd id="category">污水井盖</dd>' in await resp.text()
