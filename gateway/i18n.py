@@ -53,6 +53,14 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "rule_set_not_found": {"zh": "未找到规则集版本 {version}。", "en": "Rule set version {version} not found."},
     "job_not_found": {"zh": "未找到任务 {job}。", "en": "Job {job} not found."},
     "method_not_allowed": {"zh": "不支持该请求方法。", "en": "Method not allowed."},
+    "json_too_deep": {"zh": "请求内容嵌套过深（上限 {limit} 层）。", "en": "Request body is nested too deeply (limit {limit} levels)."},
+    "unsupported_media_type": {"zh": "请求内容必须以 application/json 格式发送。", "en": "The request body must be sent as application/json."},
+    "nul_character": {"zh": "{field} 含有不允许的空字符（NUL）。", "en": "{field} contains a NUL character, which is not allowed."},
+    "media_url_invalid": {"zh": "媒体地址必须是 http 或 https 网址，或本网关的 /media/ 地址。",
+                          "en": "A media URL must be an http or https address, or one of the gateway's /media/ paths."},
+    "datetime_out_of_range": {"zh": "字段 {field} 的时间超出可处理的范围。", "en": "Field {field} is a date-time outside the range that can be handled."},
+    "received_at_out_of_range": {"zh": "接收时间必须在 {earliest} 年之后，且不能晚于当前时间。",
+                                 "en": "received_at must be after the year {earliest} and not in the future."},
     "internal_error": {"zh": "服务器内部错误，请稍后重试。", "en": "Internal server error, please try again later."},
 }
 
