@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from classifier.core import Classifier
-from classifier.corpus import read_examples
-from classifier.evaluate import evaluate, format_report
+from classifier.corpus import read_examples, test_sets
+from classifier.evaluate import evaluate, format_report, public
 from classifier.lifecycle import Sources, retrain, train
 from classifier.registry import default_model_dir
 from classifier.rendering import render_classification
@@ -28,9 +28,18 @@ def _classify(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    clf = Classifier.load(args.model_dir)
-    report = evaluate(clf, read_examples(args.file))
-    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else format_report(report))
+    clf = Classifier.load(args.model_dir, **({"threshold": args.threshold} if args.threshold is not None else {}))
+    sets = {"given": args.files} if args.files else test_sets()
+    if not sets:
+        raise FileNotFoundError("no test set found: name a label<TAB>text file")
+    reports = {name: public(evaluate(clf, [e for f in files for e in read_examples(f)])) for name, files in sets.items()}
+    if args.json:
+        print(json.dumps(reports["given"] if args.files else reports, ensure_ascii=False, indent=2))
+        return 0
+    for i, (name, report) in enumerate(reports.items()):
+        if len(reports) > 1:
+            print(("\n" if i else "") + f"== {name} ({', '.join(f.name for f in sets[name])})")
+        print(format_report(report, details=bool(args.files) or args.details))
     return 0
 
 
@@ -55,9 +64,11 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--edition", choices=EDITIONS, default=DEFAULT_EDITION)
     c.add_argument("--threshold", type=float, default=None, help="confidence below which a case needs review")
     c.set_defaults(run=_classify)
-    e = sub.add_parser("eval", help="evaluate the active model on a label<TAB>text file")
-    e.add_argument("file", type=Path)
+    e = sub.add_parser("eval", help="evaluate the active model on the test sets, or on the label<TAB>text files named")
+    e.add_argument("files", type=Path, nargs="*", help="test files (default: every test set in classifier/data/test)")
     e.add_argument("--json", action="store_true")
+    e.add_argument("--details", action="store_true", help="per-class recall and confusions for every set")
+    e.add_argument("--threshold", type=float, default=None, help="review threshold (default: the model's chosen one)")
     e.set_defaults(run=_eval)
     t = sub.add_parser("train", help="train and activate a model (skipped when the corpus is unchanged)")
     t.add_argument("--force", action="store_true", help="train even if the corpus is unchanged")

@@ -1,16 +1,18 @@
-"""The classifier the gateway calls: model, rules and the handling of bad input."""
+"""The classifier the gateway calls: model, families, letters, rules and the handling of bad input."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from classifier.features import extract
+from classifier.families import Families, load_families
+from classifier.features import SentenceFeatures, combine, sentence_features
 from classifier.model import LinearModel
-from classifier.registry import ModelStore, default_model_dir
+from classifier.registry import REPORT_FILE, ModelStore, default_model_dir
 from classifier.rules import Rule, RuleOutcome, RuleSet
 from classifier.segment import Segmenter
 from classifier.tables import load_tables
@@ -19,6 +21,15 @@ from classifier.text import FEATURE_CHARS, MAX_TEXT_CHARS, has_signal, normalize
 DEFAULT_THRESHOLD = 0.35
 TOP_CANDIDATES = 5
 FEATURE_KINDS = {"w": "word", "b": "word pair", "c": "characters", "p": "word prefix"}
+# A family's best member is named only when it holds this share of the family's probability (an owner stated).
+MEMBER_SHARE = 0.7
+# A further problem of a letter: a problem sentence whose own answer is at least this sure and differs from the primary.
+ALSO_CONFIDENCE = 0.6
+MAX_ALSO = 2
+# Below this, the whole letter's answer may be a blend of its problems: the primary is taken from its sentences.
+BLEND_CONFIDENCE = 0.5
+
+Precision = Literal["class", "family"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +39,29 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
+class Finding:
+    """A decided class: the member named by the text (`class`), or a family's default member (`family`)."""
+
+    class_id: str
+    confidence: float
+    precision: Precision
+    family_id: str | None = None
+    # The family's probability, when the class belongs to one (equal to `confidence` at family precision).
+    family_confidence: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"class_id": self.class_id, "confidence": round(self.confidence, 4), "precision": self.precision,
+                "family_id": self.family_id}
+
+
+@dataclass(frozen=True, slots=True)
 class Classification:
-    """The answer for one text; `class_id` is None when the case needs review by an agent."""
+    """The answer for one text; `class_id` is None when the case needs review by an agent.
+
+    `precision` is "family" when the text names the family (a manhole cover) but not the member (whose cover):
+    `class_id` is then the family's default member for the city, `confidence` the family's. `also` holds up to two
+    further problems a letter states, each decided the same way.
+    """
 
     class_id: str | None
     needs_review: bool
@@ -38,6 +70,10 @@ class Classification:
     candidates: list[Candidate] = field(default_factory=list)
     rule_ids: list[str] = field(default_factory=list)
     truncated: bool = False
+    precision: Precision | None = None
+    family_id: str | None = None
+    also: list[Finding] = field(default_factory=list)
+    suggestion: Finding | None = None
 
     @classmethod
     def review(cls, reason: str) -> Classification:
@@ -49,7 +85,11 @@ class Classification:
             "needs_review": self.needs_review,
             "reason": self.reason,
             "confidence": round(self.confidence, 4),
+            "precision": self.precision,
+            "family_id": self.family_id,
             "candidates": [{"class_id": c.class_id, "confidence": round(c.confidence, 4)} for c in self.candidates],
+            "also": [a.as_dict() for a in self.also],
+            "suggestion": self.suggestion.as_dict() if self.suggestion else None,
             "rule_ids": self.rule_ids,
             "truncated": self.truncated,
         }
@@ -66,37 +106,53 @@ class _Analysis:
     outcome: RuleOutcome
     ranked: list[Candidate]
     truncated: bool
+    primary: Finding
+    also: list[Finding]
 
 
 class Classifier:
     """Classifies complaint texts into the stable class ids of the code tables."""
 
     def __init__(self, model: LinearModel, segmenter: Segmenter, *, threshold: float = DEFAULT_THRESHOLD,
-                 version: str | None = None) -> None:
+                 version: str | None = None, families: Families | None = None) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise ValueError("threshold must be between 0 and 1")
         self.model = model
         self.segmenter = segmenter
         self.threshold = threshold
         self.version = version
+        self.families = families or load_families()
         self._rules = RuleSet([])
         self._class_index = {c: i for i, c in enumerate(model.classes)}
+        units = sorted({self.families.unit_of(c) for c in model.classes})
+        self._units = units
+        self._unit_index = {u: i for i, u in enumerate(units)}
+        self._unit_of_class = np.array([self._unit_index[self.families.unit_of(c)] for c in model.classes], dtype=np.int64)
 
     @classmethod
-    def load(cls, model_dir: Path | None = None, *, threshold: float = DEFAULT_THRESHOLD) -> Classifier:
-        """Load the active model version of `model_dir` (default: `default_model_dir()`) and initialise jieba."""
+    def load(cls, model_dir: Path | None = None, *, threshold: float | None = None,
+             family_defaults: Mapping[str, str] | None = None) -> Classifier:
+        """Load the active model version of `model_dir` (default: `default_model_dir()`) and initialise jieba.
+
+        `threshold` None: the review threshold chosen for this model on the letter test set (see `lifecycle`), else
+        DEFAULT_THRESHOLD. `family_defaults`: a city's default member per family.
+        """
         store = ModelStore(model_dir or default_model_dir())
         version = store.active()
         if version is None:
             raise FileNotFoundError(f"no trained model in {store.root}: run `python -m classifier train`")
-        return cls.load_version(store, version, threshold=threshold)
+        return cls.load_version(store, version, threshold=threshold, family_defaults=family_defaults)
 
     @classmethod
-    def load_version(cls, store: ModelStore, version: str, *, threshold: float = DEFAULT_THRESHOLD) -> Classifier:
+    def load_version(cls, store: ModelStore, version: str, *, threshold: float | None = None,
+                     family_defaults: Mapping[str, str] | None = None) -> Classifier:
         """Load one stored model version, active or not."""
         model = LinearModel.load(store.version_dir(version))
         segmenter = Segmenter(store.root, model.config.dict_min_freq)
-        return cls(model, segmenter, threshold=threshold, version=version)
+        if threshold is None:
+            threshold = chosen_threshold(store, version)
+        families = load_families().with_defaults(family_defaults or {})
+        return cls(model, segmenter, threshold=threshold, version=version, families=families)
 
     @property
     def rules(self) -> list[Rule]:
@@ -117,53 +173,137 @@ class Classifier:
         if not has_signal(norm):
             return Classification.review("no_signal"), None
         a = self._analyse(norm, channel)
-        top = a.ranked[0]
-        rule_ids = [r.id for r in a.outcome.fired]
-        reason = self._review_reason(a, top, len(norm))
+        reason = self._review_reason(a, len(norm))
+        decided = self.accept(a.primary) if reason is None else None
+        if reason is None and decided is None:
+            reason = "low_confidence"
+        also = [f for f in map(self.accept, a.also) if f is not None] if decided else []
         return Classification(
-            class_id=None if reason else top.class_id,
-            needs_review=reason is not None,
+            class_id=decided.class_id if decided else None,
+            needs_review=decided is None,
             reason=reason,
-            confidence=top.confidence,
+            confidence=decided.confidence if decided else a.primary.confidence,
             candidates=a.ranked[:TOP_CANDIDATES],
-            rule_ids=rule_ids,
+            rule_ids=[r.id for r in a.outcome.fired],
             truncated=a.truncated,
+            precision=decided.precision if decided else None,
+            family_id=a.primary.family_id,
+            also=also,
+            suggestion=a.primary,
         ), a
 
-    def _review_reason(self, a: _Analysis, top: Candidate, length: int) -> str | None:
+    def accept(self, finding: Finding, threshold: float | None = None) -> Finding | None:
+        """The finding as decided at `threshold` (default: the classifier's): the member if sure enough, else the
+        family's default member if the family is, else None (an agent decides)."""
+        t = self.threshold if threshold is None else threshold
+        if finding.confidence >= t:
+            return finding
+        if finding.precision == "class" and finding.family_id and (finding.family_confidence or 0.0) >= t:
+            family = self.families.get(finding.family_id)
+            assert family is not None
+            return Finding(family.default, finding.family_confidence or 0.0, "family", family.family_id,
+                           finding.family_confidence)
+        return None
+
+    def _review_reason(self, a: _Analysis, length: int) -> str | None:
         if length > MAX_TEXT_CHARS:
             return "too_long"
         if a.outcome.forced is not None:
             return None
         if len(a.idx) == 0 and not a.outcome.fired:
             return "no_signal"
-        if top.confidence < self.threshold:
-            return "low_confidence"
         return None
 
     def _analyse(self, norm: str, channel: str | None) -> _Analysis:
         text = norm[:FEATURE_CHARS]
-        words = self.segmenter.words(text)
-        feats = extract(words, self.segmenter.canonical(words), text, self.model.config)
-        idx, vals = self.model.vocabulary.vector(feats)
-        probs = self.model.probabilities(idx, vals)
+        parts = sentence_features(self.segmenter, text, self.model.config)
+        idx, vals = self.model.vocabulary.vector(combine(parts))
         outcome = self._rules.apply(norm, channel)
-        return _Analysis(text, words, idx, vals, outcome, self._rank(probs, outcome), len(norm) > FEATURE_CHARS)
+        probs, extra = self._boosted(self.model.probabilities(idx, vals), outcome)
+        ranked = self._rank(probs, extra, outcome)
+        primary, also = self._decide(parts, probs, extra, outcome)
+        words = [w for p in parts for w in p.words]
+        return _Analysis(text, words, idx, vals, outcome, ranked, len(norm) > FEATURE_CHARS, primary, also)
 
-    def _rank(self, probs: np.ndarray, outcome: RuleOutcome) -> list[Candidate]:
-        """Model probabilities plus boosts, renormalised; a forced class goes first with confidence 1."""
+    def _unit_probs(self, probs: np.ndarray, extra: Mapping[str, float]) -> dict[str, float]:
+        """Probability of every decision unit: a family (the sum over its members) or a class on its own."""
+        sums = np.bincount(self._unit_of_class, weights=probs, minlength=len(self._units))
+        units = {u: float(p) for u, p in zip(self._units, sums.tolist())}
+        for class_id, p in extra.items():
+            unit = self.families.unit_of(class_id)
+            units[unit] = units.get(unit, 0.0) + p
+        return units
+
+    def _finding(self, unit: str, unit_p: float, probs: np.ndarray, extra: Mapping[str, float]) -> Finding:
+        """The class decided for a unit: the family's member if the text names it, else the family's default."""
+        family = self.families.get(unit)
+        if family is None:
+            return Finding(unit, unit_p, "class", None)
+        members = {m: (float(probs[i]) if (i := self._class_index.get(m)) is not None else 0.0) + extra.get(m, 0.0)
+                   for m in family.members}
+        best, best_p = max(members.items(), key=lambda kv: kv[1])
+        if unit_p > 0 and best_p / unit_p >= MEMBER_SHARE:
+            return Finding(best, best_p, "class", family.family_id, unit_p)
+        return Finding(family.default, unit_p, "family", family.family_id, unit_p)
+
+    def _decide(self, parts: list[SentenceFeatures], probs: np.ndarray, extra: Mapping[str, float],
+                outcome: RuleOutcome) -> tuple[Finding, list[Finding]]:
+        """The primary problem of the text and up to MAX_ALSO further ones stated in sentences of their own."""
+        if outcome.forced is not None:
+            forced = outcome.forced.class_id
+            family = self.families.family_of(forced)
+            return Finding(forced, 1.0, "class", family.family_id if family else None, 1.0 if family else None), []
+        units = self._unit_probs(probs, extra)
+        unit, unit_p = max(units.items(), key=lambda kv: kv[1])
+        sentence_tops = self._sentence_tops(parts)
+        if unit_p < BLEND_CONFIDENCE and sentence_tops and unit not in {u for u, _ in sentence_tops}:
+            # The whole letter's answer may be a blend of its problems: take the likeliest problem a sentence states.
+            unit = max((u for u, _ in sentence_tops), key=lambda u: units.get(u, 0.0))
+            unit_p = units.get(unit, 0.0)
+        primary = self._finding(unit, unit_p, probs, extra)
+        also: list[Finding] = []
+        seen = {unit}
+        for u, (p, s_probs) in sorted(((u, v) for u, v in sentence_tops), key=lambda kv: -kv[1][0]):
+            if u in seen or p < ALSO_CONFIDENCE or len(also) == MAX_ALSO:
+                continue
+            seen.add(u)
+            also.append(self._finding(u, p, s_probs, {}))
+        return primary, also
+
+    def _sentence_tops(self, parts: list[SentenceFeatures]) -> list[tuple[str, tuple[float, np.ndarray]]]:
+        """For letters with several problem sentences: each sentence's own best unit, its probability and the probabilities."""
+        problems = [p for p in parts if p.sentence.role == "problem" and p.counts]
+        if len(problems) < 2:
+            return []
+        tops = []
+        for part in problems:
+            idx, vals = self.model.vocabulary.vector(part.counts)
+            if len(idx) < 3:
+                continue
+            probs = self.model.probabilities(idx, vals)
+            units = self._unit_probs(probs, {})
+            unit, p = max(units.items(), key=lambda kv: kv[1])
+            tops.append((unit, (p, probs)))
+        return tops
+
+    def _boosted(self, probs: np.ndarray, outcome: RuleOutcome) -> tuple[np.ndarray, dict[str, float]]:
+        """Model probabilities plus boosts, renormalised; boosts of classes the model does not know come apart."""
         extra: dict[str, float] = {}
-        if outcome.boosts:
-            probs = probs.copy()
-            for class_id, boost in outcome.boosts.items():
-                i = self._class_index.get(class_id)
-                if i is None:
-                    extra[class_id] = boost
-                else:
-                    probs[i] += boost
-            total = float(probs.sum()) + sum(extra.values())
-            probs /= total
-            extra = {c: b / total for c, b in extra.items()}
+        if not outcome.boosts:
+            return probs, extra
+        probs = probs.copy()
+        for class_id, boost in outcome.boosts.items():
+            i = self._class_index.get(class_id)
+            if i is None:
+                extra[class_id] = boost
+            else:
+                probs[i] += boost
+        total = float(probs.sum()) + sum(extra.values())
+        probs /= total
+        return probs, {c: b / total for c, b in extra.items()}
+
+    def _rank(self, probs: np.ndarray, extra: Mapping[str, float], outcome: RuleOutcome) -> list[Candidate]:
+        """The likeliest classes; a forced class goes first with confidence 1."""
         k = min(TOP_CANDIDATES, len(probs))
         top = np.argpartition(probs, -k)[-k:]
         classes = self.model.classes
@@ -213,3 +353,13 @@ class Classifier:
             kind, _, token = names[a.idx[j]].partition(":")
             out.append({"token": token, "type": FEATURE_KINDS[kind], "weight": round(float(contrib[j]), 4)})
         return out
+
+
+def chosen_threshold(store: ModelStore, version: str) -> float:
+    """The review threshold chosen for a model version by evidence when it was trained, else the default."""
+    path = store.version_dir(version) / REPORT_FILE
+    if not path.exists():
+        return DEFAULT_THRESHOLD
+    value = store.read_json(version, REPORT_FILE).get("threshold", {})
+    chosen = value.get("chosen") if isinstance(value, dict) else None
+    return float(chosen) if isinstance(chosen, (int, float)) else DEFAULT_THRESHOLD

@@ -8,20 +8,41 @@ from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TRAIN_DIR = DATA_DIR / "train"
-TEST_FILE = DATA_DIR / "test" / "test.tsv"
+TEST_DIR = DATA_DIR / "test"
+TEST_FILE = TEST_DIR / "test.tsv"
+LETTER_HEADER = "label\talso\ttext"
 
 
 @dataclass(frozen=True, slots=True)
 class Example:
+    """A labelled text. `label` is a class id, or a family id when the text does not say which member it is;
+    `also` holds the further problems a letter states."""
+
     label: str
     text: str
+    also: tuple[str, ...] = ()
 
 
 def read_examples(path: Path) -> list[Example]:
-    """Examples of one file; `#` comment lines, blank lines and the `label<TAB>text` header are skipped."""
+    """Examples of one file; `#` comment lines and blank lines are skipped.
+
+    Two layouts, told by the header: `label<TAB>text` (header optional), and `label<TAB>also<TAB>text` for letters,
+    where `also` is a comma-separated list of further labels (may be empty).
+    """
     examples: list[Example] = []
+    letters = False
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
+            continue
+        if line.strip() == LETTER_HEADER:
+            letters = True
+            continue
+        if letters:
+            parts = line.split("\t")
+            if len(parts) != 3 or not parts[2].strip():
+                raise ValueError(f"{path.name}:{number}: expected label<TAB>also<TAB>text")
+            also = tuple(a.strip() for a in parts[1].split(",") if a.strip())
+            examples.append(Example(parts[0].strip(), parts[2].strip(), also))
             continue
         label, sep, text = line.partition("\t")
         if not sep or not text.strip():
@@ -30,6 +51,13 @@ def read_examples(path: Path) -> list[Example]:
             continue
         examples.append(Example(label.strip(), text.strip()))
     return examples
+
+
+def test_sets(test_dir: Path = TEST_DIR) -> dict[str, list[Path]]:
+    """The held-out test sets by name: `short` (notes and messages), `letters` (Chinese letters), `letters_en`."""
+    sets = {"short": [test_dir / "test.tsv"], "letters": sorted((test_dir / "letters").glob("*.tsv")),
+            "letters_en": sorted((test_dir / "letters_en").glob("*.tsv"))}
+    return {name: files for name, files in sets.items() if files and all(f.exists() for f in files)}
 
 
 def train_files(train_dir: Path = TRAIN_DIR) -> list[Path]:

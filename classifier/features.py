@@ -5,15 +5,16 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
+from classifier.letters import Sentence, sentences
 from classifier.segment import DICT_MIN_FREQ, Segmenter
 
 # Bumped whenever the features change, so that a model is retrained rather than reused.
-FEATURE_VERSION = "3"
+FEATURE_VERSION = "4"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,10 +26,13 @@ class FeatureConfig:
     word_bigrams: bool = False
     latin_prefix: int = 5
     dict_min_freq: int = DICT_MIN_FREQ
+    # Weigh each sentence's features by its role in a letter (classifier.letters); False: every sentence counts fully.
+    sentence_roles: bool = True
 
     def as_dict(self) -> dict[str, int | bool]:
         return {"char_min": self.char_min, "char_max": self.char_max, "word_bigrams": self.word_bigrams,
-                "latin_prefix": self.latin_prefix, "dict_min_freq": self.dict_min_freq}
+                "latin_prefix": self.latin_prefix, "dict_min_freq": self.dict_min_freq,
+                "sentence_roles": self.sentence_roles}
 
 
 _HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
@@ -48,10 +52,41 @@ def extract(words: list[str], canonical: list[str], text: str, config: FeatureCo
     return feats
 
 
-def featurize(segmenter: Segmenter, text: str, config: FeatureConfig) -> list[str]:
-    """Features of a normalised text."""
-    words = segmenter.words(text)
-    return extract(words, segmenter.canonical(words), text, config)
+@dataclass(frozen=True, slots=True)
+class SentenceFeatures:
+    """One sentence of a text: its role, its words and its feature counts."""
+
+    sentence: Sentence
+    words: list[str]
+    counts: Counter[str]
+
+
+def sentence_features(segmenter: Segmenter, text: str, config: FeatureConfig) -> list[SentenceFeatures]:
+    """Features of each sentence of a normalised text (the whole text as one problem sentence without roles)."""
+    parts = sentences(text) if config.sentence_roles else [Sentence(text, "problem")]
+    out = []
+    for s in parts:
+        words = segmenter.words(s.text)
+        out.append(SentenceFeatures(s, words, Counter(extract(words, segmenter.canonical(words), s.text, config))))
+    return out
+
+
+def combine(parts: Iterable[SentenceFeatures]) -> Counter[str]:
+    """Feature counts of a whole text: each sentence's counts times the weight of its role."""
+    total: Counter[str] = Counter()
+    for part in parts:
+        w = part.sentence.weight
+        if w == 1.0:
+            total.update(part.counts)
+        elif w:
+            for f, n in part.counts.items():
+                total[f] += n * w
+    return total
+
+
+def featurize(segmenter: Segmenter, text: str, config: FeatureConfig) -> Counter[str]:
+    """Weighted feature counts of a normalised text."""
+    return combine(sentence_features(segmenter, text, config))
 
 
 class Vocabulary:
@@ -63,20 +98,24 @@ class Vocabulary:
         self.idf = idf
 
     @classmethod
-    def fit(cls, docs: list[list[str]], min_df: int = 2) -> Vocabulary:
-        df = Counter(f for doc in docs for f in set(doc))
+    def fit(cls, docs: list[Counter[str]], min_df: int = 2) -> Vocabulary:
+        df = Counter(f for doc in docs for f, n in doc.items() if n > 0)
         names = sorted(f for f, n in df.items() if n >= min_df)
         n_docs = len(docs)
         idf = np.array([math.log((1 + n_docs) / (1 + df[f])) + 1.0 for f in names], dtype=np.float32)
         return cls(names, idf)
 
-    def vector(self, feats: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Indices and weights of the known features of one document."""
-        counts = Counter(map(self.index.get, feats))
-        counts.pop(None, None)
-        if not counts:
+    def vector(self, counts: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """Indices and weights of the known features of one document, from its (weighted) feature counts.
+
+        Sublinear tf: 1 + log(n) for n >= 1, n itself below 1 (features of lightly weighted sentences).
+        """
+        index = self.index
+        known = [(i, n) for f, n in counts.items() if n > 0 and (i := index.get(f)) is not None]
+        if not known:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        idx = np.array(list(counts), dtype=np.int64)
-        tf = np.array(list(counts.values()), dtype=np.float32)
-        vals = (1.0 + np.log(tf)) * self.idf[idx]
+        idx = np.fromiter((i for i, _ in known), dtype=np.int64, count=len(known))
+        tf = np.fromiter((n for _, n in known), dtype=np.float32, count=len(known))
+        tf = np.where(tf >= 1.0, 1.0 + np.log(np.maximum(tf, 1.0)), tf)
+        vals = tf * self.idf[idx]
         return idx, vals / math.sqrt(float(vals @ vals))

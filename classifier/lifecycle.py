@@ -9,15 +9,23 @@ from pathlib import Path
 from typing import Any
 
 from classifier.core import Classifier
-from classifier.corpus import TEST_FILE, content_hash, read_corpus, read_examples, train_files
-from classifier.evaluate import evaluate
+from classifier.corpus import Example, content_hash, read_corpus, read_examples, test_sets, train_files
+from classifier.evaluate import choose_threshold, evaluate, public
+from classifier.families import load_families
 from classifier.features import FEATURE_VERSION
 from classifier.registry import META_FILE, REPORT_FILE, ModelStore
 from classifier.segment import SYNONYMS, USERDICT, Segmenter
 from classifier.tables import load_tables
 from classifier.train import TrainConfig, fit
 
-GATING_METRIC = "accuracy_minor"
+# Retraining keeps the active model unless the candidate is no worse on every test set in each of these …
+GATED_METRICS = ("accuracy_major", "accuracy_minor", "accuracy_family", "top3", "coverage", "accuracy_accepted_major")
+# … within this tolerance (a handful of corrections moves figures by less than one example in a thousand) …
+GATE_TOLERANCE = 0.005
+# … and its calibration error is no more than this above the active model's.
+CALIBRATION_TOLERANCE = 0.01
+# The set the review threshold is chosen on, when it exists.
+THRESHOLD_SET = "letters"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +40,12 @@ class Outcome:
     def summary(self) -> str:
         if self.skipped:
             return f"corpus unchanged: model {self.version} stays active"
-        test = (self.report or {}).get("test")
-        figures = (f"; test set: major {test['accuracy_major']:.2%}, minor {test['accuracy_minor']:.2%}"
-                   if test else "; no test set")
-        return f"model {self.version} {'activated' if self.activated else 'kept inactive'}{figures}"
+        sets = (self.report or {}).get("test_sets") or {}
+        figures = "".join(f"; {name}: major {r['accuracy_major']:.2%}, minor {r['accuracy_minor']:.2%}, "
+                          f"answered {r['coverage']:.2%}" for name, r in sets.items()) or "; no test set"
+        threshold = (self.report or {}).get("threshold", {}).get("chosen")
+        chosen = f"; threshold {threshold}" if threshold is not None else ""
+        return f"model {self.version} {'activated' if self.activated else 'kept inactive'}{chosen}{figures}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +53,12 @@ class Sources:
     """The files a model is built from and judged on."""
 
     train: list[Path]
-    test: Path | None
+    tests: dict[str, list[Path]]
     corrections: Path | None = None
 
     @classmethod
     def default(cls, corrections: Path | None = None) -> Sources:
-        return cls(train_files(), TEST_FILE if TEST_FILE.exists() else None, corrections)
+        return cls(train_files(), test_sets(), corrections)
 
     def fingerprint(self, config: TrainConfig) -> str:
         paths = self.train + [USERDICT, SYNONYMS] + ([self.corrections] if self.corrections else [])
@@ -56,17 +66,23 @@ class Sources:
 
 
 def _check_labels(labels: set[str], origin: str) -> None:
-    tables = load_tables()
-    unknown = sorted(label for label in labels if label not in tables)
+    tables, families = load_tables(), load_families()
+    unknown = sorted(label for label in labels if label not in tables and label not in families)
     if unknown:
         raise ValueError(f"{origin}: unknown class ids {', '.join(unknown[:10])}")
+
+
+def _trainable(examples: list[Example]) -> list[Example]:
+    """Examples a class can be learnt from: a family label teaches the family's default member."""
+    families = load_families()
+    return [Example(f.default, e.text) if (f := families.get(e.label)) else e for e in examples]
 
 
 def _build(store: ModelStore, segmenter: Segmenter, sources: Sources, config: TrainConfig) -> tuple[str, Classifier]:
     examples = read_corpus(sources.train)
     corrections = read_examples(sources.corrections) if sources.corrections else []
     _check_labels({e.label for e in examples + corrections}, "training data")
-    model = fit(examples + corrections, segmenter, config)
+    model = fit(_trainable(examples + corrections), segmenter, config)
     version = store.new_version()
     model.save(store.version_dir(version))
     store.write_json(version, META_FILE, {
@@ -82,10 +98,35 @@ def _build(store: ModelStore, segmenter: Segmenter, sources: Sources, config: Tr
     return version, Classifier(model, segmenter, version=version)
 
 
-def _test_report(clf: Classifier, test: Path) -> dict[str, Any]:
-    examples = read_examples(test)
-    _check_labels({e.label for e in examples}, test.name)
-    return evaluate(clf, examples)
+def _test_reports(clf: Classifier, sources: Sources) -> dict[str, Any]:
+    """Choose the review threshold on the letter set (else the first set), then report every set at it."""
+    examples = {}
+    for name, files in sources.tests.items():
+        examples[name] = [e for f in files for e in read_examples(f)]
+        _check_labels({label for e in examples[name] for label in (e.label, *e.also)}, name)
+    if not examples:
+        return {"test_sets": {}, "threshold": None, "test": None}
+    basis = THRESHOLD_SET if THRESHOLD_SET in examples else next(iter(examples))
+    threshold = {"set": basis, **choose_threshold(clf, evaluate(clf, examples[basis]))}
+    clf.threshold = threshold["chosen"]
+    reports = {name: public(evaluate(clf, ex)) for name, ex in examples.items()}
+    return {"test_sets": reports, "threshold": threshold, "test": reports.get("short")}
+
+
+def _worse(candidate: dict[str, Any], baseline: dict[str, Any]) -> list[str]:
+    """The figures on which a candidate falls behind the active model, by test set."""
+    worse = []
+    for name, base in baseline["test_sets"].items():
+        cand = candidate["test_sets"].get(name)
+        if cand is None:
+            worse.append(f"{name}: missing")
+            continue
+        for metric in GATED_METRICS:
+            if base.get(metric) is not None and (cand.get(metric) or 0.0) < base[metric] - GATE_TOLERANCE:
+                worse.append(f"{name}: {metric} {cand.get(metric)} < {base[metric]}")
+        if cand["calibration_error"] > base["calibration_error"] + CALIBRATION_TOLERANCE:
+            worse.append(f"{name}: calibration_error {cand['calibration_error']} > {base['calibration_error']}")
+    return worse
 
 
 def train(model_dir: Path, sources: Sources, config: TrainConfig = TrainConfig(), *, force: bool = False) -> Outcome:
@@ -96,33 +137,33 @@ def train(model_dir: Path, sources: Sources, config: TrainConfig = TrainConfig()
         return Outcome(active, True, True, store.read_json(active, REPORT_FILE))
     segmenter = Segmenter(model_dir, config.features.dict_min_freq)
     version, clf = _build(store, segmenter, sources, config)
-    report = {"test_file": sources.test.name if sources.test else None, "test": _test_report(clf, sources.test) if sources.test else None,
-              "activated": True, "compared_with": None}
+    report = {**_test_reports(clf, sources), "activated": True, "compared_with": None}
     store.write_json(version, REPORT_FILE, report)
     store.activate(version)
     return Outcome(version, True, False, report)
 
 
 def retrain(model_dir: Path, sources: Sources, config: TrainConfig = TrainConfig()) -> Outcome:
-    """Build a candidate from corpus and corrections; activate it only if it scores no worse on the test set."""
-    if sources.test is None:
-        raise FileNotFoundError("retraining needs the labelled test set to judge the candidate")
+    """Build a candidate from corpus and corrections; activate it only if it is no worse on any figure of any test set."""
+    if not sources.tests:
+        raise FileNotFoundError("retraining needs the labelled test sets to judge the candidate")
     store = ModelStore(model_dir)
     segmenter = Segmenter(model_dir, config.features.dict_min_freq)
     active = store.active()
     version, candidate = _build(store, segmenter, sources, config)
-    cand_report = _test_report(candidate, sources.test)
-    baseline = None
-    if active is not None:
-        current = Classifier.load_version(store, active)
-        baseline = _test_report(current, sources.test)
-    activated = baseline is None or cand_report[GATING_METRIC] >= baseline[GATING_METRIC]
+    cand_report = _test_reports(candidate, sources)
+    baseline = _test_reports(Classifier.load_version(store, active), sources) if active is not None else None
+    worse = _worse(cand_report, baseline) if baseline is not None else []
+    activated = not worse
     compared = None if baseline is None else {
         "version": active,
-        "metric": GATING_METRIC,
-        **{k: baseline[k] for k in ("accuracy_minor", "accuracy_major", "macro_f1")},
+        "metrics": list(GATED_METRICS) + ["calibration_error"],
+        "tolerance": GATE_TOLERANCE,
+        "worse": worse,
+        "test_sets": {name: {k: r[k] for k in (*GATED_METRICS, "calibration_error")}
+                      for name, r in baseline["test_sets"].items()},
     }
-    report = {"test_file": sources.test.name, "test": cand_report, "activated": activated, "compared_with": compared}
+    report = {**cand_report, "activated": activated, "compared_with": compared}
     store.write_json(version, REPORT_FILE, report)
     if activated:
         store.activate(version)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,11 +32,11 @@ class TrainConfig:
                 "features": self.features.as_dict()}
 
 
-def docs_of(segmenter: Segmenter, texts: list[str], config: FeatureConfig) -> list[list[str]]:
+def docs_of(segmenter: Segmenter, texts: list[str], config: FeatureConfig) -> list[Counter[str]]:
     return [featurize(segmenter, normalize(t)[:FEATURE_CHARS], config) for t in texts]
 
 
-def to_matrix(vocabulary: Vocabulary, docs: list[list[str]]) -> sparse.csr_matrix:
+def to_matrix(vocabulary: Vocabulary, docs: list[Counter[str]]) -> sparse.csr_matrix:
     """The tf-idf rows of the documents as one sparse matrix."""
     rows = [vocabulary.vector(d) for d in docs]
     indptr = np.cumsum([0] + [len(i) for i, _ in rows])
