@@ -10,6 +10,7 @@ from aiohttp import ClientSession
 from playwright.async_api import Browser, Page, expect
 from redis import Redis
 
+from classifier.tables import load_tables
 from gateway.api.auth import new_api_key
 from gateway.calls import CallEvent, publish_call_event
 from tests.conftest import eventually
@@ -96,6 +97,9 @@ async def test_an_anonymous_report_by_keyboard_gets_a_case_number(browser: Brows
     await expect(page.locator("#call-language")).to_have_text("English")
     await type_text(page, "A street lamp on 人民路 is broken and dark all night")
     await expect(page.locator("#classes li")).to_have_count(3)
+    shown = await page.locator("#classes li label").all_inner_texts()
+    offered = [await page.get_attribute(f"#class-{i}", "value") for i in (1, 2, 3)]
+    assert [s.rsplit(" (", 1)[0] for s in shown] == [load_tables().label(c, "en") for c in offered], "class names in English"
     await page.keyboard.press("Alt+1")
     await page.keyboard.press("Alt+N")
     await expect(page.locator("#anonymous")).to_be_checked()

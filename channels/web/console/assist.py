@@ -109,13 +109,13 @@ async def caller(request: web.Request) -> web.Response:
 def top_classes(classifier: Classifier, request: web.Request, text: str) -> list[dict[str, Any]]:
     """The three likeliest classes with confidence, and why: the words that pushed each one and the rules that fired."""
     explanation = classifier.explain(text, channel=Channel.HOTLINE.value)
-    tables, out = request.app[TABLES], []
+    tables, lang, out = request.app[TABLES], console_lang(request), []
     for candidate in explanation["candidates"][:TOP_CLASSES]:
         words: list[str] = []
         for feature in candidate["features"]:
             if feature["weight"] > 0 and feature["token"] not in words:
                 words.append(feature["token"])
-        out.append({"class_id": candidate["class_id"], "name": tables.label(candidate["class_id"]),
+        out.append({"class_id": candidate["class_id"], "name": tables.label(candidate["class_id"], lang),
                     "confidence": candidate["confidence"], "words": words[:WHY_TOKENS], "rules": candidate["rules"]})
     return out
 

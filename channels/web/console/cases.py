@@ -23,7 +23,7 @@ def case_brief(case: CaseRow, tables: CodeTables, lang: str, **extra: Any) -> di
         "status": case.status,
         "status_name": status_name(case.status, lang),
         "class_id": case.class_id,
-        "class_name": tables.label(case.class_id),
+        "class_name": tables.label(case.class_id, lang),
         "reports_count": case.reports_count,
         "address": case.address,
         "grid_code": case.grid_code,

@@ -28,12 +28,12 @@ QUEUE_LIMIT = 100
 
 def suggested_classes(request: web.Request, case: CaseRow) -> list[dict[str, Any]]:
     """The classifier's three likeliest classes for the case's text, for one-click decisions."""
-    classifier, tables = request.app[PIPELINE].classifier, request.app[TABLES]
+    classifier, tables, lang = request.app[PIPELINE].classifier, request.app[TABLES], console_lang(request)
     if classifier is None:
         return []
     result = classifier.classify(case.text, channel=case.source_channel, language=case.language)
-    return [{"class_id": c.class_id, "name": info.name, "confidence": round(c.confidence * 100)}
-            for c in result.candidates[:SUGGESTED] if (info := tables.get(c.class_id)) is not None]
+    return [{"class_id": c.class_id, "name": tables.label(c.class_id, lang, major=False), "confidence": round(c.confidence * 100)}
+            for c in result.candidates[:SUGGESTED] if c.class_id in tables]
 
 
 async def _page(request: web.Request, *, error: tuple[str, str] | None = None, status: int = 200) -> web.Response:
@@ -48,7 +48,7 @@ async def _page(request: web.Request, *, error: tuple[str, str] | None = None, s
             "suggested": suggested_classes(request, case),
             "original": case_brief(original, tables, lang) if original is not None else None,
         })
-    classes = sorted(((c.class_id, c.name) for c in tables.classes()), key=lambda item: item[0])
+    classes = sorted(((c.class_id, tables.label(c.class_id, lang, major=False)) for c in tables.classes()), key=lambda item: item[0])
     return render(request, "console/review.html", {"items": items, "classes": classes, "error": error}, status=status)
 
 

@@ -38,6 +38,7 @@ async def test_a_class_radius_set_in_the_console_decides_the_next_report(browser
     async with page.expect_navigation():
         await page.click("form.grid-form button.primary")
     assert "cp-0118" in await page.inner_text("#notice")
+    assert await page.inner_text("#dedup-cp-0118 th") == "Street light cp-0118", "the class named in the reader's language"
     assert await console.store.admin_setting(DEDUP_SETTING) == {"classes": {"cp-0118": {"radius_m": 30.0, "window_hours": 72.0, "threshold": 0.25}}}
     third = await report(console, key, **moved(METRES_100_NORTH, "解放路路灯晚上不亮"))
     assert third != first, "100 m is beyond the class's 30 m now: a case of its own"

@@ -54,7 +54,7 @@ async def figures(request: web.Request, days: int) -> dict[str, Any]:
     since = utcnow() - timedelta(days=days)
     daily = await queries.cases_per_day(store, days)
     other = "—"
-    by_class = {class_label(tables, cid) if cid != other else other: v for cid, v in top_series(daily.by_class, TOP_CLASSES, other).items()}
+    by_class = {class_label(tables, cid, lang) if cid != other else other: v for cid, v in top_series(daily.by_class, TOP_CLASSES, other).items()}
     points = await queries.open_case_points(store)
     counts = await queries.delivery_counts(store, since)
     overdue, overdue_total = await store.cases(CaseFilter(overdue=True, limit=20))

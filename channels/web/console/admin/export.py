@@ -62,7 +62,7 @@ def local(value: datetime | None) -> str:
 def case_line(case: CaseRow, tables: CodeTables, lang: str, now: datetime) -> list[str]:
     overdue = case.due_at is not None and as_utc(case.due_at) < now and case.status in OPEN
     return [case_number(case.id, case.created_at), local(case.created_at), status_name(case.status, lang), case.class_id or "",
-            class_label(tables, case.class_id) if case.class_id else "", case.source_channel, case.case_source, str(case.reports_count),
+            class_label(tables, case.class_id, lang) if case.class_id else "", case.source_channel, case.case_source, str(case.reports_count),
             case.address or "", "" if case.lat is None else f"{case.lat:.6f}", "" if case.lon is None else f"{case.lon:.6f}",
             case.grid_code or "", local(case.due_at), "1" if overdue else "0", case.text]
 
@@ -87,7 +87,7 @@ async def matching_cases(store: Store, flt: CaseFilter) -> AsyncIterator[CaseRow
 async def export_page(request: web.Request) -> web.Response:
     tables = request.config_dict[TABLES]
     return page(request, "export.html", {"statuses": [s.value for s in CaseStatus], "channels": [c.value for c in Channel],
-                                          "classes": tables.classes(), "query": request.query})
+                                          "classes": tables.classes(), "tables": tables, "query": request.query})
 
 
 @routes.get(f"{ADMIN}/export.csv")
@@ -98,7 +98,7 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
         flt = parse_filter(request.query, tables)
     except InputError as exc:
         return page(request, "export.html", {"statuses": [s.value for s in CaseStatus], "channels": [c.value for c in Channel],
-                                              "classes": tables.classes(), "query": request.query, "error": error_text(request, exc)}, 400)
+                                              "classes": tables.classes(), "tables": tables, "query": request.query, "error": error_text(request, exc)}, 400)
     lang, now = console_lang(request), utcnow()
     async with request.config_dict[STORE].transaction() as tx:
         await tx.audit("cases", "export", "exported", f"console:{current_user(request).username}",

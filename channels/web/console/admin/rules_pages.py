@@ -8,7 +8,7 @@ from aiohttp import web
 from channels.web.console.admin.routing import ADMIN, error_text, page, routes
 from channels.web.console.admin.rulesets import active_report, class_label, confusion_matrix, diff, parse_draft, rules_text, try_rules
 from channels.web.vendor import vendor_available
-from channels.web.console.auth import current_user, login_required, require_csrf
+from channels.web.console.auth import console_lang, current_user, login_required, require_csrf
 from classifier.tables import DEFAULT_EDITION
 from gateway.appkeys import PIPELINE, SETTINGS, STORE, TABLES
 from gateway.i18n import InputError
@@ -140,7 +140,8 @@ async def model_report(request: web.Request) -> web.Response:
     labels, counts = confusion_matrix(test, TOP_CONFUSIONS) if test else ([], [])
     classifier = request.config_dict[PIPELINE].classifier
     tables = request.config_dict[TABLES]
-    pairs = [{"label": f"{class_label(tables, c['gold'])} → {class_label(tables, c['predicted'])}", "count": c["count"]}
+    lang = console_lang(request)
+    pairs = [{"label": f"{class_label(tables, c['gold'], lang)} → {class_label(tables, c['predicted'], lang)}", "count": c["count"]}
              for c in (test or {}).get("confusions", [])[:TOP_CONFUSIONS]]
     context = {"version": version, "report": report, "test": test, "labels": labels, "counts": counts, "pairs": pairs,
                "charts": vendor_available("chart.js"),

@@ -82,7 +82,6 @@ def confusion_matrix(report: dict[str, Any], top: int = 15) -> tuple[list[str], 
     return labels, counts
 
 
-def class_label(tables: CodeTables, class_id: str | None) -> str:
-    """A class's name (its id when the tables do not know it; a dash for none)."""
-    info = tables.get(class_id) if class_id else None
-    return info.name if info else (class_id or "—")
+def class_label(tables: CodeTables, class_id: str | None, lang: str) -> str:
+    """A class's name in `lang` (its id when the tables do not know it; a dash for none)."""
+    return tables.label(class_id, lang, major=False) or class_id or "—"
