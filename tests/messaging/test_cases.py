@@ -79,6 +79,7 @@ async def test_status_and_my_cases(gateway: Gateway) -> None:
     assert stranger.last_reply() == "You have no recent open cases."
     await stranger.say(f"/status {number}")
     assert stranger.last_reply().startswith(f"Case {number}: ")
+    assert "(Public utilities · Manhole cover (sewer))" in stranger.last_reply(), "the class in the asker's language"
 
 
 async def test_status_change_reaches_the_chat_in_its_language(gateway: Gateway) -> None:

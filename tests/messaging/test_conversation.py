@@ -9,6 +9,7 @@ from PIL import Image
 
 from gateway.payload import parse_case_number
 
+from tests.classifier.test_tables import HAN
 from tests.messaging.conftest import Gateway, StartGateway, restarted
 from tests.location.test_exif import exif_with, picture
 
@@ -53,6 +54,8 @@ async def test_english_conversation_with_location_and_photo(gateway: Gateway) ->
     await citizen.say("Overflowing rubbish bin at the crossing, rubbish all over the pavement")
     proposal = citizen.last_reply()
     assert proposal.startswith("We think this is:") or proposal.startswith("We could not tell"), proposal
+    shown = gateway.bot_api.last_keyboard_message(citizen.chat_id)["reply_markup"]["inline_keyboard"]
+    assert not any(HAN.search(b["text"]) for row in shown for b in row), "classes offered by their English names"
     await citizen.press("cls:staff")
     assert "Share a location" in citizen.last_reply()
     await citizen.share_location(31.3126, 120.6104)

@@ -61,6 +61,7 @@ async def test_status_keyword_answers_in_the_senders_language(gateway: Gateway) 
     assert zh.startswith(f"案件 {number}：") and "污水井盖" in zh
     en = await gateway.phone().text(f"status {number}")
     assert en.startswith(f"Case {number}: ") and "updated" in en
+    assert "(Public utilities · Manhole cover (sewer))" in en, "the class in the sender's language"
     assert await phone.text("状态20990101999999") == "未找到案件 20990101999999。"
     assert await phone.text("STATUS") == "Usage: STATUS <case number> (for example STATUS 20260101000042)"
     assert (await gateway.case(number))["reports_count"] == 1, "keywords make no report"

@@ -26,7 +26,7 @@ def describe_case(case: CaseRow, tables: CodeTables, lang: str) -> str:
         lang, "case_status",
         case=case_number(case.id, case.created_at),
         status=status_name(case.status, lang),
-        name=tables.label(case.class_id) or text(lang, "let_staff_decide"),
+        name=tables.label(case.class_id, lang) or text(lang, "let_staff_decide"),
         updated=case.updated_at.strftime("%Y-%m-%d %H:%M UTC"),
     )
 

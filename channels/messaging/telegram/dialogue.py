@@ -125,7 +125,7 @@ class Dialogue:
         conversation.proposals, top = self.propose(conversation.text, lang)
         conversation.step = Step.CLASS
         self.conversations.save(chat_id, conversation)
-        names = [self.tables.label(c) or c for c in conversation.proposals]
+        names = [self.tables.label(c, lang) or c for c in conversation.proposals]
         intro = text(lang, "propose_class", proposal=names[0]) if top else text(lang, "no_proposal")
         await message.reply_text(intro, reply_markup=keyboards.classes(lang, names))
 
@@ -136,7 +136,7 @@ class Dialogue:
             return [], False
         result = classifier.classify(complaint, channel=Channel.TELEGRAM.value, language=lang)
         ids = ([result.class_id] if result.class_id else []) + [c.class_id for c in result.candidates]
-        named = [c for c in dict.fromkeys(ids) if self.tables.label(c)]
+        named = [c for c in dict.fromkeys(ids) if c in self.tables]
         return named[:MAX_PROPOSALS], bool(result.class_id and named and named[0] == result.class_id)
 
     async def place(self, message: Message, chat_id: int, conversation: Conversation) -> None:
@@ -185,7 +185,7 @@ class Dialogue:
         conversation.duplicate_class_id = case.class_id
         conversation.duplicate_lat, conversation.duplicate_lon = case.lat, case.lon
         self.conversations.save(chat_id, conversation)
-        offer = text(lang, "duplicate_offer", case=conversation.duplicate_of, name=self.tables.label(case.class_id) or "-",
+        offer = text(lang, "duplicate_offer", case=conversation.duplicate_of, name=self.tables.label(case.class_id, lang) or "-",
                      distance=round(distance), text=case.text[:100])
         await message.reply_text(offer, reply_markup=keyboards.yes_no(lang, "dup", "duplicate_yes", "duplicate_no"))
 
@@ -266,7 +266,7 @@ class Dialogue:
         await message.reply_text(text(lang, "ask_place"))
 
     def class_line(self, conversation: Conversation) -> str:
-        name = self.tables.label(conversation.class_id)
+        name = self.tables.label(conversation.class_id, conversation.language)
         return text(conversation.language, "class_chosen", name=name) if name else text(conversation.language, "class_staff")
 
     async def chose_duplicate(self, query: CallbackQuery, message: Message, chat_id: int, conversation: Conversation, join: bool) -> None:

@@ -102,7 +102,7 @@ class MessagingDesk:
             return text(lang, "case_not_found", case=number)
         return text(
             lang, "case_status", case=case_number(case.id, case.created_at), status=status_name(case.status, lang),
-            name=self.tables.label(case.class_id) or text(lang, "class_pending"), updated=case.updated_at.strftime("%Y-%m-%d %H:%M UTC"),
+            name=self.tables.label(case.class_id, lang) or text(lang, "class_pending"), updated=case.updated_at.strftime("%Y-%m-%d %H:%M UTC"),
         )
 
     async def report(self, msg: Inbound, lang: str, *, consent: bool) -> Reply:
