@@ -12,8 +12,10 @@ import redis
 from redis.client import PubSub
 from sqlalchemy import func, select
 
+from classifier.tables import load_tables
 from gateway.calls import CALL_EVENTS
 from gateway.store.models import ReportRow
+from tests.classifier.test_tables import HAN
 from tests.twilio.conftest import CHOICE_LINE, EN_LINE, PUBLIC, Caller, Gateway, StartGateway, post_signed
 
 VOICE = PUBLIC + "/channels/twilio/voice"
@@ -110,14 +112,15 @@ async def test_english_by_choice_can_describe_again_and_declines_updates(gateway
     assert caller.gather.get("language") == "en-US"
     await caller.speak("The street light is broken")
     await caller.speak("Renmin Road near the school")
-    assert caller.said()[0] == ("en-US", "We understood the problem as:")
+    assert caller.said()[0][0] == "en-US" and caller.said()[0][1].startswith("We understood the problem as: ")
     await caller.press("2")
     assert caller.said() == [("en-US", "Hello, this is the city services line. Please tell us what the problem is, then wait.")]
     await caller.speak("The manhole cover is missing")
     await caller.speak("Renmin Road and Jiefang Road")
     said = caller.said()
-    assert said[0] == ("en-US", "We understood the problem as:") and said[1][0] == "zh-CN" and "井盖" in said[1][1]
-    assert said[2] == ("en-US", "At Renmin Road and Jiefang Road. Press 1 to confirm, or 2 to describe it again.")
+    assert [lang for lang, _ in said] == ["en-US", "en-US"], "the class read back in English, in an English voice"
+    assert said[0][1].startswith("We understood the problem as: ") and "Manhole cover" in said[0][1] and not HAN.search(said[0][1])
+    assert said[1] == ("en-US", "At Renmin Road and Jiefang Road. Press 1 to confirm, or 2 to describe it again.")
     await caller.press("1")
     await caller.press("2")
     [(lang, words)] = caller.said()
@@ -125,6 +128,7 @@ async def test_english_by_choice_can_describe_again_and_declines_updates(gateway
     number = words.split(": ")[1].split(".")[0].replace(" ", "")
     case = await gateway.case(number)
     assert case["channel"] == "voice"
+    assert said[0][1] == f"We understood the problem as: {load_tables().label(case['class_id'], 'en')}."
     async with gateway.api.store.transaction() as tx:
         [report] = list(await tx.session.scalars(select(ReportRow)))
     assert (report.text, report.language) == ("The manhole cover is missing", "en")

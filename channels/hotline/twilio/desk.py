@@ -101,14 +101,10 @@ class VoiceDesk:
         return self.ask_key("language", words + [("zh", text("zh", "choose_language")), ("en", text("en", "choose_language"))])
 
     def readback(self, lang: str, detail: dict[str, Any], *, again: bool = False) -> VoiceResponse:
-        """The class and the place read back (class names exist in Chinese only: an English call hears them in a
-        Chinese voice); 1 confirms, 2 starts again."""
-        name = self.tables.label(detail.get("class_id"))
+        """The class and the place read back in the caller's language; 1 confirms, 2 starts again."""
+        name = self.tables.label(detail.get("class_id"), lang) or text(lang, "class_pending")
         words = [(lang, text(lang, "invalid_key"))] if again else []
-        if lang == "en":
-            words += [("en", text("en", "readback")), ("zh", name) if name else ("en", text("en", "class_pending"))]
-        else:
-            words.append(("zh", text("zh", "readback", name=name or text("zh", "class_pending"))))
+        words.append((lang, text(lang, "readback", name=name)))
         return self.ask_key("confirm", words + [(lang, text(lang, "readback_place", place=detail["place_label"]))])
 
     def record_prompt(self, lang: str) -> VoiceResponse:
@@ -155,7 +151,7 @@ class VoiceDesk:
         if not words:
             return await self.record(form)
         report = ReportIn(text=words[: self.settings.intake.max_text_chars], channel=Channel.VOICE, language=call.language)
-        class_id, *_ = self.pipeline.classify(report)
+        class_id = self.pipeline.classify(report).class_id
         await self.remember(call, step="place", text=report.text, class_id=class_id)
         return self.ask_speech(call.language, "ask_place", "place")
 

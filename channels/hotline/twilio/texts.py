@@ -10,7 +10,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "choose_language": {"zh": "您好，这里是城市管理热线。中文服务请按1。", "en": "For English, press 2."},
     "describe": {"zh": "您好，这里是城市管理热线。请说出您发现了什么问题，说完请稍候。", "en": "Hello, this is the city services line. Please tell us what the problem is, then wait."},
     "ask_place": {"zh": "请说出问题所在的地点，例如路名和附近的路口。", "en": "Where is it? Please say the street and the nearest crossing."},
-    "readback": {"zh": "您反映的是：{name}。", "en": "We understood the problem as:"},
+    "readback": {"zh": "您反映的是：{name}。", "en": "We understood the problem as: {name}."},
     "readback_place": {"zh": "地点：{place}。确认请按1，重新描述请按2。", "en": "At {place}. Press 1 to confirm, or 2 to describe it again."},
     "class_pending": {"zh": "问题类别由工作人员判断", "en": "a problem our staff will classify"},
     "ask_consent": {"zh": "如需通过短信接收处理进展，请按1；不需要请按2。", "en": "To get progress updates by text message, press 1. Otherwise press 2."},
