@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Literal
 
 Kind = Literal["event", "component"]
-Language = Literal["zh", "en"]
 
 EDITIONS: tuple[str, ...] = ("cjt214-2007", "gbt30428-2013", "gbt47678-2026")
 DEFAULT_EDITION = "gbt30428-2013"
