@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from classifier.families import load_families
 from classifier.tables import CodeTables
 from gateway.deadlines import Deadlines
 from gateway.domain import NOT_YET_FORWARDED, OPEN_STATUSES, CaseStatus, Satisfaction, platform_transition_allowed
@@ -74,6 +75,8 @@ class Casework:
             if previous != class_id:
                 tx.session.add(CorrectionRow(case_id=case.id, text=case.text, predicted_class_id=previous, class_id=class_id, actor=actor, created_at=utcnow()))
             case.class_id, case.class_confidence, case.class_source, case.review_reason = class_id, 1.0, "agent", None
+            family = load_families().family_of(class_id)
+            case.class_precision, case.class_family = "class", family.family_id if family else None
             case.updated_at = utcnow()
             await tx.audit("case", case.id, "classified", actor, previous=previous, class_id=class_id)
             if case.status == CaseStatus.NEEDS_REVIEW:

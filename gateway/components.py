@@ -13,8 +13,12 @@ def load_classifier(settings: Settings) -> Any | None:
     """The trained classifier, or None (every case then waits for an agent) with the reason logged."""
     from classifier import Classifier
 
+    from gateway.location.city import City
+
+    defaults = City.load(settings.city_dir).family_defaults if settings.city_dir else {}
     try:
-        return Classifier.load(settings.classifier_model_dir, threshold=settings.intake.classify_threshold)
+        return Classifier.load(settings.classifier_model_dir, threshold=settings.intake.classify_threshold,
+                               family_defaults=defaults)
     except FileNotFoundError as exc:
         log.error("classifier unavailable, cases will wait for review: %s", exc)
         return None

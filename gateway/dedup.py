@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
+from classifier.families import Families, load_families
 from classifier.tables import CodeTables
 from gateway.location.dedup import FOLLOW_UP_WINDOW, HARD_CAP_M, DedupPolicy, PolicyBook, Sighting, best_match, search_box
 from gateway.location.geo import bbox
@@ -57,12 +58,17 @@ def lock_cells(lat: float, lon: float, radius_m: float = HARD_CAP_M) -> list[str
 class Deduplicator:
     """Finds the open case a new report repeats: by reporter follow-up, or by class family, place, time and text."""
 
-    def __init__(self, tables: CodeTables, policies: PolicyBook | None = None, similarity: Callable[[str, str], float] = text_similarity) -> None:
-        """Without `policies`, the administrators' stored settings are followed (re-read every POLICY_TTL_SECONDS)."""
+    def __init__(self, tables: CodeTables, policies: PolicyBook | None = None, similarity: Callable[[str, str], float] = text_similarity,
+                 families: Families | None = None) -> None:
+        """Without `policies`, the administrators' stored settings are followed (re-read every POLICY_TTL_SECONDS).
+
+        `similarity` may also compare the places two texts name (a `places(a, b)` method, as ComplaintSimilarity has)."""
         self.tables = tables
         self.fixed = policies is not None
         self.policies = policies or PolicyBook()
         self.similarity = similarity
+        self.places: Callable[[str, str], str] | None = getattr(similarity, "places", None)
+        self.families = families or load_families()
         self._policies_read: float | None = None
 
     def forget_policies(self) -> None:
@@ -91,7 +97,7 @@ class Deduplicator:
         return self.tables.major_of(class_id) if class_id in self.tables else class_id
 
     async def find(self, tx: Tx, new: Sighting) -> Match | None:
-        """The best open case for `new` (class_id "" when unclassified), or None."""
+        """The best open case for `new` (a report held for review is searched by its first suggestion), or None."""
         await self._follow_settings(tx)
         candidates: dict[int, CaseRow] = {}
         theirs: set[int] = set()
@@ -99,15 +105,16 @@ class Deduplicator:
             for case in await tx.open_cases_of_reporter(new.reporter, new.created_at - FOLLOW_UP_WINDOW):
                 candidates[case.id] = case
                 theirs.add(case.id)
-        if new.class_id and new.lat is not None and new.lon is not None:
-            policy = self.policies.policy_for(new.class_id)
+        searched = new.compared_class
+        if searched and new.lat is not None and new.lon is not None:
+            policy = self.policies.policy_for(searched)
             box = search_box(new.lat, new.lon, policy, new.precision_m)
             since = new.created_at - max(policy.window, self.policies.default.window)
             for case in await tx.open_cases_near(box.min_lat, box.max_lat, box.min_lon, box.max_lon, since):
-                if case.class_id:
+                if case.class_id or case.suggestions:
                     candidates.setdefault(case.id, case)
         sightings = [(str(c.id), self.sighting(c, new.reporter if c.id in theirs else None)) for c in candidates.values()]
-        found = best_match(new, sightings, self.policies, self.family, self.similarity)
+        found = best_match(new, sightings, self.policies, self.family, self.similarity, self.families.unit_of, self.places)
         if found is None:
             return None
         case_id, decision = found
@@ -117,11 +124,12 @@ class Deduplicator:
     def sighting(case: CaseRow, reporter: str | None = None) -> Sighting:
         """A case as dedup sees it; `reporter` when the new report's reporter is among its reporters."""
         return Sighting(
-            class_id=case.class_id or "",
+            class_id=case.class_id,
             lat=case.lat,
             lon=case.lon,
             precision_m=case.precision_m or 0.0,
             created_at=as_utc(case.created_at),
             text=case.text,
             reporter=reporter,
+            suggestions=tuple((str(c), float(p)) for c, p in case.suggestions or ()),
         )

@@ -10,10 +10,11 @@ from redis.exceptions import RedisError
 from rq import Queue
 from rq.queue import EnqueueData
 
+from classifier.families import load_families
 from classifier.tables import EDITIONS, ClassCode, CodeTables
 from gateway.domain import NOT_YET_FORWARDED, CaseStatus
 from gateway.location.crs import from_wgs84
-from gateway.payload import Event, LocationPayload, build_payload, case_number
+from gateway.payload import ClassPayload, Event, FamilyPayload, FurtherProblemPayload, LocationPayload, build_payload, case_number
 from gateway.settings import PlatformSettings, Settings
 from gateway.store.models import AdminSettingRow, CaseRow
 from gateway.store.store import Tx
@@ -106,9 +107,11 @@ class Outbox:
             merged_into = case_number(target.id, target.created_at) if target else None
         feedback = await tx.feedback_counts(case.id) if case.status == CaseStatus.CLOSED else None
         ids = []
+        family = self._family(case)
         for platform in platforms:
             class_code, unmapped = self._class_code(case.class_id, platform.edition)
-            body = build_payload(event, case, media, class_code, unmapped, self._location(case, platform), merged_into, feedback)
+            body = build_payload(event, case, media, class_code, unmapped, self._location(case, platform), merged_into, feedback,
+                                 family, self._also(case, platform.edition))
             ids.append(tx.add_delivery(platform.id, case.id, event, body).id)
         return ids
 
@@ -122,6 +125,24 @@ class Outbox:
             return code, False
         others = (self.tables.render(class_id, e) for e in EDITIONS if e != edition)
         return next((c for c in others if c is not None), None), True
+
+    @staticmethod
+    def _family(case: CaseRow) -> FamilyPayload | None:
+        family = load_families().family_of(case.class_id) if case.class_id else None
+        return FamilyPayload(id=family.family_id, name=family.name, name_en=family.name_en) if family else None
+
+    def _also(self, case: CaseRow, edition: str) -> list[FurtherProblemPayload]:
+        """The further problems of the case's text, each in the platform's edition (flagged where unmapped)."""
+        out = []
+        for item in case.also_classes or ():
+            if item.get("class_id") not in self.tables:
+                continue
+            code, unmapped = self._class_code(item["class_id"], edition)
+            out.append(FurtherProblemPayload(
+                class_=ClassPayload(**{k: v for k, v in code.as_dict().items() if k != "inferred"}) if code else None,
+                class_id=item["class_id"], class_unmapped=unmapped, class_precision=item.get("precision") or "class",
+                confidence=float(item.get("confidence") or 0.0)))
+        return out
 
     @staticmethod
     def _location(case: CaseRow, platform: PlatformSettings) -> LocationPayload | None:

@@ -40,6 +40,24 @@ class ClassPayload(BaseModel):
     edition: str
 
 
+class FamilyPayload(BaseModel):
+    id: str = Field(description="The gateway's family id, e.g. fam-manhole-cover")
+    name: str
+    name_en: str
+
+
+class FurtherProblemPayload(BaseModel):
+    """A further problem the same text states (a letter about a broken lamp and the rubbish under it)."""
+
+    class_: ClassPayload | None = Field(alias="class", serialization_alias="class")
+    class_id: str
+    class_unmapped: bool
+    class_precision: Literal["class", "family"]
+    confidence: float
+
+    model_config = {"populate_by_name": True}
+
+
 class LocationPayload(BaseModel):
     lat: float = Field(description="Latitude in the platform's datum")
     lon: float
@@ -74,6 +92,11 @@ class CasePayload(BaseModel):
     class_id: str | None = Field(description="The gateway's own stable class id")
     class_unmapped: bool = Field(description="True when the class has no counterpart in the platform's edition; `class` is then given in another edition")
     class_confidence: float | None
+    class_precision: Literal["class", "family"] | None = Field(
+        default=None, description='"family" when the text names the family (a manhole cover) but not the member (whose '
+        "cover): `class` is then the city's default member of the family, to be refined by the platform or an agent")
+    class_family: FamilyPayload | None = Field(default=None, description="The family of `class`, when it belongs to one")
+    also: list[FurtherProblemPayload] = Field(default=[], description="Up to two further problems the text states")
     description: str
     language: str
     location: LocationPayload | None
@@ -95,6 +118,8 @@ def build_payload(
     location: LocationPayload | None,
     merged_into: str | None = None,
     feedback: dict[str, int] | None = None,
+    family: FamilyPayload | None = None,
+    also: list[FurtherProblemPayload] | None = None,
 ) -> str:
     """The JSON body of one delivery, frozen in the outbox so every retry sends the same bytes."""
     payload = CasePayload(
@@ -109,6 +134,9 @@ def build_payload(
         class_id=case.class_id,
         class_unmapped=class_unmapped,
         class_confidence=case.class_confidence,
+        class_precision=case.class_precision if case.class_id else None,
+        class_family=family,
+        also=also or [],
         description=case.text,
         language=case.language,
         location=location,

@@ -40,18 +40,38 @@ class Located:
 
 
 @dataclass(frozen=True)
+class Classified:
+    """The class decision for a report: an agent's, the model's, or none (review), with the model's suggestions."""
+
+    class_id: str | None
+    confidence: float | None
+    source: str
+    review_reason: str | None
+    precision: str | None = None
+    family_id: str | None = None
+    also: tuple[dict[str, Any], ...] = ()
+    suggestions: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def search_class(self) -> str | None:
+        """The class duplicates are searched with: the decided one, else the model's first suggestion."""
+        return self.class_id or (self.suggestions[0][0] if self.suggestions else None)
+
+
+@dataclass(frozen=True)
 class Prepared:
     """A report with everything worked out before it is written: class, place, reporter key."""
 
     report: ReportIn
-    class_id: str | None
-    confidence: float | None
-    class_source: str
-    review_reason: str | None
+    classified: Classified
     located: Located | None
     key: str | None
     actor: str
     join_case: int | None = None
+
+    @property
+    def class_id(self) -> str | None:
+        return self.classified.class_id
 
 
 class UnknownClass(ValueError):
@@ -106,22 +126,28 @@ class Pipeline:
         self.media = media
         self.writer = GroupCommit(self.store_batch, self.store_one)
 
-    def classify(self, report: ReportIn) -> tuple[str | None, float | None, str, str | None]:
-        """(class id, confidence, source, review reason); an agent's choice wins over the model."""
+    def classify(self, report: ReportIn) -> Classified:
+        """The class of a report; an agent's choice wins over the model."""
         if report.class_id:
             if report.class_id not in self.tables:
                 raise UnknownClass(report.class_id)
-            return report.class_id, 1.0, "agent", None
+            return Classified(report.class_id, 1.0, "agent", None, "class")
         if self.classifier is None:
-            return None, None, "none", "no_classifier"
+            return Classified(None, None, "none", "no_classifier")
         try:
             result = self.classifier.classify(report.text, channel=report.channel.value, language=report.language)
         except Exception:
             log.exception("classifier failed; the case waits for review")
-            return None, None, "model", "classifier_error"
+            return Classified(None, None, "model", "classifier_error")
+        suggestions = tuple((c.class_id, round(c.confidence, 4)) for c in result.candidates)
+        if result.suggestion is not None and result.suggestion.class_id not in {c for c, _ in suggestions[:1]}:
+            # The model's own first answer (a family's default member, say) leads the suggestions.
+            suggestions = ((result.suggestion.class_id, round(result.suggestion.confidence, 4)), *suggestions)
         if result.needs_review or result.class_id is None:
-            return None, result.confidence, "model", result.reason or "low_confidence"
-        return result.class_id, result.confidence, "model", None
+            return Classified(None, result.confidence, "model", result.reason or "low_confidence",
+                              family_id=result.family_id, suggestions=suggestions)
+        return Classified(result.class_id, result.confidence, "model", None, result.precision, result.family_id,
+                          tuple(a.as_dict() for a in result.also), suggestions)
 
     def photo_gps(self, report: ReportIn) -> tuple[float, float] | None:
         """The GPS point of the first photo uploaded to us that carried one."""
@@ -154,8 +180,7 @@ class Pipeline:
 
     def prepare(self, report: ReportIn, actor: str, join_case: int | None = None) -> Prepared:
         """The CPU work of intake, done in the caller's task before the report queues for the writer."""
-        class_id, confidence, class_source, review_reason = self.classify(report)
-        return Prepared(report, class_id, confidence, class_source, review_reason, self.locate(report), reporter_key(report), actor, join_case)
+        return Prepared(report, self.classify(report), self.locate(report), reporter_key(report), actor, join_case)
 
     async def submit(self, report: ReportIn, actor: str = "api", join_case: int | None = None) -> IntakeResult:
         """Accept one report: the returned result is committed. `join_case`: an open case the reporter chose to add
@@ -185,7 +210,7 @@ class Pipeline:
 
     def _lock_keys(self, item: Prepared) -> list[str]:
         lat, lon = (item.located.lat, item.located.lon) if item.located else (None, None)
-        keys = self.dedup.lock_keys(item.class_id, lat, lon, item.key)
+        keys = self.dedup.lock_keys(item.classified.search_class, lat, lon, item.key)
         return keys + ([f"ref:{item.report.channel}:{item.report.client_ref}"] if item.report.client_ref else [])
 
     async def _replayed(self, report: ReportIn) -> IntakeResult | None:
@@ -215,8 +240,9 @@ class Pipeline:
 
     async def _store(self, tx: Tx, item: Prepared) -> IntakeResult:
         """One report inside an open transaction: replay, join an open case, or make a new one."""
-        report, class_id, located, key, actor = item.report, item.class_id, item.located, item.key, item.actor
-        confidence, class_source, review_reason = item.confidence, item.class_source, item.review_reason
+        report, located, key, actor = item.report, item.located, item.key, item.actor
+        decided = item.classified
+        class_id, review_reason = decided.class_id, decided.review_reason
         now = report.received_at or utcnow()
         lat, lon = (located.lat, located.lon) if located else (None, None)
         if report.client_ref:
@@ -226,7 +252,8 @@ class Pipeline:
                 assert case is not None
                 return self._result(previous, case, joined=False, replayed=True)
         match = await self._chosen(tx, item.join_case) or await self.dedup.find(
-            tx, Sighting(class_id or "", lat, lon, (located.precision_m if located else None) or 0.0, now, report.text, key)
+            tx, Sighting(class_id, lat, lon, (located.precision_m if located else None) or 0.0, now, report.text, key,
+                         suggestions=decided.suggestions)
         )
         if match is not None and match.verdict == "join":
             row = await tx.add(self._report_row(report, now, located, key, match.case.id))
@@ -242,8 +269,12 @@ class Pipeline:
                 updated_at=now,
                 status=CaseStatus.NEEDS_REVIEW if class_id is None or possible else CaseStatus.CLASSIFIED,
                 class_id=class_id,
-                class_confidence=confidence,
-                class_source=class_source,
+                class_confidence=decided.confidence,
+                class_source=decided.source,
+                class_precision=decided.precision,
+                class_family=decided.family_id,
+                also_classes=list(decided.also) or None,
+                suggestions=[list(s) for s in decided.suggestions] or None,
                 review_reason=review_reason,
                 possible_duplicate_of=possible,
                 text=report.text,

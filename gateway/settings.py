@@ -59,7 +59,7 @@ class IntakeSettings(BaseModel):
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     max_text_chars: int = Field(default=5000, gt=0)
     max_photo_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
-    classify_threshold: float = Field(default=0.35, ge=0, le=1)
+    classify_threshold: float | None = Field(default=None, ge=0, le=1, description="None: the threshold chosen for the model on the letter test set")
     callback_tolerance_seconds: int = Field(default=300, gt=0)
 
 

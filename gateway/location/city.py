@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ class City:
     gazetteer_file: Path
     grids_file: Path
     time_limits_file: Path | None = None
+    # The member a family-only classification takes in this city (family id -> class id), over the shipped defaults.
+    family_defaults: dict[str, str] = field(default_factory=dict)
 
     @property
     def admin_names(self) -> tuple[str, ...]:
@@ -75,4 +77,13 @@ class City:
             gazetteer_file=files["gazetteer"],
             grids_file=files["grids"],
             time_limits_file=directory / str(data["time_limits"]) if data.get("time_limits") else None,
+            family_defaults=_family_defaults(data.get("family_defaults")),
         )
+
+
+def _family_defaults(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise GazetteerError("city_config_invalid", field="family_defaults")
+    return dict(value)

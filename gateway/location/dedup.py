@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+import re
 from typing import Final, Literal
 
 from gateway.location.errors import DedupError
@@ -81,7 +82,10 @@ class PolicyBook:
 
 @dataclass(frozen=True)
 class Sighting:
-    """What dedup needs of a report or of an open case (WGS-84 place or None, class or None, aware datetime)."""
+    """What dedup needs of a report or of an open case (WGS-84 place or None, class or None, aware datetime).
+
+    `suggestions` are the classifier's likeliest classes with their confidence: a report or case held for review
+    (no class) is compared by its first suggestion, and two texts' suggestions say how alike their problems are."""
 
     class_id: str | None
     lat: float | None
@@ -91,6 +95,32 @@ class Sighting:
     text: str
     reporter: str | None = None
     is_open: bool = True
+    suggestions: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def compared_class(self) -> str | None:
+        return self.class_id or (self.suggestions[0][0] if self.suggestions else None)
+
+
+# A follow-up that says it continues the reporter's earlier report ("补充", "还没修", a photo added).
+_CONTINUES = re.compile(r"补充|追加|补一|补发|再补|还没(?:修|弄|处理|解决|人|好)|仍然|依然|还是没|还在|又来了|又开始|照片|图片|附图|补图"
+                        r"|同一|刚才|上午|上次|之前反映|刚刚反映|更新|update|still|again|photo|picture|follow")
+# Weight of the problems' class likeness against their wording, in the similarity of two texts.
+CLASS_WEIGHT: Final = 0.5
+
+
+def class_likeness(a: Sighting, b: Sighting, unit_of: Callable[[str], str]) -> float:
+    """How alike two texts' problems are by the classifier's suggestions: the overlap of their distributions over
+    classes (families as one), 0..1; 1.0 for the same decided class when suggestions are missing."""
+    def dist(s: Sighting) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for class_id, p in s.suggestions:
+            out[unit_of(class_id)] = out.get(unit_of(class_id), 0.0) + p
+        if not out and s.class_id:
+            out[unit_of(s.class_id)] = 1.0
+        return out
+    da, db = dist(a), dist(b)
+    return round(sum(min(p, db.get(u, 0.0)) for u, p in da.items()), 4)
 
 
 @dataclass(frozen=True)
@@ -122,18 +152,25 @@ def score(
     family_of: Callable[[str], str] = major_of,
     similarity: Callable[[str, str], float] = text_similarity,
     follow_up: timedelta = FOLLOW_UP_WINDOW,
+    unit_of: Callable[[str], str] = lambda c: c,
+    places: Callable[[str, str], str] | None = None,
 ) -> Decision:
     """Decide whether `new` joins `candidate` (an open case's representative sighting).
 
-    A follow-up from the same reporter within `follow_up` joins whatever its
-    class, if it is within the hard cap or either side has no place; the store
-    finds those candidates by reporter key, not by box.
+    `family_of` gives a class's major class (neighbours such as 积存垃圾渣土 and 暴露垃圾 may repeat each other),
+    `unit_of` its family (manhole covers of any owner are one problem). `places(a, b)` says whether two texts name
+    the "same" place, "different" places or it cannot tell ("unknown"). A follow-up from the same reporter within
+    `follow_up` joins when it continues the same problem; a different problem from the same person is a new case.
     """
     distance = _distance(new, candidate)
     if not candidate.is_open:
         return Decision("new", distance, 0.0, ("case_closed",))
     gap = abs(new.created_at - candidate.created_at)
-    if new.reporter and new.reporter == candidate.reporter and gap <= follow_up and (distance or 0.0) <= HARD_CAP_M:
+    a, b = new.compared_class, candidate.compared_class
+    kin = _kinship(a, b, family_of, unit_of)
+    same_reporter = bool(new.reporter and new.reporter == candidate.reporter and gap <= follow_up)
+    if same_reporter and (distance or 0.0) <= HARD_CAP_M and (kin in ("same_class", "same_major") or a is None
+                                                               or _CONTINUES.search(new.text)):
         return Decision("join", distance, 0.0, ("same_reporter_follow_up",))
     if distance is None:
         return Decision("new", None, 0.0, ("no_location",))
@@ -142,28 +179,45 @@ def score(
         return Decision("new", distance, 0.0, ("too_far",))
     if gap > policy.window:
         return Decision("new", distance, 0.0, ("outside_window",))
-    if new.class_id is None or candidate.class_id is None:
+    if a is None or b is None:
         return Decision("new", distance, 0.0, ("unclassified",))
-    if new.class_id == candidate.class_id:
-        reasons = ["same_class"]
-    elif family_of(new.class_id) == family_of(candidate.class_id):
-        reasons = ["same_family"]
-    else:
+    if kin == "different":
         return Decision("new", distance, 0.0, ("different_family",))
+    reasons = [kin]
+    if new.class_id is None or candidate.class_id is None:
+        reasons.append("suggested_class")
+    named = places(new.text, candidate.text) if places else "unknown"
+    if named == "different":
+        return Decision("new", distance, 0.0, (*reasons, "different_place_named"))
     required = policy.threshold
     if vague > policy.coarse_precision_m:
         required = min(1.0, required + policy.coarse_extra)
         reasons.append("coarse_location")
-    elif reasons[0] == "same_class" and distance <= policy.radius_m * policy.close_fraction:
+    elif kin == "same_class" and (distance <= policy.radius_m * policy.close_fraction or named == "same"):
         required *= policy.close_relief
-        reasons.append("very_close")
+        reasons.append("very_close" if distance <= policy.radius_m * policy.close_fraction else "same_place_named")
     reasons.append("beyond_radius" if distance > policy.radius_m else "within_radius")
-    sim = similarity(new.text, candidate.text)
+    sim = round((1 - CLASS_WEIGHT) * similarity(new.text, candidate.text)
+                + CLASS_WEIGHT * class_likeness(new, candidate, unit_of), 4)
+    if sim >= required and "suggested_class" in reasons and sim < required + policy.borderline:
+        # A class only suggested joins on clear evidence; otherwise an agent is asked.
+        return Decision("possible", distance, sim, (*reasons, "text_similar"))
     if sim >= required:
         return Decision("join", distance, sim, (*reasons, "text_similar"))
     if sim >= required - policy.borderline:
         return Decision("possible", distance, sim, (*reasons, "text_borderline"))
     return Decision("new", distance, sim, (*reasons, "text_dissimilar"))
+
+
+def _kinship(a: str | None, b: str | None, family_of: Callable[[str], str], unit_of: Callable[[str], str]) -> str:
+    """same_class (one class or one family), same_major (neighbours), or different; "unclassified" without a class."""
+    if a is None or b is None:
+        return "unclassified"
+    if unit_of(a) == unit_of(b):
+        return "same_class"
+    if family_of(a) == family_of(b):
+        return "same_major"
+    return "different"
 
 
 def _far(distance_m: float | None) -> float:
@@ -176,6 +230,8 @@ def rank(
     policies: PolicyBook,
     family_of: Callable[[str], str] = major_of,
     similarity: Callable[[str, str], float] = text_similarity,
+    unit_of: Callable[[str], str] = lambda c: c,
+    places: Callable[[str, str], str] | None = None,
 ) -> list[tuple[str, Decision]]:
     """Score every (case id, sighting) pair under the candidate class's policy; best first.
 
@@ -183,7 +239,8 @@ def rank(
     then case id, so that two equal inputs always give the same answer.
     """
     scored = [
-        (case_id, score(new, sighting, policies.policy_for(sighting.class_id or ""), family_of, similarity))
+        (case_id, score(new, sighting, policies.policy_for(sighting.compared_class or ""), family_of, similarity,
+                        unit_of=unit_of, places=places))
         for case_id, sighting in candidates
     ]
     return sorted(scored, key=lambda p: (_RANK[p[1].verdict], _far(p[1].distance_m), -p[1].similarity, p[0]))
@@ -195,9 +252,11 @@ def best_match(
     policies: PolicyBook,
     family_of: Callable[[str], str] = major_of,
     similarity: Callable[[str, str], float] = text_similarity,
+    unit_of: Callable[[str], str] = lambda c: c,
+    places: Callable[[str, str], str] | None = None,
 ) -> tuple[str, Decision] | None:
     """The case a new report should join or be offered as a possible duplicate of, if any."""
-    ranked = rank(new, candidates, policies, family_of, similarity)
+    ranked = rank(new, candidates, policies, family_of, similarity, unit_of, places)
     if ranked and ranked[0][1].verdict != "new":
         return ranked[0]
     return None

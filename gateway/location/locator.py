@@ -15,6 +15,7 @@ from gateway.location.geo import haversine_m
 from gateway.location.geocoder import HttpGeocoder
 from gateway.location.grids import GridCell, GridIndex
 from gateway.location.places import PlaceFinder
+from gateway.location.complaints import ComplaintSimilarity
 from gateway.location.similarity import TextSimilarity
 
 Source = Literal["gps", "address", "text", "photo"]
@@ -73,9 +74,11 @@ class Locator:
         return PlaceFinder(self.gazetteer)
 
     @cached_property
-    def similarity(self) -> TextSimilarity:
-        """Text similarity for duplicate scoring that ignores this city's place names (shares the finder's jieba)."""
-        return TextSimilarity(ignore=[name for name, _ in self.gazetteer.names()], tokenize=self.finder.tokenizer.lcut)
+    def similarity(self) -> ComplaintSimilarity:
+        """Complaint similarity for duplicate scoring: the problems compared without this city's place names (sharing
+        the finder's jieba), and the places compared on their own."""
+        text = TextSimilarity(ignore=[name for name, _ in self.gazetteer.names()], tokenize=self.finder.tokenizer.lcut)
+        return ComplaintSimilarity(self.finder, text)
 
     def grid_of(self, lat: float, lon: float) -> GridCell | None:
         """Unit grid of a WGS-84 point, or None outside every grid."""

@@ -28,6 +28,10 @@ class CaseRow(Base):
     class_id: Mapped[str | None] = mapped_column(String(64), index=True)
     class_confidence: Mapped[float | None]
     class_source: Mapped[str | None] = mapped_column(String(20))
+    class_precision: Mapped[str | None] = mapped_column(String(10), comment="class | family: the member named, or the family's default member")
+    class_family: Mapped[str | None] = mapped_column(String(40))
+    also_classes: Mapped[list[Any] | None] = mapped_column(comment="Further problems of the text: [{class_id, confidence, precision, family_id}]")
+    suggestions: Mapped[list[Any] | None] = mapped_column(comment="The classifier's likeliest classes [[class_id, confidence], …], also when held for review")
     review_reason: Mapped[str | None] = mapped_column(String(40))
     possible_duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))

@@ -14,16 +14,21 @@ from classifier.lifecycle import Outcome, Sources, train
 
 @pytest.fixture(scope="session")
 def sources(tmp_path_factory: pytest.TempPathFactory) -> Sources:
-    """The corpus and test set copied once, so that every test sees the same files."""
+    """The corpus and test sets copied once, so that every test sees the same files."""
     live = Sources.default()
     assert live.train, "no training corpus under classifier/data/train"
-    assert live.test is not None, "no test set at classifier/data/test/test.tsv"
+    assert {"short", "letters", "letters_en"} <= set(live.tests), f"test sets missing: {sorted(live.tests)}"
     snapshot = tmp_path_factory.mktemp("corpus")
     (snapshot / "train").mkdir()
     for path in live.train:
         shutil.copy(path, snapshot / "train" / path.name)
-    shutil.copy(live.test, snapshot / "test.tsv")
-    return Sources(sorted((snapshot / "train").glob("*.tsv")), snapshot / "test.tsv")
+    tests = {}
+    for name, files in live.tests.items():
+        (snapshot / name).mkdir()
+        for path in files:
+            shutil.copy(path, snapshot / name / path.name)
+        tests[name] = sorted((snapshot / name).glob("*.tsv"))
+    return Sources(sorted((snapshot / "train").glob("*.tsv")), tests)
 
 
 @pytest.fixture(scope="session")

@@ -73,14 +73,29 @@ def test_unknown_edition_is_refused(trained: Outcome, model_dir: Path) -> None:
 
 
 def test_eval_prints_figures(trained: Outcome, model_dir: Path, sources: Sources) -> None:
-    test_file = sources.test
+    test_file = sources.tests["short"][0]
     proc = _run(model_dir, "eval", str(test_file))
     assert proc.returncode == 0, proc.stderr
-    for label in ("major accuracy", "minor accuracy", "macro-F1", "per-class recall", "confusions"):
+    for label in ("major accuracy", "minor accuracy", "family accuracy", "top-3", "answered automatically",
+                  "automatic answers right (major)", "calibration error", "per-class recall", "confusions"):
         assert label in proc.stdout
     proc = _run(model_dir, "eval", "--json", str(test_file))
     report = json.loads(proc.stdout)
     assert report == trained.report["test"]
+
+
+def test_eval_without_files_reports_every_test_set(trained: Outcome, model_dir: Path) -> None:
+    proc = _run(model_dir, "eval", "--json")
+    assert proc.returncode == 0, proc.stderr
+    reports = json.loads(proc.stdout)
+    assert {"short", "letters", "letters_en"} <= set(reports)
+    for report in reports.values():
+        for key in ("accuracy_major", "accuracy_minor", "accuracy_family", "top3", "coverage",
+                    "accuracy_accepted_major", "calibration_error"):
+            assert isinstance(report[key], float), (key, report[key])
+    assert reports["letters"]["also"]["letters_with_further_problems"] > 0
+    text = _run(model_dir, "eval").stdout
+    assert "== short" in text and "== letters" in text and "further problems found" in text
 
 
 def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:

@@ -36,14 +36,18 @@ def test_worse_candidate_is_not_activated(trained: Outcome, model_dir: Path, sou
     corrections = tmp_path / "corrections.tsv"
     label = read_examples(smallest)[0].label
     corrections.write_text(f"{label}\t另一条投诉，由坐席改过类别\n", encoding="utf-8")
-    outcome = retrain(models, Sources([smallest], sources.test, corrections))
+    outcome = retrain(models, Sources([smallest], sources.tests, corrections))
     store = ModelStore(models)
     assert not outcome.activated
     assert store.active() == trained.version
     report = store.read_json(outcome.version, REPORT_FILE)
     assert report["activated"] is False
     assert report["compared_with"]["version"] == trained.version
-    assert report["test"]["accuracy_minor"] < report["compared_with"]["accuracy_minor"]
+    assert report["test"]["accuracy_minor"] < report["compared_with"]["test_sets"]["short"]["accuracy_minor"]
+    # Refused on several figures of several sets, not on minor accuracy alone.
+    worse = report["compared_with"]["worse"]
+    assert any(w.startswith("letters: accuracy_major") for w in worse), worse
+    assert any("coverage" in w or "top3" in w for w in worse), worse
     assert store.read_json(outcome.version, META_FILE)["corrections"] == 1
     assert sorted(store.versions()) == sorted([trained.version, outcome.version])
 
@@ -53,7 +57,9 @@ def test_equally_good_candidate_is_activated(trained: Outcome, model_dir: Path, 
     outcome = retrain(models, sources)
     store = ModelStore(models)
     report = store.read_json(outcome.version, REPORT_FILE)
-    assert report["test"]["accuracy_minor"] == report["compared_with"]["accuracy_minor"]
+    for name, figures in report["compared_with"]["test_sets"].items():
+        assert report["test_sets"][name]["accuracy_minor"] == figures["accuracy_minor"]
+    assert report["compared_with"]["worse"] == []
     assert outcome.activated and store.active() == outcome.version
 
 
@@ -62,5 +68,5 @@ def test_unknown_label_in_corrections_is_refused(trained: Outcome, model_dir: Pa
     corrections = tmp_path / "corrections.tsv"
     corrections.write_text("ev-0000-0000\t井盖丢了\n", encoding="utf-8")
     with pytest.raises(ValueError, match="unknown class ids ev-0000-0000"):
-        retrain(models, Sources(sources.train, sources.test, corrections))
+        retrain(models, Sources(sources.train, sources.tests, corrections))
     assert ModelStore(models).active() == trained.version

@@ -87,7 +87,7 @@ def test_different_family_is_new_even_when_close(sim: TextSimilarity) -> None:
 def test_same_family_needs_full_threshold(sim: TextSimilarity) -> None:
     street_dirty = sighting(class_id="ev-2013-0104", lat=north(30), reporter="tg:1", text="人民路和解放路路口垃圾桶满了溢出来")
     decision = score(street_dirty, sighting(), POLICY, similarity=sim)
-    assert decision.verdict == "join" and decision.reasons[0] == "same_family"
+    assert decision.verdict == "join" and decision.reasons[0] == "same_major"
 
 
 def test_same_place_different_problem_does_not_join(sim: TextSimilarity) -> None:

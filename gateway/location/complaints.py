@@ -1,0 +1,89 @@
+"""Two complaints compared as a reader would: the problem each states, and the place each names.
+
+Whole-letter similarity is low between two long letters that share only their problem and their place: greetings,
+histories, neighbourhood context and pleas differ. Here a text is cut to its problem sentences (classifier.letters)
+with the place phrases taken out, and the places are compared on their own: two texts naming different places
+(幸福小区北门 / 阳光花园南门, 人民路30号 / 人民路210号) are not the same problem, whatever their coordinates.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from classifier.letters import sentences
+from classifier.text import normalize
+from gateway.location.places import PlaceFinder
+from gateway.location.similarity import TextSimilarity
+
+PlaceRelation = Literal["same", "different", "unknown"]
+FEATURE_CACHE = 4096
+# House numbers on one road further apart than this are different places.
+NUMBER_GAP = 20
+_HOUSE_NUMBER = re.compile(r"(\d{1,4})\s*号")
+_GENERIC_PLACE = re.compile(r"^(?:路口|十字路口|交叉口|门口|小区|附近|旁边|对面|马路|大门|东门|西门|南门|北门)$")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a comparison needs of one text: its problem words, the names of its places, their house numbers."""
+
+    problem: str
+    names: frozenset[str]
+    numbers: dict[str, frozenset[int]]
+
+
+class ComplaintSimilarity:
+    """`similarity(a, b)`: the problems' likeness (0..1); `places(a, b)`: same, different or unknown places."""
+
+    def __init__(self, finder: PlaceFinder, text: TextSimilarity) -> None:
+        self.finder = finder
+        self.text = text
+        self._read = lru_cache(maxsize=FEATURE_CACHE)(self._reading)
+
+    def _reading(self, raw: str) -> Reading:
+        norm = normalize(raw)
+        parts = sentences(norm)
+        problem_parts, names, numbers = [], set(), {}
+        for s in parts or []:
+            cut, last = [], 0
+            for phrase, start, end, _known in self.finder.phrases(s.text):
+                cut.append(s.text[last:start])
+                last = end
+                for name in self._names(phrase):
+                    names.add(name)
+                    found = frozenset(int(n) for n in _HOUSE_NUMBER.findall(phrase))
+                    if found:
+                        numbers[name] = numbers.get(name, frozenset()) | found
+            cut.append(s.text[last:])
+            if s.role == "problem":
+                problem_parts.append("".join(cut))
+        return Reading(",".join(problem_parts) or norm, frozenset(names), numbers)
+
+    def _names(self, phrase: str) -> list[str]:
+        """Proper names inside a place phrase (roads, estates, landmarks), not its tails."""
+        tokens = [w for w, flag, _ in self.finder._tokens(phrase)]
+        return [w for w in tokens if len(w) >= 2 and not _GENERIC_PLACE.match(w)
+                and self.finder._is_place(w, "ns" if w in self.finder._names else "x")]
+
+    def problem(self, text: str) -> str:
+        """The problem sentences of a text without their place phrases."""
+        return self._read(text).problem
+
+    def __call__(self, a: str, b: str) -> float:
+        return self.text(self._read(a).problem, self._read(b).problem)
+
+    def places(self, a: str, b: str) -> PlaceRelation:
+        ra, rb = self._read(a), self._read(b)
+        if not ra.names or not rb.names:
+            return "unknown"
+        shared = ra.names & rb.names
+        if not shared:
+            return "different"
+        for name in shared:
+            na, nb = ra.numbers.get(name), rb.numbers.get(name)
+            if na and nb and min(abs(x - y) for x in na for y in nb) > NUMBER_GAP:
+                return "different"
+        return "same"
