@@ -1,14 +1,18 @@
 """The domain: channels, case states and their transitions, and the Report a channel hands in."""
 from __future__ import annotations
 
-from datetime import datetime
+import re
+import unicodedata
+from datetime import datetime, timedelta, timezone
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from gateway.i18n import InputError
 from gateway.location.crs import normalize_crs, validate
+from gateway.media import NAME_PATTERN as MEDIA_NAME
 
 
 class Channel(StrEnum):
@@ -147,21 +151,88 @@ def platform_transition_allowed(current: CaseStatus, new: CaseStatus) -> bool:
     return new in PLATFORM_FLOW and PLATFORM_FLOW.index(new) > PLATFORM_FLOW.index(current)
 
 
+def visible(value: str) -> bool:
+    """True when the text has something to read: not only spaces and invisible characters (zero-width spaces and joiners,
+    byte-order marks and the other format characters)."""
+    return any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc", "Zs", "Zl", "Zp") for ch in value)
+
+
 def _text_present(value: str) -> str:
-    if not value.strip():
+    if not visible(value):
         raise InputError("text_required")
     return value
 
 
-ComplaintText = Annotated[str, Field(max_length=100_000), AfterValidator(_text_present)]
-"""A citizen's description: never empty or blank."""
+ComplaintText = Annotated[str, Field(max_length=100_000, json_schema_extra={"minLength": 1}), AfterValidator(_text_present)]
+"""A citizen's description: never empty, blank or only invisible characters."""
+
+EARLIEST = datetime.min.replace(tzinfo=timezone.utc) + timedelta(days=2)
+LATEST = datetime.max.replace(tzinfo=timezone.utc) - timedelta(days=2)
+
+
+def utc_moment(value: datetime, field: str) -> datetime:
+    """`value` in UTC (a time without a zone is taken as UTC), refused when it lies so near the ends of the calendar that
+    converting it to UTC or China time, or storing it, would overflow."""
+    try:
+        moment = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    except OverflowError:
+        raise InputError("datetime_out_of_range", field=field) from None
+    if not EARLIEST <= moment <= LATEST:
+        raise InputError("datetime_out_of_range", field=field)
+    return moment
+
+
+Moment = Annotated[datetime, AfterValidator(lambda value, info: utc_moment(value, info.field_name or "date-time"))]
+"""A date-time from outside (a query parameter, a body field), in UTC and within what SQL and the China calendar hold."""
+
+RECEIVED_EARLIEST_YEAR = 2000
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _plausible_receipt(value: datetime) -> datetime:
+    """When a channel received a report: after 2000, and not later than now (give or take a clock's skew)."""
+    try:
+        moment = utc_moment(value, "received_at")
+    except InputError:
+        moment = None
+    if moment is None or moment.year < RECEIVED_EARLIEST_YEAR or moment > datetime.now(timezone.utc) + CLOCK_SKEW:
+        raise InputError("received_at_out_of_range", earliest=RECEIVED_EARLIEST_YEAR)
+    return moment
+
+
+def _not_a_boolean(value: Any) -> Any:
+    """JSON's true and false are no coordinates (pydantic would read them as 1.0 and 0.0)."""
+    if isinstance(value, bool):
+        raise InputError("coordinate_not_a_number")
+    return value
+
+
+Coordinate = Annotated[float, BeforeValidator(_not_a_boolean)]
+MEDIA_PATH = re.compile(r"/media/" + MEDIA_NAME)
+
+
+def media_url(value: str) -> str:
+    """A photo or recording's address: an absolute http(s) URL with a host, or one of the gateway's own /media/ paths.
+    Anything else (javascript:, data:, file:, relative paths, spaces or control characters) is refused."""
+    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
+        raise InputError("media_url_invalid")
+    if MEDIA_PATH.fullmatch(value):
+        return value
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        raise InputError("media_url_invalid") from None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        raise InputError("media_url_invalid")
+    return value
 
 
 class PointIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    lat: float
-    lon: float
+    lat: Coordinate
+    lon: Coordinate
     crs: str = "wgs84"
 
     @field_validator("crs")
@@ -188,7 +259,7 @@ class ContactIn(BaseModel):
 class MediaIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(max_length=2000)
+    url: Annotated[str, Field(max_length=2000, description="http(s) URL, or a /media/ path of this gateway"), AfterValidator(media_url)]
     content_type: str = Field(max_length=100, pattern=r"^(image|audio)/[a-z0-9.+-]+$")
 
 
@@ -206,6 +277,6 @@ class ReportIn(BaseModel):
     media: list[MediaIn] = Field(default=[], max_length=8)
     client_ref: str | None = Field(default=None, max_length=128)
     class_id: str | None = Field(default=None, max_length=64, description="A class already chosen (e.g. by an agent).")
-    received_at: datetime | None = None
+    received_at: Annotated[datetime, AfterValidator(_plausible_receipt)] | None = None
 
 

@@ -28,7 +28,7 @@ from gateway.pipeline import Pipeline
 from gateway.queueing import redis_connection
 from gateway.settings import Settings, load_settings
 from gateway.store.engine import create_engine
-from gateway.store.models import CorrectionRow
+from gateway.store.models import INT_MAX, CorrectionRow
 from gateway.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -120,6 +120,14 @@ class ClassifierSync:
             if resync or message is not None:
                 await self.reload()
                 resync_at = loop.time() + RESYNC_SECONDS
+
+
+def version_number(text: str) -> int | None:
+    """A rule-set version named in a URL: ASCII digits within the column's range, else None (no such version)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    version = int(text)
+    return version if version <= INT_MAX else None
 
 
 STOP_SECONDS = 3.0

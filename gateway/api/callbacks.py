@@ -1,13 +1,11 @@
 """POST /api/v1/platforms/{platform_id}/callbacks: a platform's progress on a case, signed like our webhooks."""
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gateway.api.cases import load_case
-from gateway.api.errors import ApiError, read_body
+from gateway.api.errors import ApiError, parse_json, read_body, require_json
 from gateway.appkeys import CASEWORK, SETTINGS, STORE
 from gateway.casework import CaseworkError
 from gateway.i18n import InputError
@@ -48,10 +46,8 @@ async def platform_callback(request: web.Request) -> web.Response:
         signed_at = verify(platform.secret, raw, header, settings.intake.callback_tolerance_seconds)
     except SignatureError as exc:
         raise ApiError(401, exc.code) from None
-    try:
-        body = CallbackIn.model_validate(json.loads(raw.decode("utf-8")))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ApiError(400, "invalid_json") from None
+    require_json(request)
+    body = CallbackIn.model_validate(parse_json(raw))
     new = parse_status(body.status)
     assert new is not None
     store = request.config_dict[STORE]

@@ -14,12 +14,13 @@ from gateway.api.auth import require
 from gateway.api.errors import ApiError, read_json
 from gateway.appkeys import CASEWORK, DEADLINES, PIPELINE, SETTINGS, STORE, TABLES
 from gateway.deadlines import Deadlines
+from gateway.i18n import InputError
 from gateway.casework import Casework, CaseworkError
 from gateway.location.crs import normalize_crs, to_wgs84
 from gateway.location.dedup import DEFAULT_WINDOW, HARD_CAP_M
-from gateway.domain import OPEN_STATUSES, STATUS_NAMES_ZH, CaseStatus, Channel, PointIn, Satisfaction
+from gateway.domain import OPEN_STATUSES, STATUS_NAMES_ZH, CaseStatus, Channel, Moment, PointIn, Satisfaction, utc_moment
 from gateway.payload import case_number, parse_case_number
-from gateway.store.models import AuditRow, CaseRow
+from gateway.store.models import BIGINT_MAX, AuditRow, CaseRow
 from gateway.store.store import CaseFilter, Store, as_utc, utcnow
 
 routes = web.RouteTableDef()
@@ -109,10 +110,10 @@ class CaseQuery(BaseModel):
     overdue: bool = False
     class_id: str | None = None
     channel: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: Moment | None = None
+    until: Moment | None = None
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=BIGINT_MAX)
 
 
 @routes.get("/cases")
@@ -192,9 +193,12 @@ async def satisfaction_stats(request: web.Request) -> web.Response:
     await require(request, "admin")
     since = request.query.get("since")
     try:
-        counts = await request.config_dict[STORE].satisfaction(datetime.fromisoformat(since) if since else None)
+        moment = utc_moment(datetime.fromisoformat(since), "since") if since else None
+    except InputError as exc:
+        raise ApiError(400, exc.code, at="since", **exc.params) from None
     except ValueError:
         raise ApiError(400, "invalid_field", at="since", field="since", detail="ISO 8601 date-time") from None
+    counts = await request.config_dict[STORE].satisfaction(moment)
     total = sum(counts.values())
     happy = counts.get(Satisfaction.SATISFIED, 0) + counts.get(Satisfaction.BASICALLY_SATISFIED, 0)
     return web.json_response({"answers": {s.value: counts.get(s.value, 0) for s in Satisfaction}, "total": total, "satisfaction_rate": round(happy / total, 4) if total else None})

@@ -1,6 +1,7 @@
 """The classifier seen through the API: classify a text, and the learning loop (corrections, retraining, model versions)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,13 @@ from gateway.appkeys import PIPELINE, QUEUE, SETTINGS, STORE, TABLES
 from gateway.domain import Channel, ComplaintText
 from gateway.i18n import InputError
 from gateway.rules import model_dir
-from gateway.store.models import CorrectionRow
+from gateway.store.models import BIGINT_MAX, CorrectionRow
 
 routes = web.RouteTableDef()
 
 RETRAIN_JOB = "gateway.rules.retrain_job"
+JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
+"""The ids rq accepts (letters, digits, underscores, dashes); rq's own are UUIDs."""
 RETRAIN_TIMEOUT_SECONDS = 3600
 JOB_KEEP_SECONDS = 7 * 86400
 
@@ -80,7 +83,7 @@ def correction_json(row: CorrectionRow, numbers: dict[int, str]) -> dict[str, An
 
 class PageQuery(BaseModel):
     limit: int = Field(default=100, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=BIGINT_MAX)
 
 
 @routes.get("/corrections")
@@ -108,6 +111,8 @@ async def start_retrain(request: web.Request) -> web.Response:
 async def retrain_status(request: web.Request) -> web.Response:
     await require(request, "admin")
     job_id = request.match_info["job_id"]
+    if not JOB_ID.fullmatch(job_id):  # rq refuses other ids with a ValueError
+        raise ApiError(404, "job_not_found", job=job_id[:100])
     try:
         job = Job.fetch(job_id, connection=request.config_dict[QUEUE].connection)
     except NoSuchJobError:

@@ -11,7 +11,7 @@ from classifier import Rule
 from gateway.api.auth import presented_key, require
 from gateway.api.errors import ApiError, read_json
 from gateway.appkeys import SETTINGS, STORE
-from gateway.rules import CLASSIFIER_SYNC
+from gateway.rules import CLASSIFIER_SYNC, version_number
 from gateway.store.models import RuleSetRow
 
 routes = web.RouteTableDef()
@@ -85,9 +85,10 @@ async def author_of(request: web.Request, role: str) -> str:
 
 def version_param(request: web.Request) -> int:
     text = request.match_info["version"]
-    if not text.isdigit():
-        raise ApiError(404, "rule_set_not_found", version=text)
-    return int(text)
+    version = version_number(text)
+    if version is None:
+        raise ApiError(404, "rule_set_not_found", version=text[:40])
+    return version
 
 
 @routes.post("/rules")
