@@ -109,18 +109,29 @@ _CONTINUES = re.compile(r"补充|追加|补一|补发|再补|还没(?:修|弄|�
 CLASS_WEIGHT: Final = 0.5
 
 
-def class_likeness(a: Sighting, b: Sighting, unit_of: Callable[[str], str]) -> float:
+def class_likeness(a: Sighting, b: Sighting, unit_of: Callable[[str], str]) -> float | None:
     """How alike two texts' problems are by the classifier's suggestions: the overlap of their distributions over
-    classes (families as one), 0..1; 1.0 for the same decided class when suggestions are missing."""
+    classes (families as one), 0..1; None when either has none (an agent's class, a case from before suggestions)."""
+    if not a.suggestions or not b.suggestions:
+        return None
+
     def dist(s: Sighting) -> dict[str, float]:
         out: dict[str, float] = {}
         for class_id, p in s.suggestions:
             out[unit_of(class_id)] = out.get(unit_of(class_id), 0.0) + p
-        if not out and s.class_id:
-            out[unit_of(s.class_id)] = 1.0
         return out
     da, db = dist(a), dist(b)
     return round(sum(min(p, db.get(u, 0.0)) for u, p in da.items()), 4)
+
+
+def problem_similarity(new: Sighting, candidate: Sighting, similarity: Callable[[str, str], float],
+                       unit_of: Callable[[str], str]) -> float:
+    """The problems' likeness: their wording, blended with their class likeness where both have suggestions."""
+    text = similarity(new.text, candidate.text)
+    likeness = class_likeness(new, candidate, unit_of)
+    if likeness is None:
+        return text
+    return round((1 - CLASS_WEIGHT) * text + CLASS_WEIGHT * likeness, 4)
 
 
 @dataclass(frozen=True)
@@ -197,8 +208,7 @@ def score(
         required *= policy.close_relief
         reasons.append("very_close" if distance <= policy.radius_m * policy.close_fraction else "same_place_named")
     reasons.append("beyond_radius" if distance > policy.radius_m else "within_radius")
-    sim = round((1 - CLASS_WEIGHT) * similarity(new.text, candidate.text)
-                + CLASS_WEIGHT * class_likeness(new, candidate, unit_of), 4)
+    sim = problem_similarity(new, candidate, similarity, unit_of)
     if sim >= required and "suggested_class" in reasons and sim < required + policy.borderline:
         # A class only suggested joins on clear evidence; otherwise an agent is asked.
         return Decision("possible", distance, sim, (*reasons, "text_similar"))

@@ -237,6 +237,15 @@ class Gazetteer:
         for alias, spot in self._spot_alias.items():
             yield alias, spot.kind
 
+    def canonical(self, name: str) -> str | None:
+        """The main name of what a known name or alias names (一院 -> 第一人民医院), or None for an unknown name."""
+        if name in self._road_alias:
+            return self._road_alias[name]
+        if name in self.estates:
+            return name
+        spot = self._spot_alias.get(name)
+        return spot.name if spot else None
+
     def road(self, name: str | None) -> Road | None:
         """A road by name or alias."""
         return self.roads.get(self._road_alias.get(name or "", ""))

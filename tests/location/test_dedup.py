@@ -24,6 +24,7 @@ from gateway.location.dedup import (
 )
 from gateway.location.errors import DedupError
 from gateway.location.geo import bbox, haversine_m, metres_per_degree
+from gateway.location.complaints import ComplaintSimilarity
 from gateway.location.similarity import TextSimilarity
 
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
@@ -123,18 +124,27 @@ def test_coarse_reach_never_passes_the_hard_cap() -> None:
     assert decision.reasons == ("too_far",)
 
 
-def test_same_reporter_follow_up_joins_whatever_the_class() -> None:
-    follow_up = sighting(class_id="co-2013-0118", created_at=T0 + timedelta(hours=3), text="还有路灯也坏了")
-    decision = score(follow_up, sighting(), POLICY, similarity=lambda a, b: 0.0)
+def test_same_reporter_follow_up_joins_when_it_continues_the_problem() -> None:
+    photo = sighting(class_id="co-2013-0118", created_at=T0 + timedelta(hours=3), text="补充一张照片，就是刚才说的那个")
+    decision = score(photo, sighting(), POLICY, similarity=lambda a, b: 0.0)
     assert decision.verdict == "join" and decision.reasons == ("same_reporter_follow_up",)
-    late = sighting(class_id="co-2013-0118", created_at=T0 + timedelta(hours=5), text="还有路灯也坏了")
-    assert score(late, sighting(), POLICY, similarity=lambda a, b: 0.0).verdict == "new"
+    more = sighting(created_at=T0 + timedelta(hours=2), text="垃圾越堆越多了，味道很大")
+    assert score(more, sighting(), POLICY, similarity=lambda a, b: 0.0).reasons == ("same_reporter_follow_up",)
+    late = sighting(created_at=T0 + timedelta(hours=5), text="垃圾越堆越多了")
+    assert score(late, sighting(), POLICY, similarity=lambda a, b: 0.0).reasons != ("same_reporter_follow_up",)
+
+
+def test_a_reporters_second_problem_is_a_new_case() -> None:
+    """A full bin, then a missing manhole cover at the same place from the same person: two cases."""
+    cover = sighting(class_id="cp-0114", created_at=T0 + timedelta(minutes=10), text="还有这里的井盖也不见了")
+    decision = score(cover, sighting(), POLICY, similarity=lambda a, b: 0.0)
+    assert decision.verdict == "new" and decision.reasons == ("different_family",)
 
 
 def test_follow_up_reaches_past_a_small_class_radius_but_not_the_hard_cap() -> None:
     tight = DedupPolicy(radius_m=50.0)
-    near = sighting(lat=north(300), class_id="co-2013-0118", created_at=T0 + timedelta(hours=1))
-    far = sighting(lat=north(1500), class_id="co-2013-0118", created_at=T0 + timedelta(hours=1))
+    near = sighting(lat=north(300), created_at=T0 + timedelta(hours=1))
+    far = sighting(lat=north(1500), created_at=T0 + timedelta(hours=1))
     assert score(near, sighting(), tight, similarity=lambda a, b: 0.0).verdict == "join"
     assert score(far, sighting(), tight, similarity=lambda a, b: 0.0).reasons == ("too_far",)
 
@@ -240,11 +250,11 @@ def _duplicate_pairs() -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture(scope="module")
-def city_similarity(sample_city_dir: Path) -> TextSimilarity:
+def city_similarity(sample_city_dir: Path) -> ComplaintSimilarity:
     return Locator.load(sample_city_dir).similarity
 
 
-def test_written_duplicate_pairs_join_and_other_incidents_do_not(city_similarity: TextSimilarity) -> None:
+def test_written_duplicate_pairs_join_and_other_incidents_do_not(city_similarity: ComplaintSimilarity) -> None:
     pairs = _duplicate_pairs()
     assert len(pairs) >= 20
 
@@ -255,7 +265,7 @@ def test_written_duplicate_pairs_join_and_other_incidents_do_not(city_similarity
                 continue  # different families never meet anyway
             case = sighting(class_id=first[0], text=first[1])
             report = sighting(class_id=second[0], text=second[2], lat=north(metres), reporter="tel:1")
-            out.append(score(report, case, POLICY, similarity=city_similarity).verdict)
+            out.append(score(report, case, POLICY, similarity=city_similarity, places=city_similarity.places).verdict)
         return out
 
     close, across_street = verdicts(40, True), verdicts(150, True)
@@ -270,3 +280,45 @@ def test_written_duplicate_pairs_join_and_other_incidents_do_not(city_similarity
 def test_synonyms_fold_in_one_pass(sim: TextSimilarity) -> None:
     assert sim("垃圾没人清理", "垃圾没人收") == 1.0
     assert sim("垃圾箱满出来", "垃圾桶溢出") == 1.0
+
+
+def test_letters_are_compared_by_problem_and_place(city_similarity: ComplaintSimilarity) -> None:
+    letter = ("尊敬的领导您好！我是幸福小区的居民，已经多次打12345反映，至今无人管理。我们小区北门口的垃圾桶满了好几天，"
+              "垃圾堆在地上，臭气熏天。恳请尽快处理！")
+    note = "幸福小区北门那个垃圾箱都满出来了没人收"
+    assert "反映" not in city_similarity.problem(letter) and "幸福小区" not in city_similarity.problem(letter)
+    assert city_similarity.places(letter, note) == "same"
+    assert city_similarity.places(note, "阳光花园南门的垃圾桶满了，垃圾溢出来了") == "different"
+    assert city_similarity.places("人民路30号门口垃圾堆着没人清理", "人民路210号门口垃圾堆着没人清理") == "different"
+    assert city_similarity.places("第一人民医院对面的红绿灯不亮", "一院对面那个红绿灯坏了") == "same"
+    assert city_similarity.places("门口的垃圾桶满了", "幸福小区北门垃圾桶满了") == "unknown"
+
+
+def test_different_places_named_do_not_join_though_close(city_similarity: ComplaintSimilarity) -> None:
+    case = sighting(text="幸福小区北门的垃圾桶满了，垃圾溢出来了")
+    report = sighting(lat=north(40), reporter="tel:1", text="阳光花园南门的垃圾桶满了，垃圾溢出来了")
+    decision = score(report, case, POLICY, similarity=city_similarity, places=city_similarity.places)
+    assert decision.verdict == "new" and "different_place_named" in decision.reasons
+
+
+def test_held_report_searches_by_its_suggestion() -> None:
+    """No class (held for review), but its suggestions repeat an open case's problem: proposed, or joined on clear evidence."""
+    case = sighting(suggestions=(("ev-2013-0102", 0.8), ("ev-2013-0110", 0.1)))
+    held = sighting(class_id=None, lat=north(30), reporter="tg:1", suggestions=(("ev-2013-0102", 0.3), ("ev-2013-0110", 0.25)))
+    weak = score(held, case, POLICY, similarity=lambda a, b: 0.05)
+    assert "suggested_class" in weak.reasons and weak.verdict in ("possible", "join")
+    clear = score(held, case, POLICY, similarity=lambda a, b: 0.9)
+    assert clear.verdict == "join" and "suggested_class" in clear.reasons
+    other = sighting(class_id=None, lat=north(30), reporter="tg:1", suggestions=(("cp-0114", 0.3),))
+    assert score(other, case, POLICY, similarity=lambda a, b: 0.9).reasons == ("different_family",)
+
+
+def test_family_members_are_one_problem() -> None:
+    """Two manhole covers of different owners (the reporters could not tell) at one place repeat each other."""
+    from classifier.families import load_families
+
+    unit_of = load_families().unit_of
+    case = sighting(class_id="cp-0114", text="路口井盖没了")
+    report = sighting(class_id="cp-0102", lat=north(30), reporter="tg:1", text="这个窨井盖不见了")
+    decision = score(report, case, POLICY, similarity=lambda a, b: 0.2, unit_of=unit_of)
+    assert decision.verdict == "join" and decision.reasons[0] == "same_class"
