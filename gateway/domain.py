@@ -263,10 +263,29 @@ class MediaIn(BaseModel):
     content_type: str = Field(max_length=100, pattern=r"^(image|audio)/[a-z0-9.+-]+$")
 
 
+def refuse_nul(value: Any, path: str = "") -> None:
+    """NUL anywhere in a submission's strings (PostgreSQL cannot store it; SQLite would) is refused on every backend."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        item, at = stack.pop()
+        if isinstance(item, str) and "\x00" in item:
+            raise InputError("nul_character", field=at or "body")
+        if isinstance(item, dict):
+            stack.extend((v, f"{at}.{k}" if at else str(k)) for k, v in item.items())
+        elif isinstance(item, (list, tuple)):
+            stack.extend((v, f"{at}.{i}" if at else str(i)) for i, v in enumerate(item))
+
+
 class ReportIn(BaseModel):
     """What every channel hands to the pipeline: one submission as received."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        refuse_nul(data)
+        return data
 
     text: ComplaintText
     channel: Channel = Channel.API

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from channels.open311.routes import routes
+from channels.open311.routes import routes, refuse_unreadable
 from gateway.domain import Channel
 
 CHANNEL = Channel.OPEN311
@@ -12,6 +12,6 @@ CHANNEL = Channel.OPEN311
 
 def setup(app: web.Application) -> None:
     """Mount the GeoReport v2 endpoints on the gateway's application."""
-    sub = web.Application()
+    sub = web.Application(middlewares=[refuse_unreadable])
     sub.add_routes(routes)
     app.add_subapp("/open311/v2", sub)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -13,17 +14,49 @@ from channels.open311.formats import error, respond
 from channels.open311.services import ATTRIBUTES, EDITION, services
 from gateway.api.errors import validation_error
 from gateway.appkeys import PIPELINE, SETTINGS, STORE, TABLES
-from gateway.domain import OPEN_STATUSES, CaseStatus, Channel, ReportIn
-from gateway.i18n import message
+from gateway.domain import OPEN_STATUSES, CaseStatus, Channel, ReportIn, utc_moment
+from gateway.i18n import InputError, Lang, message, negotiate
 from gateway.payload import case_number, parse_case_number
 from gateway.pipeline import UnknownClass
-from gateway.store.models import AuditRow, CaseRow, ReportRow
+from gateway.store.models import BIGINT_MAX, AuditRow, CaseRow, ReportRow
 from gateway.store.store import as_utc
 
 routes = web.RouteTableDef()
 FMT = "{fmt:(json|xml)}"
 MAX_REQUESTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
+
+
+def open311_lang(request: web.Request) -> Lang:
+    """GeoReport clients read English unless they ask for Chinese (Accept-Language or ?lang=)."""
+    asked = request.headers.get("Accept-Language") or request.query.get("lang")
+    return negotiate(request.headers.get("Accept-Language"), request.query.get("lang")) if asked else "en"
+
+
+def _nul_in(items: Any) -> str | None:
+    return next((str(name) for name, value in items if "\x00" in str(name) or (isinstance(value, str) and "\x00" in value)), None)
+
+
+@web.middleware
+async def refuse_unreadable(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    """NUL in the path, the query or a posted form is refused in the spec's error format before any handler sees it
+    (PostgreSQL cannot hold it, SQLite would: both answer the same)."""
+    fields = [*request.match_info.items(), *request.query.items()]
+    if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        fields += list((await request.post()).items())
+    found = _nul_in(fields)
+    if found is not None:
+        fmt = request.match_info.get("fmt", "json")
+        return error(fmt if fmt in ("json", "xml") else "json", 400, message("nul_character", open311_lang(request), field=found.replace("\x00", "\\0")))
+    try:
+        return await handler(request)
+    except web.HTTPNotFound:
+        return error("xml" if request.path.endswith(".xml") else "json", 404, f"{request.path.rsplit('/', 1)[-1][:100]} not found")
+
+
+def _moment(query: Any, name: str, default: datetime) -> datetime:
+    """A w3c date-time of the query (default when absent) in UTC; ValueError or InputError when it cannot be one."""
+    return utc_moment(datetime.fromisoformat(query[name]), name) if name in query else default
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -104,7 +137,7 @@ async def post_request(request: web.Request) -> web.Response:
         })
     except ValidationError as exc:
         problem = validation_error(exc)
-        return error(fmt, 400, f"{problem.at or 'request'}: {message(problem.code, 'en', **problem.params)}")
+        return error(fmt, 400, f"{problem.at or 'request'}: {message(problem.code, open311_lang(request), **problem.params)}")
     settings = request.config_dict[SETTINGS]
     if len(report.text) > settings.intake.max_text_chars:
         return error(fmt, 400, message("text_too_long", "en", limit=settings.intake.max_text_chars))
@@ -127,11 +160,11 @@ async def list_requests(request: web.Request) -> web.Response:
     fmt, query = request.match_info["fmt"], request.query
     now = datetime.now(timezone.utc)
     try:
-        start = datetime.fromisoformat(query["start_date"]) if "start_date" in query else now - DEFAULT_WINDOW
-        end = datetime.fromisoformat(query["end_date"]) if "end_date" in query else now + timedelta(seconds=1)
+        start, end = _moment(query, "start_date", now - DEFAULT_WINDOW), _moment(query, "end_date", now + timedelta(seconds=1))
+    except InputError as exc:
+        return error(fmt, 400, message(exc.code, open311_lang(request), **exc.params))
     except ValueError:
         return error(fmt, 400, "start_date and end_date must be w3c (ISO 8601) date-times")
-    start, end = (d if d.tzinfo else d.replace(tzinfo=timezone.utc) for d in (start, end))
     stmt = select(CaseRow).where(CaseRow.status.not_in([CaseStatus.MERGED.value]))
     if "service_request_id" in query:
         ids = _case_ids(query["service_request_id"])
@@ -173,9 +206,11 @@ async def get_request(request: web.Request) -> web.Response:
     return respond(fmt, "service_requests", found)
 
 
-@routes.get("/tokens/{token:r\\d+}." + FMT)
+@routes.get("/tokens/{token:r[0-9]{1,30}}." + FMT)
 async def get_token(request: web.Request) -> web.Response:
     fmt, token = request.match_info["fmt"], request.match_info["token"]
+    if int(token[1:]) > BIGINT_MAX:
+        return error(fmt, 404, f"token {token} not found")
     async with request.config_dict[STORE].transaction() as tx:
         report = await tx.session.get(ReportRow, int(token[1:]))
         case = await tx.case(report.case_id) if report is not None and report.case_id is not None else None
@@ -190,11 +225,11 @@ async def request_updates(request: web.Request) -> web.Response:
     fmt, query = request.match_info["fmt"], request.query
     now = datetime.now(timezone.utc)
     try:
-        start = datetime.fromisoformat(query["start_date"]) if "start_date" in query else now - timedelta(days=1)
-        end = datetime.fromisoformat(query["end_date"]) if "end_date" in query else now + timedelta(seconds=1)
+        start, end = _moment(query, "start_date", now - timedelta(days=1)), _moment(query, "end_date", now + timedelta(seconds=1))
+    except InputError as exc:
+        return error(fmt, 400, message(exc.code, open311_lang(request), **exc.params))
     except ValueError:
         return error(fmt, 400, "start_date and end_date must be w3c (ISO 8601) date-times")
-    start, end = (d if d.tzinfo else d.replace(tzinfo=timezone.utc) for d in (start, end))
     async with request.config_dict[STORE].transaction() as tx:
         rows = list(await tx.session.execute(
             select(AuditRow, CaseRow).join(CaseRow, CaseRow.id == AuditRow.entity_id.cast(CaseRow.id.type))

@@ -148,3 +148,17 @@ async def test_a_wrong_method_says_which_are_allowed(api: Api) -> None:
     resp = await api.client.put("/api/v1/rules", headers=api.auth("admin"))
     assert resp.status == 405 and set(resp.headers["Allow"].split(",")) >= {"GET", "POST"}
     assert messages["en"] == "Method not allowed."
+
+
+def test_a_report_from_any_channel_with_nul_is_refused_by_the_report_itself() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from gateway.api.errors import validation_error
+    from gateway.domain import ReportIn
+
+    for body, field in (({"text": "井盖\u0000坏了"}, "text"), ({"text": "井盖坏了", "media": [{"url": "https://e.org/\u0000", "content_type": "image/jpeg"}]}, "media.0.url")):
+        with pytest.raises(ValidationError) as refused:
+            ReportIn.model_validate(body)
+        problem = validation_error(refused.value)
+        assert problem.code == "nul_character" and problem.params["field"] == field

@@ -106,3 +106,40 @@ async def test_post_errors_in_the_spec_format(api: Api, fields: dict[str, str], 
             assert xml.tag == "errors" and xml.find("error/code").text == str(status)
     assert (await api.client.get("/open311/v2/requests.json")).status == 200
     assert await (await api.client.get("/open311/v2/requests.json")).json() == []
+
+
+NINES = "9" * 30
+
+
+async def assert_refused(resp: Any, status: int, phrase: str) -> None:
+    assert resp.status == status, await resp.text()
+    [err] = await resp.json()
+    assert err["code"] == status and phrase in err["description"], err
+
+
+async def test_numbers_no_case_can_have_are_refused_not_failed(api: Api) -> None:
+    await post_request(api)
+    for number in (NINES, "20260101" + "9" * 20, "9" * 19):
+        await assert_refused(await api.client.get(f"/open311/v2/requests/{number}.json"), 404, "not found")
+    for number in (NINES, "20260101" + "9" * 20):
+        await assert_refused(await api.client.get(f"/open311/v2/requests.json?service_request_id={number}"), 400, "case numbers")
+    await assert_refused(await api.client.get(f"/open311/v2/tokens/r{NINES}.json"), 404, "not found")
+    await assert_refused(await api.client.get("/open311/v2/tokens/r١.json"), 404, "not found")
+    for number in ("²", "²" * 14, "1,²"):
+        await assert_refused(await api.client.get(f"/open311/v2/requests.json?service_request_id={number}"), 400, "case numbers")
+    await assert_refused(await api.client.get("/open311/v2/requests/١.json"), 404, "not found")
+
+
+async def test_nul_and_dates_past_the_calendar_are_refused_in_the_callers_language(api: Api) -> None:
+    for path in ("/open311/v2/requests.json?service_code=%00", "/open311/v2/requests.json?status=open%00",
+                 "/open311/v2/requests.json?start_date=9999-12-31T23:59:59-14:00", "/open311/v2/servicerequestupdates.json?end_date=0001-01-01T00:00:00%2B14:00"):
+        await assert_refused(await api.client.get(path), 400, "")
+        zh = await api.client.get(path, headers={"Accept-Language": "zh-CN"})
+        assert zh.status == 400 and any("\u4e00" <= ch <= "\u9fff" for ch in (await zh.json())[0]["description"]), path
+    for fields in ({"service_code": "cp-0102\u0000"}, {"description": "井盖\u0000碎了"}, {"address_string": "人民路\u0000", "lat": "", "long": ""},
+                   {"first_name": "\u0000"}):
+        resp = await post_request(api, **fields)
+        await assert_refused(resp, 400, "NUL")
+    for url in ("javascript:alert(1)", "data:text/html,hi"):
+        await assert_refused(await post_request(api, media_url=url), 400, "media URL")
+    assert await (await api.client.get("/open311/v2/requests.json")).json() == []
