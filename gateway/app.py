@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from classifier.tables import load_tables
 from gateway.api import callbacks, cases, classify, deliveries, media, reports, rules, schema
-from gateway.api.auth import KEY_CACHE
+from gateway.api.auth import api_keys_ctx
 from gateway.api.errors import error_middleware
 from gateway.appkeys import CASEWORK, DEADLINES, MEDIA, PIPELINE, QUEUE, REDIS, SETTINGS, STORE, TABLES
 from gateway.media import NAME_PATTERN as MEDIA_NAME, MediaStore
@@ -68,10 +68,10 @@ def build_app(
         await store.close()
 
     app.cleanup_ctx.append(resources)
+    app.cleanup_ctx.append(api_keys_ctx)
     app.cleanup_ctx.append(classifier_sync_ctx)
 
     api = web.Application(middlewares=[error_middleware])
-    api[KEY_CACHE] = {}
     for module in (reports, cases, callbacks, deliveries, media, schema, classify, rules):
         api.add_routes(module.routes)
     app.add_subapp("/api/v1", api)

@@ -158,21 +158,35 @@ def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_apikey(settings: Settings, args: argparse.Namespace) -> int:
-    from gateway.api.auth import new_api_key
+    """create (prints the key once), list (never the keys themselves), revoke (at once in every serving process)."""
+    from gateway.api.auth import announce_revocation, new_api_key
     from gateway.store.engine import create_engine
     from gateway.store.store import Store
 
-    async def create() -> str:
-        store = Store(create_engine(settings.database_url))
+    async def run() -> int:
+        store = Store(create_engine(settings.database_url, pooled=False))
         try:
-            key = new_api_key()
-            await store.add_api_key(args.name, key, args.role)
-            return key
+            if args.action == "create":
+                key = new_api_key()
+                await store.add_api_key(args.name, key, args.role)
+                print(key, flush=True)
+            elif args.action == "list":
+                print(f"{'id':>6}  {'role':<6}  {'created (UTC)':<19}  {'revoked (UTC)':<19}  name")
+                for row in await store.api_keys():
+                    revoked = f"{row.revoked_at:%Y-%m-%d %H:%M:%S}" if row.revoked_at else "-"
+                    print(f"{row.id:>6}  {row.role:<6}  {row.created_at:%Y-%m-%d %H:%M:%S}  {revoked:<19}  {row.name}")
+            else:
+                row = await store.revoke_api_key(args.id, actor=f"cli:{os.environ.get('USER') or 'unknown'}")
+                if row is None:
+                    print(f"no API key with id {args.id} (gateway apikey list shows them)", file=sys.stderr, flush=True)
+                    return 1
+                announced = announce_revocation(settings)
+                print(f"API key {row.id} ({row.name}, {row.role}) revoked" + ("" if announced else "; serving processes stop accepting it within seconds"), flush=True)
+            return 0
         finally:
             await store.close()
 
-    print(asyncio.run(create()), flush=True)
-    return 0
+    return asyncio.run(run())
 
 
 def cmd_telegram(settings: Settings, _: argparse.Namespace) -> int:
@@ -201,6 +215,9 @@ def parser() -> argparse.ArgumentParser:
     create = apikey.add_parser("create", help="create a key and print it once")
     create.add_argument("--name", required=True)
     create.add_argument("--role", choices=["client", "agent", "admin"], default="client")
+    apikey.add_parser("list", help="every key: id, role, when created and revoked, name (never the key)")
+    revoke = apikey.add_parser("revoke", help="revoke a key by its id; every serving process refuses it from its next request")
+    revoke.add_argument("id", type=int, help="the id shown by gateway apikey list")
     telegram = sub.add_parser("telegram", help="the Telegram bot").add_subparsers(dest="action", required=True)
     telegram.add_parser("set-webhook", help="register <public_base_url>/channels/telegram/webhook and its secret with Telegram")
     return p

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from channels.open311.formats import error, respond
 from channels.open311.services import ATTRIBUTES, EDITION, services
+from gateway.api.auth import API_KEYS
 from gateway.api.errors import validation_error
 from gateway.appkeys import PIPELINE, SETTINGS, STORE, TABLES
 from gateway.domain import OPEN_STATUSES, CaseStatus, Channel, ReportIn, utc_moment
@@ -104,7 +105,7 @@ async def service_definition(request: web.Request) -> web.Response:
 
 
 async def _authorized(request: web.Request, key: str | None) -> bool:
-    return bool(key) and await request.config_dict[STORE].api_key_role(key) is not None
+    return bool(key) and await request.config_dict[API_KEYS].role(key) is not None
 
 
 @routes.post(f"/requests.{FMT}")

@@ -413,6 +413,22 @@ class Store(AccountStore, CallStore, MessagingStore):
             row = await tx.session.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == hash_key(secret), ApiKeyRow.revoked_at.is_(None)))
             return row.role if row else None
 
+    async def api_keys(self) -> list[ApiKeyRow]:
+        """Every API key ever created (revoked ones too), newest first; the secrets themselves are not kept."""
+        async with self.transaction() as tx:
+            return list(await tx.session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id.desc())))
+
+    async def revoke_api_key(self, key_id: int, actor: str) -> ApiKeyRow | None:
+        """Revoke a key (audited); None when there is no such key. A key revoked before stays as it was."""
+        async with self.transaction() as tx:
+            row = await tx.session.get(ApiKeyRow, key_id, with_for_update=True)
+            if row is None:
+                return None
+            if row.revoked_at is None:
+                row.revoked_at = utcnow()
+                await tx.audit("api_key", row.name, "revoked", actor, key_id=row.id, role=row.role)
+            return row
+
     async def add_api_key(self, name: str, secret: str, role: str) -> None:
         async with self.transaction() as tx:
             tx.session.add(ApiKeyRow(name=name, key_hash=hash_key(secret), role=role, created_at=utcnow()))
