@@ -1,6 +1,9 @@
-"""A local server speaking Twilio's REST API (2010-04-01): Messages.json create, and media and recording downloads, with basic auth."""
+"""A local server speaking Twilio's REST API (2010-04-01): Messages.json create, and media and recording downloads, with basic auth.
+
+Files are sent the way real servers send them: in pieces of PIECE_BYTES with a pause between them."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid
 from collections.abc import AsyncIterator
@@ -12,6 +15,20 @@ from typing import Any
 from aiohttp import web
 
 API = "/2010-04-01/Accounts/{sid}"
+PIECE_BYTES = 16 * 1024
+PIECE_PAUSE_SECONDS = 0.01
+
+
+async def in_pieces(request: web.Request, data: bytes, content_type: str) -> web.StreamResponse:
+    """`data` as the body, written PIECE_BYTES at a time with a pause after each piece (Content-Length declared)."""
+    response = web.StreamResponse(headers={"Content-Type": content_type})
+    response.content_length = len(data)
+    await response.prepare(request)
+    for start in range(0, len(data), PIECE_BYTES):
+        await response.write(data[start:start + PIECE_BYTES])
+        await asyncio.sleep(PIECE_PAUSE_SECONDS)
+    await response.write_eof()
+    return response
 
 
 @dataclass
@@ -75,7 +92,7 @@ class TwilioRestServer:
         }
         return web.json_response(body, status=201)
 
-    async def file(self, request: web.Request) -> web.Response:
+    async def file(self, request: web.Request) -> web.StreamResponse:
         """A recording is served here; message media is sent on to storage, as Twilio does (307 to a signed URL)."""
         if not self.authorized(request):
             return self.error(401, 20003, "Authenticate")
@@ -86,14 +103,14 @@ class TwilioRestServer:
         if "/Media/" in request.path:
             raise web.HTTPTemporaryRedirect(f"/storage/{request.path.rsplit('/', 1)[1]}?X-Amz-Signature=local&path={request.path}")
         data, content_type = found
-        return web.Response(body=data, content_type=content_type)
+        return await in_pieces(request, data, content_type)
 
-    async def storage(self, request: web.Request) -> web.Response:
+    async def storage(self, request: web.Request) -> web.StreamResponse:
         """Media storage: a signed URL needs no credentials and refuses a second auth mechanism, like S3."""
         if "Authorization" in request.headers:
             return web.Response(status=400, text="<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed</Message></Error>")
         data, content_type = self.files[request.query["path"]]
-        return web.Response(body=data, content_type=content_type)
+        return await in_pieces(request, data, content_type)
 
 
 @asynccontextmanager

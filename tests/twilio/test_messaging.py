@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import random
 import re
 
 from PIL import Image
@@ -10,6 +12,8 @@ from sqlalchemy import func, select
 from gateway.store.models import InboundMessageRow, OptOutRow, ReportRow
 from tests.location.test_exif import exif_with, picture
 from tests.twilio.conftest import PUBLIC, Gateway, StartGateway, post_signed, reply_of, sign
+from tests.twilio.restapi import PIECE_BYTES
+from tests.twilio.test_voice import wav_bytes
 
 NUMBER = re.compile(r"\d{14}")
 MANHOLE = "人民路和解放路路口的污水井盖不见了，晚上很危险"
@@ -108,6 +112,23 @@ async def test_whatsapp_location_and_photo_before_the_words_make_one_located_rep
     later = await phone.text("", Latitude="31.3130", Longitude="120.6110")
     assert later == f"已补充到您的案件 {number}。"
     assert (await gateway.case(number))["reports_count"] == 2
+
+
+async def test_a_large_picture_and_recording_sent_in_pieces_are_kept_whole(gateway: Gateway) -> None:
+    phone = gateway.phone()
+    noise = Image.frombytes("RGB", (400, 300), random.Random(7).randbytes(400 * 300 * 3))
+    out = io.BytesIO()
+    noise.save(out, format="PNG")
+    png = out.getvalue()
+    assert len(png) > 10 * PIECE_BYTES
+    sound = wav_bytes(seconds=5.0)
+    media = [(gateway.rest.add_media(png, "image/png"), "image/png"), (gateway.rest.add_media(sound, "audio/wav"), "audio/wav")]
+    case_number_in(await phone.text("人民路菜场门口的垃圾桶满了，垃圾堆在地上", media=media))
+    [report] = await reports(gateway)
+    picture_item, sound_item = report.media
+    kept = Image.open(gateway.media_dir / picture_item["url"].rsplit("/", 1)[1])
+    assert kept.size == (400, 300) and kept.convert("RGB").tobytes() == noise.tobytes()
+    assert (gateway.media_dir / sound_item["url"].rsplit("/", 1)[1]).read_bytes() == sound
 
 
 async def test_media_that_is_not_a_picture_or_sound_is_refused_and_nothing_is_stored(gateway: Gateway) -> None:

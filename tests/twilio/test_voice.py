@@ -163,6 +163,18 @@ async def test_no_speech_falls_back_to_a_recorded_message_in_the_voicemail_queue
     assert events[1]["detail"]["voicemail_id"] == voicemail.id
 
 
+async def test_a_long_recording_sent_in_pieces_is_kept_whole(gateway: Gateway) -> None:
+    caller = gateway.caller()
+    await caller.dial()
+    record = (await caller.stay_silent()).find("Record")
+    assert record is not None
+    recording = wav_bytes(seconds=20.0)  # 320 KB: twenty pieces from the REST API
+    url = gateway.rest.add_recording(recording)
+    await caller.turn(record.get("action", ""), RecordingUrl=url, RecordingDuration="20", RecordingSid="RE" + "2" * 32)
+    [voicemail] = await gateway.api.store.voicemails()
+    assert (gateway.media_dir / voicemail.recording).read_bytes() == recording
+
+
 async def test_speech_that_was_not_understood_also_goes_to_voicemail(gateway: Gateway) -> None:
     caller = gateway.caller()
     await caller.dial()

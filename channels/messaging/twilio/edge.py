@@ -13,6 +13,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from gateway.appkeys import SETTINGS
+from gateway.bodies import BodyTooLarge, read_response
 from gateway.settings import Settings, TwilioSettings
 
 PROVIDER = "twilio"
@@ -87,7 +88,8 @@ async def download(config: TwilioSettings, url: str, max_bytes: int) -> tuple[by
 async def _body(resp: aiohttp.ClientResponse, url: str, max_bytes: int) -> tuple[bytes, str]:
     if resp.status != 200:
         raise TwilioError(f"download refused (HTTP {resp.status}): {url[:200]}")
-    data = await resp.content.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise TwilioError(f"media larger than {max_bytes} bytes")
+    try:
+        data = await read_response(resp, max_bytes)
+    except BodyTooLarge as exc:
+        raise TwilioError(f"media larger than {max_bytes} bytes") from exc
     return data, resp.content_type

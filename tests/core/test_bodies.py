@@ -1,0 +1,70 @@
+"""Bodies are read to their end, under their limit, however the peer sends them."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from gateway.bodies import BodyTooLarge, read_response, response_text
+
+PIECE = 16 * 1024
+BODY = bytes(range(256)) * 400  # 100 KB
+
+
+async def in_pieces(request: web.Request) -> web.StreamResponse:
+    """BODY in 16 KB pieces with pauses; chunked (no length) unless ?declared."""
+    response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+    if "declared" in request.query:
+        response.content_length = len(BODY)
+    else:
+        response.enable_chunked_encoding()
+    await response.prepare(request)
+    for start in range(0, len(BODY), PIECE):
+        await response.write(BODY[start:start + PIECE])
+        await asyncio.sleep(0.01)
+    await response.write_eof()
+    return response
+
+
+async def text(_: web.Request) -> web.Response:
+    return web.Response(body="收到".encode("gb18030"), content_type="text/plain", charset="gb18030")
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[str]:
+    app = web.Application()
+    app.router.add_get("/body", in_pieces)
+    app.router.add_get("/text", text)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    await runner.cleanup()
+
+
+@pytest.mark.parametrize("query", ["", "?declared"])
+async def test_a_body_sent_in_pieces_is_read_whole(server: str, query: str) -> None:
+    async with aiohttp.ClientSession() as session, session.get(server + "/body" + query) as resp:
+        assert await read_response(resp, len(BODY)) == BODY
+
+
+async def test_a_body_growing_past_the_limit_is_refused(server: str) -> None:
+    async with aiohttp.ClientSession() as session, session.get(server + "/body") as resp:
+        with pytest.raises(BodyTooLarge):
+            await read_response(resp, len(BODY) - 1)
+
+
+async def test_a_declared_length_past_the_limit_is_refused_before_reading(server: str) -> None:
+    async with aiohttp.ClientSession() as session, session.get(server + "/body?declared") as resp:
+        with pytest.raises(BodyTooLarge):
+            await read_response(resp, len(BODY) - 1)
+        assert not resp.content.at_eof(), "nothing was read"
+
+
+async def test_text_is_decoded_in_its_declared_charset(server: str) -> None:
+    async with aiohttp.ClientSession() as session, session.get(server + "/text") as resp:
+        assert await response_text(resp, 100) == "收到"
