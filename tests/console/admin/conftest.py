@@ -19,7 +19,7 @@ from tests.web.conftest import Site, open_page
 
 ADMIN_PAGES = ["/console/admin/", "/console/admin/rules", "/console/admin/model", "/console/admin/dedup", "/console/admin/platforms",
                "/console/admin/platforms/city", "/console/admin/dead", "/console/admin/channels", "/console/admin/audit",
-               "/console/admin/export"]
+               "/console/admin/export", "/console/admin/keys"]
 
 LAMP = {"text": "解放路上的路灯晚上不亮", "class_id": "cp-0118", "location": {"lat": 31.31, "lon": 120.61}}
 
