@@ -1,6 +1,9 @@
-"""A local server speaking the Telegram Bot API: records every call and answers as Telegram does."""
+"""A local server speaking the Telegram Bot API: records every call and answers as Telegram does.
+
+Files are downloaded the way real servers send them: in 16 KB pieces with a pause between them."""
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -22,13 +25,16 @@ class Call:
 
 @dataclass
 class BotApiServer:
-    """Files put in `files` (file_id → bytes) are served by getFile and the download URL; `failing` refuses sendMessage."""
+    """Files put in `files` (file_id → bytes) are served by getFile and the download URL; `failing` refuses sendMessage;
+    `sizes_untold` leaves file_size out of getFile; `downloads_finished` counts downloads sent to their last byte."""
 
     token: str
     port: int = 0
     calls: list[Call] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
     failing: bool = False
+    sizes_untold: bool = False
+    downloads_finished: int = 0
     next_message_id: int = 1000
 
     @property
@@ -70,7 +76,8 @@ class BotApiServer:
             return self.message(params, int(params["message_id"]))
         if name == "getFile":
             data = self.files[params["file_id"]]
-            return {"file_id": params["file_id"], "file_unique_id": "u" + params["file_id"], "file_size": len(data), "file_path": f"photos/{params['file_id']}.jpg"}
+            size = {} if self.sizes_untold else {"file_size": len(data)}
+            return {"file_id": params["file_id"], "file_unique_id": "u" + params["file_id"], **size, "file_path": f"photos/{params['file_id']}.jpg"}
         if name in ("answerCallbackQuery", "setWebhook", "deleteWebhook"):
             return True
         raise web.HTTPNotFound(text=f"method {name} is not spoken by this test server")
@@ -83,12 +90,22 @@ class BotApiServer:
             body["reply_markup"] = params["reply_markup"]
         return body
 
-    async def download(self, request: web.Request) -> web.Response:
+    async def download(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
             raise web.HTTPUnauthorized()
         file_id = request.match_info["path"].removeprefix("photos/").removesuffix(".jpg")
         self.calls.append(Call("download", {"file_id": file_id}))
-        return web.Response(body=self.files[file_id], content_type="image/jpeg")
+        data = self.files[file_id]
+        response = web.StreamResponse(headers={"Content-Type": "image/jpeg"})
+        if not self.sizes_untold:
+            response.content_length = len(data)
+        await response.prepare(request)
+        for start in range(0, len(data), 16 * 1024):
+            await response.write(data[start:start + 16 * 1024])
+            await asyncio.sleep(0.01)
+        await response.write_eof()
+        self.downloads_finished += 1
+        return response
 
 
 async def _params(request: web.Request) -> dict[str, Any]:

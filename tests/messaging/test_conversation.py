@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import random
 from typing import Any
 
 import pytest
@@ -99,6 +101,44 @@ async def test_unknown_address_is_asked_again(gateway: Gateway) -> None:
     assert citizen.last_reply().startswith("没有找到地址“火星基地三号门”")
     await citizen.share_location(31.3126, 120.6104)
     assert "照片" in citizen.last_reply()
+
+
+def noise_png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.frombytes("RGB", (width, height), random.Random(width).randbytes(width * height * 3)).save(out, format="PNG")
+    return out.getvalue()
+
+
+async def photo_step(gateway: Gateway) -> Any:
+    citizen = gateway.citizen()
+    await citizen.say("/start")
+    await citizen.press("lang:zh")
+    await citizen.say("人民路和解放路路口的污水井盖不见了，晚上很危险")
+    await citizen.press("cls:0")
+    await citizen.say("人民路与解放路路口")
+    assert "照片" in citizen.last_reply()
+    return citizen
+
+
+async def test_a_large_photo_sent_in_pieces_is_kept_whole(gateway: Gateway) -> None:
+    citizen = await photo_step(gateway)
+    png = noise_png(300, 200)
+    assert len(png) > 8 * 16 * 1024
+    await citizen.send_photo(png, "big-photo")
+    assert citizen.last_reply() == "已收到第 1 张照片。可继续发送，或点“完成”。"
+    [stored] = [p for p in gateway.api.settings.media_dir.iterdir() if not p.name.endswith(".json")]
+    assert Image.open(stored).convert("RGB").tobytes() == Image.open(io.BytesIO(png)).convert("RGB").tobytes()
+
+
+async def test_a_photo_of_untold_size_is_refused_once_it_grows_past_the_limit(gateway: Gateway) -> None:
+    citizen = await photo_step(gateway)
+    gateway.bot_api.sizes_untold = True
+    gateway.api.settings.intake.max_photo_bytes = 64 * 1024
+    gateway.bot_api.files["huge"] = noise_png(600, 600)  # about 1 MB, no size told anywhere
+    await citizen.update(message=citizen.message(photo=[{"file_id": "huge", "file_unique_id": "uhuge", "width": 600, "height": 600}]))
+    assert citizen.last_reply() == "这张图片无法读取，请换一张 JPEG 或 PNG 照片。"
+    assert gateway.bot_api.called("download") and gateway.bot_api.downloads_finished == 0, "the download stopped at the limit"
+    assert not gateway.api.settings.media_dir.exists() or not any(gateway.api.settings.media_dir.iterdir())
 
 
 async def test_conversation_survives_a_restart(aiohttp_client: Any, gateway: Gateway) -> None:
