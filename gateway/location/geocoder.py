@@ -18,9 +18,12 @@ from typing import Any, Final
 
 import aiohttp
 
+from gateway.bodies import BodyTooLarge, read_response
 from gateway.location.crs import normalize_crs, to_wgs84
 from gateway.location.errors import GeocoderError, LocationError
 from gateway.location.gazetteer import Place
+
+MAX_RESPONSE_BYTES: Final = 1024 * 1024  # a geocoder's answer is a few KB
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,9 @@ class HttpGeocoder:
         try:
             async with self._session.get(s.url, params=params,
                                          timeout=aiohttp.ClientTimeout(total=s.timeout_s)) as response:
-                status, body = response.status, await response.read()
+                status, body = response.status, await read_response(response, MAX_RESPONSE_BYTES)
+        except BodyTooLarge:
+            raise GeocoderError("geocoder_bad_response", reason="too_large") from None
         except TimeoutError:
             raise GeocoderError("geocoder_timeout", timeout_s=s.timeout_s) from None
         except aiohttp.ClientError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -34,7 +35,21 @@ class Provider:
         app.router.add_get("/slow", self.slow)
         app.router.add_get("/broken", self.broken)
         app.router.add_get("/html", self.html)
+        app.router.add_get("/pieces", self.pieces)
         return app
+
+    async def pieces(self, request: web.Request) -> web.StreamResponse:
+        """An AMap answer padded to `?pad=` bytes, sent chunked in 16 KB pieces with pauses."""
+        geocode = {"formatted_address": "人民路", "location": f"{GCJ[1]:.6f},{GCJ[0]:.6f}"}
+        body = json.dumps({"status": "1", "count": "1", "geocodes": [geocode], "pad": "x" * int(request.query["pad"])}).encode()
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for start in range(0, len(body), 16 * 1024):
+            await response.write(body[start:start + 16 * 1024])
+            await asyncio.sleep(0.01)
+        await response.write_eof()
+        return response
 
     async def broken(self, request: web.Request) -> web.Response:
         return web.Response(status=500, text="oops")
@@ -131,6 +146,16 @@ async def test_provider_failures_are_coded_and_not_cached(
             await geocoder.geocode("人民路")
         assert info.value.code == code
         assert "secret" not in str(info.value) and "wrong" not in str(info.value)
+
+
+async def test_an_answer_in_pieces_is_read_whole_and_a_huge_one_refused(provider: tuple[Provider, str], session: aiohttp.ClientSession) -> None:
+    _, base = provider
+    place = await HttpGeocoder(session, GeocoderSettings(url=base + "pieces", extra_params={"pad": "100000"})).geocode("人民路")
+    assert place is not None and haversine_m(place.lat, place.lon, *WGS) < 0.5
+    huge = HttpGeocoder(session, GeocoderSettings(url=base + "pieces", extra_params={"pad": str(2 * 1024 * 1024)}))
+    with pytest.raises(GeocoderError) as info:
+        await huge.geocode("人民路")
+    assert (info.value.code, info.value.params) == ("geocoder_bad_response", {"reason": "too_large"})
 
 
 async def test_timeout(provider: tuple[Provider, str], session: aiohttp.ClientSession) -> None:
