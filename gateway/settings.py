@@ -154,8 +154,9 @@ class ConsoleSettings(BaseModel):
 
     session_key: str | None = Field(default=None, description="32 url-safe base64 bytes (Fernet key); none: a new key each start")
     session_hours: float = Field(default=12.0, gt=0)
-    lock_after_failures: int = Field(default=5, ge=1)
-    lock_minutes: float = Field(default=15.0, gt=0)
+    free_login_failures: int = Field(default=3, ge=1, description="Failed sign-ins of one name from one address before delays start")
+    login_delay_seconds: float = Field(default=1.0, gt=0, description="The first delay; it doubles with each further failure")
+    login_delay_max_seconds: float = Field(default=900.0, gt=0, description="The longest delay")
 
 
 class Settings(BaseSettings):

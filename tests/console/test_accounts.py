@@ -1,4 +1,4 @@
-"""Accounts: pages refuse without a login, wrong passwords lock an account, CSRF is enforced, administrators manage users."""
+"""Accounts: pages refuse without a login, CSRF is enforced, administrators manage users (sign-in failures: test_login_throttle.py)."""
 from __future__ import annotations
 
 import re
@@ -19,7 +19,7 @@ POSTS = ["/console/api/reports", "/console/users", "/console/users/admin", "/con
 
 @pytest.fixture
 def console_db_url(database_url: str) -> str:
-    """Accounts and lock-out run on SQLite and on PostgreSQL."""
+    """Accounts run on SQLite and on PostgreSQL."""
     return database_url
 
 
@@ -57,32 +57,6 @@ async def test_an_agent_may_not_open_the_administrators_pages(console: Site, mak
         async with http.post("/console/login", data={"csrf": token, "username": username, "password": password, "next": "/console/users"}) as resp:
             assert resp.status == 403
             assert "administrator" in await resp.text()
-
-
-async def test_wrong_passwords_lock_the_account_and_the_right_one_then_fails_too(browser: Browser, console: Site, make_user: MakeUser) -> None:
-    username, password = await make_user("agent")
-    page = await open_page(browser, console, locale="en-GB")
-    await page.goto("/console/login")
-    for _ in range(console.settings.console.lock_after_failures - 1):
-        await page.fill("#username", username)
-        await page.fill("#password", "not-the-password")
-        await page.click("button[type=submit].primary")
-        await page.wait_for_load_state()
-        assert await page.text_content("#login-error") == "Wrong username or password."
-    await page.fill("#username", username)
-    await page.fill("#password", "still-not-it")
-    await page.click("button[type=submit].primary")
-    await page.wait_for_load_state()
-    minutes = round(console.settings.console.lock_minutes)
-    assert await page.text_content("#login-error") == f"Too many failed sign-ins: the account is locked; try again in {minutes} minutes."
-    await page.fill("#username", username)
-    await page.fill("#password", password)
-    await page.click("button[type=submit].primary")
-    await page.wait_for_load_state()
-    assert "locked" in (await page.text_content("#login-error") or "")
-    assert page.url.endswith("/console/login")
-    row = await console.store.user(username)
-    assert row is not None and console.store.locked(row)
 
 
 async def test_a_cross_site_post_without_the_session_token_is_refused_and_changes_nothing(console: Site, make_user: MakeUser) -> None:

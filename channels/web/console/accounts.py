@@ -37,7 +37,7 @@ async def login(request: web.Request) -> web.Response:
     refused = await attempt_login(request, settings, username, password)
     if refused is None:
         raise web.HTTPSeeOther(target)
-    error = text(refused.code, console_lang(request), minutes=refused.minutes)
+    error = text(refused.code, console_lang(request), seconds=refused.seconds)
     return render(request, "console/login.html", {"next": target, "username": username, "error": error}, status=401)
 
 

@@ -1,15 +1,15 @@
-"""Console accounts: argon2 passwords, sessions in encrypted cookies, CSRF in the session, lock-out, `login_required`."""
+"""Console accounts: argon2 passwords, sessions in encrypted cookies, CSRF in the session, sign-in delays, `login_required`."""
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import hmac
 import json
-import math
+import logging
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from aiohttp import web
@@ -18,12 +18,13 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.fernet import Fernet
+from redis.exceptions import RedisError
 
 from channels.web.console.catalogue import text
-from gateway.appkeys import STORE
+from channels.web.console.throttle import LoginThrottle
+from gateway.appkeys import REDIS, STORE
 from gateway.i18n import Lang, negotiate
 from gateway.settings import ConsoleSettings, Settings
-from gateway.store.clock import as_utc, utcnow
 from gateway.store.models import UserRow
 from gateway.store.store import Store
 
@@ -182,29 +183,45 @@ def safe_next(target: str | None) -> str:
     return HOME_PATH
 
 
+log = logging.getLogger(__name__)
+
+
 @dataclass(frozen=True)
 class Refused:
-    """Why a sign-in failed: `code` keys the console catalogue; a locked account says for how many more minutes."""
+    """Why a sign-in failed: `code` keys the console catalogue; a delayed name says for how many more seconds."""
 
     code: str
-    minutes: int = 0
+    seconds: int = 0
 
 
-def _locked(until: datetime) -> Refused:
-    return Refused("login_locked", max(1, math.ceil((as_utc(until) - utcnow()).total_seconds() / 60)))
+def login_throttle(request: web.Request, settings: ConsoleSettings) -> LoginThrottle:
+    return LoginThrottle(request.app[REDIS], free_failures=settings.free_login_failures, first_delay=settings.login_delay_seconds,
+                         max_delay=settings.login_delay_max_seconds)
 
 
 async def attempt_login(request: web.Request, settings: ConsoleSettings, username: str, password: str) -> Refused | None:
-    """Sign in, opening a fresh session; else why not (locked, or wrong and counted as a failure)."""
+    """Sign in, opening a fresh session; else why not. Unknown names, disabled accounts and wrong passwords get the same
+    answer and the same delays: failures slow down that name from that client address (no account is ever locked)."""
     store: Store = request.app[STORE]
+    throttle, address = login_throttle(request, settings), request.remote or "unknown"
+    try:
+        wait = await asyncio.to_thread(throttle.wait, username, address)
+    except (RedisError, OSError) as exc:
+        log.warning("sign-in delays cannot be read from Redis (%s): the password is checked without them", exc)
+        wait = 0
+    if wait:
+        return Refused("login_throttled", wait)
     row: UserRow | None = await store.user(username)
-    if row is not None and row.locked_until is not None and store.locked(row):
-        return _locked(row.locked_until)
     if row is None or row.disabled or not password_matches(row.password_hash, password):
-        if row is not None and (until := await store.login_failed(username, lock_after=settings.lock_after_failures,
-                                                                   lock_for=timedelta(minutes=settings.lock_minutes))):
-            return _locked(until)
+        try:
+            await asyncio.to_thread(throttle.failed, username, address)
+        except (RedisError, OSError) as exc:
+            log.warning("a failed sign-in could not be counted in Redis (%s)", exc)
         return Refused("login_failed")
+    try:
+        await asyncio.to_thread(throttle.succeeded, username, address)
+    except (RedisError, OSError) as exc:
+        log.warning("sign-in failures could not be cleared in Redis (%s)", exc)
     if hasher.check_needs_rehash(row.password_hash):
         row = await store.update_user(username, "system", password_hash=hash_password(password)) or row
     await store.login_succeeded(username)
