@@ -8,11 +8,25 @@ from typing import Any
 
 import aiohttp
 
+from gateway.bodies import BodyTooLarge, response_text
 from gateway.settings import PlatformSettings
 from gateway.signing import sign
 from gateway.store.models import DeliveryRow
 
 USER_AGENT = "intake-gateway/0.1"
+MAX_ANSWER_BYTES = 1024 * 1024  # what a platform answers is read whole up to this; only a few KB are expected
+
+
+class AnswerTooLarge(aiohttp.ClientError):
+    """A platform's answer longer than MAX_ANSWER_BYTES."""
+
+
+async def answer_text(resp: aiohttp.ClientResponse) -> str:
+    """A platform's whole answer as text (read under MAX_ANSWER_BYTES)."""
+    try:
+        return await response_text(resp, MAX_ANSWER_BYTES)
+    except BodyTooLarge as exc:
+        raise AnswerTooLarge(f"answer of HTTP {resp.status} larger than {MAX_ANSWER_BYTES} bytes") from exc
 
 
 @dataclass(frozen=True)
@@ -47,7 +61,11 @@ class WebhookAdapter:
         }
         try:
             async with session.post(str(platform.url), data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=platform.timeout)) as resp:
-                return outcome_of_status(resp.status, await resp.text(errors="replace"))
+                try:
+                    text = await answer_text(resp)
+                except AnswerTooLarge as exc:
+                    text = str(exc)  # the status decides; the answer only explains a refusal
+                return outcome_of_status(resp.status, text)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             return Outcome(False, True, None, f"{type(exc).__name__}: {exc}"[:300])
 
@@ -71,7 +89,10 @@ class Open311Adapter:
         try:
             async with session.post(f"{str(platform.url).rstrip('/')}/requests.json", data=form, headers={"User-Agent": USER_AGENT},
                                     timeout=aiohttp.ClientTimeout(total=platform.timeout)) as resp:
-                text = await resp.text(errors="replace")
+                try:
+                    text = await answer_text(resp)
+                except AnswerTooLarge as exc:
+                    text = str(exc)  # a refusal is judged by its status; a 2xx then holds no GeoReport answer
                 outcome = outcome_of_status(resp.status, text)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             return Outcome(False, True, None, f"{type(exc).__name__}: {exc}"[:300])
@@ -91,7 +112,7 @@ class Open311Adapter:
             async with session.get(f"{str(platform.url).rstrip('/')}/requests.json", params={"service_request_id": ids},
                                    headers={"User-Agent": USER_AGENT}, timeout=aiohttp.ClientTimeout(total=platform.timeout)) as resp:
                 resp.raise_for_status()
-                for item in await resp.json(content_type=None):
+                for item in json.loads(await answer_text(resp)):
                     found[str(item["service_request_id"])] = item
         return found
 

@@ -2,18 +2,24 @@
 The server on the other side is a second gateway's own /open311/v2 endpoints, on a real port."""
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import web
 
 from gateway.casework import Casework
 from gateway.deadlines import load_deadlines
 from gateway.delivery import Deliverer
 from gateway.outbox import Outbox
+from gateway.platforms import AnswerTooLarge, Open311Adapter
 from gateway.queueing import make_queue
 from gateway.settings import PlatformSettings
 from gateway.store.engine import create_engine
+from gateway.store.models import DeliveryRow
 from gateway.store.store import Store
 from classifier import load_tables
 from tests.conftest import _truncate
@@ -64,3 +70,44 @@ async def test_case_goes_out_as_a_georeport_request_and_comes_back_closed(
     finally:
         await deliverer.close()
         await local.store.close()
+
+
+def in_pieces_server(answers: dict[str, bytes]) -> web.Application:
+    """A GeoReport v2 server whose answers (by method) are sent chunked, in 16 KB pieces with pauses."""
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        body = answers[request.method]
+        response = web.StreamResponse(status=201 if request.method == "POST" else 200, headers={"Content-Type": "application/json"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for start in range(0, len(body), 16 * 1024):
+            await response.write(body[start:start + 16 * 1024])
+            await asyncio.sleep(0.01)
+        await response.write_eof()
+        return response
+
+    app = web.Application()
+    app.router.add_route("*", "/open311/v2/requests.json", answer)
+    return app
+
+
+def georeport_answer(pad: int) -> bytes:
+    return json.dumps([{"service_request_id": "R-1", "status": "closed", "status_notes": "已处理", "pad": "x" * pad}]).encode()
+
+
+@pytest.mark.parametrize(("pad", "delivered"), [(100_000, True), (2 * 1024 * 1024, False)])
+async def test_georeport_answers_in_pieces_are_read_whole_and_a_huge_one_refused(aiohttp_server: Any, pad: int, delivered: bool) -> None:
+    server = await aiohttp_server(in_pieces_server({"POST": georeport_answer(pad), "GET": georeport_answer(pad)}))
+    platform = PlatformSettings(id="pieces", url=str(server.make_url("/open311/v2")), secret=REMOTE_KEY, kind="open311")
+    row = DeliveryRow(id="d-1", event="case.created", payload=json.dumps({"description": "井盖碎了", "class_id": "cp-0102"}))
+    adapter = Open311Adapter()
+    async with aiohttp.ClientSession() as session:
+        outcome = await adapter.send(session, platform, row)
+        assert outcome.delivered is delivered and outcome.retryable is False
+        if delivered:
+            assert outcome.remote_id == "R-1"
+            assert (await adapter.statuses(session, platform, ["R-1"]))["R-1"]["status"] == "closed"
+        else:
+            assert outcome.error and "larger than" in outcome.error
+            with pytest.raises(AnswerTooLarge):
+                await adapter.statuses(session, platform, ["R-1"])
