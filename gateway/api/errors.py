@@ -10,6 +10,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from gateway import metrics
+from gateway.bodies import BodyTooLarge, read_whole
 from gateway.i18n import MESSAGES, Lang, message, negotiate
 
 log = logging.getLogger(__name__)
@@ -47,13 +48,11 @@ def validation_error(exc: ValidationError) -> ApiError:
 
 
 async def read_body(request: web.Request, limit: int) -> bytes:
-    """The raw body, refused with 413 when over `limit` bytes (declared or actual)."""
-    if request.content_length is not None and request.content_length > limit:
-        raise ApiError(413, "body_too_large", limit=limit)
-    raw = await request.content.read(limit + 1)
-    if len(raw) > limit:
-        raise ApiError(413, "body_too_large", limit=limit)
-    return raw
+    """The whole raw body, refused with 413 when over `limit` bytes (declared or actual)."""
+    try:
+        return await read_whole(request.content, limit, request.content_length)
+    except BodyTooLarge:
+        raise ApiError(413, "body_too_large", limit=limit) from None
 
 
 MAX_JSON_DEPTH = 32
