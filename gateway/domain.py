@@ -294,7 +294,7 @@ class ReportIn(BaseModel):
     address: str | None = Field(default=None, max_length=300)
     contact: ContactIn | None = None
     media: list[MediaIn] = Field(default=[], max_length=8)
-    client_ref: str | None = Field(default=None, max_length=128)
+    client_ref: str | None = Field(default=None, min_length=1, max_length=128, description="The client's own id of the report: sent again, it answers with the first")
     class_id: str | None = Field(default=None, max_length=64, description="A class already chosen (e.g. by an agent).")
     received_at: Annotated[datetime, AfterValidator(_plausible_receipt)] | None = None
 

@@ -162,3 +162,9 @@ def test_a_report_from_any_channel_with_nul_is_refused_by_the_report_itself() ->
             ReportIn.model_validate(body)
         problem = validation_error(refused.value)
         assert problem.code == "nul_character" and problem.params["field"] == field
+
+
+async def test_an_empty_client_ref_is_refused_not_stored_twice(api: Api) -> None:
+    for ref in ("", "   ", ""):
+        await refused(api, "POST", "/api/v1/reports", 400, "invalid_field", role="client", json=REPORT | {"client_ref": ref})
+    assert await counts(api) == (0, 0)
