@@ -204,13 +204,17 @@ async def satisfaction_stats(request: web.Request) -> web.Response:
     return web.json_response({"answers": {s.value: counts.get(s.value, 0) for s in Satisfaction}, "total": total, "satisfaction_rate": round(happy / total, 4) if total else None})
 
 
+NEARBY_TEXT_CHARS = 500
+"""Up to 12 bytes a character once percent-encoded: 500 keep a request line under aiohttp's 8 KB."""
+
+
 class NearbyQuery(BaseModel):
     lat: float
     lon: float
     crs: str = "wgs84"
     class_id: str | None = Field(default=None, alias="class")
     radius: float = Field(default=250.0, gt=0, le=HARD_CAP_M)
-    text: str | None = Field(default=None, max_length=5000)
+    text: str | None = Field(default=None, max_length=NEARBY_TEXT_CHARS, description="Compared with each case's text; kept short enough for a URL")
     limit: int = Field(default=20, ge=1, le=100)
 
     @model_validator(mode="after")

@@ -7,10 +7,16 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
+from classifier import Rule
+from classifier.tables import EDITIONS
 from gateway.api.callbacks import CallbackIn
-from gateway.api.cases import ClassDecision
-from gateway.domain import ReportIn
+from gateway.api.cases import NEARBY_TEXT_CHARS, ClassDecision, FeedbackIn, MergeRequest
+from gateway.api.classify import ClassifyIn
+from gateway.api.rules import RuleSetIn
+from gateway.domain import CaseStatus, ReportIn
+from gateway.location.dedup import HARD_CAP_M
 from gateway.payload import CasePayload
+from gateway.store.models import BIGINT_MAX
 
 routes = web.RouteTableDef()
 REF = "#/components/schemas/"
@@ -27,67 +33,117 @@ def _json(ref: dict[str, str]) -> dict[str, Any]:
     return {"content": {"application/json": {"schema": ref}}}
 
 
+SECURED = [{"apiKey": []}]
+ERROR_TEXT = {
+    "400": "Refused input (nothing changed)", "401": "No valid API key (or, for callbacks, no valid signature)",
+    "403": "The key's role may not do this", "404": "Not found", "409": "Conflicts with the case's state",
+    "413": "Body too large", "415": "Body not sent as application/json", "503": "Unavailable for now",
+}
+
+
+def _path_param(name: str, **schema: Any) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string", **schema}}
+
+
+def _query(name: str, **schema: Any) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema or {"type": "string"}}
+
+
+def _op(summary: str, ok: dict[str, str], *, secured: bool = True, params: list[dict[str, Any]] | None = None,
+        body: dict[str, Any] | None = None, errors: tuple[str, ...] = ()) -> dict[str, Any]:
+    """One operation with every error it can answer: the key's (401, 403), the path's (404; 400 for a NUL), the query's
+    and the body's (400; 413 and 415 for JSON bodies), and those named."""
+    codes = set(errors)
+    if secured:
+        codes |= {"401", "403"}
+    if params:
+        codes.add("400")
+        if any(p["in"] == "path" for p in params):
+            codes.add("404")
+    if body is not None:
+        codes |= {"400", "413"} | ({"415"} if "application/json" in body["content"] else set())
+    error = {"content": {"application/json": {"schema": {"$ref": REF + "Error"}}}}
+    responses: dict[str, Any] = {status: {"description": text} for status, text in ok.items()}
+    responses |= {status: {"description": ERROR_TEXT[status], **error} for status in sorted(codes)}
+    op: dict[str, Any] = {"summary": summary, "responses": responses}
+    if secured:
+        op["security"] = SECURED
+    if params:
+        op["parameters"] = params
+    if body is not None:
+        op["requestBody"] = {"required": True, **body}
+    return op
+
+
 @cache
 def openapi() -> dict[str, Any]:
     components: dict[str, Any] = {}
-    report, case, callback, decision = (_component(m, components) for m in (ReportIn, CasePayload, CallbackIn, ClassDecision))
-    error = {"description": "Error in the request's language", **_json({"$ref": REF + "Error"})}
+    report, case, callback, decision, classify_in, rule_set, merge, feedback = (
+        _component(m, components) for m in (ReportIn, CasePayload, CallbackIn, ClassDecision, ClassifyIn, RuleSetIn, MergeRequest, FeedbackIn))
+    rule = _component(Rule, components)
+    components["RuleSetIn"]["properties"]["rules"]["items"] = rule
     components["Error"] = {
         "type": "object",
-        "properties": {"error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}}}},
+        "required": ["error"],
+        "properties": {"error": {"type": "object", "required": ["code", "message"],
+                                 "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}}}},
     }
-    secured = [{"apiKey": []}]
-    number = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
+    number = _path_param("number", pattern="^[0-9]+$", description="A case number (China date and id) or a bare case id")
+    page = [_query("limit", type="integer", minimum=1, maximum=500), _query("offset", type="integer", minimum=0, maximum=BIGINT_MAX)]
+    edition = _query("edition", type="string", enum=list(EDITIONS))
+    moment = {"type": "string", "format": "date-time"}
+    case_filters = [_query("status", type="string", enum=[s.value for s in CaseStatus]), _query("overdue", type="boolean"),
+                    _query("class_id", type="string", maxLength=64), _query("channel", type="string", maxLength=20),
+                    _query("since", **moment), _query("until", **moment), *page, edition]
+    nearby = [_query("lat", type="number", minimum=-90, maximum=90), _query("lon", type="number", minimum=-180, maximum=180),
+              _query("crs", type="string", enum=["wgs84", "gcj02", "bd09", "cgcs2000"]), _query("class", type="string", maxLength=64),
+              _query("radius", type="number", exclusiveMinimum=0, maximum=HARD_CAP_M), _query("text", type="string", maxLength=NEARBY_TEXT_CHARS),
+              _query("limit", type="integer", minimum=1, maximum=100), edition]
+    nearby[0]["required"] = nearby[1]["required"] = True
+    version = _path_param("version", pattern="^[0-9]+$", description="A rule-set version")
     return {
         "openapi": "3.1.0",
         "info": {"title": "Intake gateway API", "version": "1"},
         "servers": [{"url": "/api/v1"}],
         "components": {"schemas": components, "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}}},
         "paths": {
-            "/reports": {"post": {"summary": "Submit a report", "security": secured, "requestBody": _json(report),
-                                  "responses": {"201": {"description": "Accepted (committed)"}, "200": {"description": "Same client_ref seen before"}, "400": error, "401": error, "413": error}}},
-            "/cases": {"get": {"summary": "List cases", "security": secured, "parameters": [
-                {"name": n, "in": "query", "schema": {"type": "string"}} for n in ("status", "overdue", "class_id", "channel", "since", "until", "limit", "offset", "edition")],
-                "responses": {"200": {"description": "A page of cases"}, "400": error}}},
-            "/cases/{number}": {"get": {"summary": "One case with its timeline", "security": secured, "parameters": [number],
-                                        "responses": {"200": {"description": "The case"}, "404": error}}},
-            "/cases/{number}/class": {"post": {"summary": "An agent's class decision", "security": secured, "parameters": [number],
-                                               "requestBody": _json(decision), "responses": {"200": {"description": "The case"}, "400": error, "404": error}}},
-            "/platforms/{platform_id}/callbacks": {"post": {"summary": "A platform's status change, signed with X-Gateway-Signature",
-                                                            "parameters": [{"name": "platform_id", "in": "path", "required": True, "schema": {"type": "string"}}],
-                                                            "requestBody": _json(callback),
-                                                            "responses": {"200": {"description": "Applied"}, "401": error, "409": error}}},
-            "/deliveries": {"get": {"summary": "Outbox rows (status=dead for dead letters)", "security": secured, "responses": {"200": {"description": "Deliveries"}}}},
-            "/deliveries/{delivery_id}/replay": {"post": {"summary": "Replay a dead letter", "security": secured,
-                                                          "parameters": [{"name": "delivery_id", "in": "path", "required": True, "schema": {"type": "string"}}],
-                                                          "responses": {"200": {"description": "Queued again"}, "409": error}}},
-            "/schema/case.json": {"get": {"summary": "JSON Schema of the case payload sent to platforms", "responses": {"200": {"description": "Schema"}}}},
-            "/media": {"post": {"summary": "Upload a photo (raw JPEG, PNG or WebP body); EXIF is stripped, GPS returned", "security": secured,
-                                "requestBody": {"content": {"image/*": {"schema": {"type": "string", "format": "binary"}}}},
-                                "responses": {"201": {"description": "Stored: url, content_type, gps"}, "400": error, "413": error}}},
-            "/openapi.json": {"get": {"summary": "This description", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
-            "/cases/nearby": {"get": {"summary": "Open cases near a point, nearest first, with distance and text similarity", "security": secured,
-                                      "parameters": [{"name": n, "in": "query", "schema": {"type": "string"}} for n in ("lat", "lon", "crs", "class", "radius", "text", "limit")],
-                                      "responses": {"200": {"description": "Candidates"}, "400": error}}},
-            "/cases/{number}/merge": {"post": {"summary": "Merge this case into another (body: {into})", "security": secured, "parameters": [number],
-                                               "responses": {"200": {"description": "The case that keeps the reports"}, "404": error, "409": error}}},
-            "/cases/{number}/feedback": {"post": {"summary": "A reporter's satisfaction answer on a closed case (body: {answer, channel, comment})", "security": secured,
-                                                  "parameters": [number], "responses": {"200": {"description": "The case"}, "400": error, "409": error}}},
-            "/cases/{number}/unmerge": {"post": {"summary": "Undo a merge", "security": secured, "parameters": [number],
-                                                 "responses": {"200": {"description": "The restored case"}, "409": error}}},
-            "/stats/satisfaction": {"get": {"summary": "回访 answers and the satisfaction rate", "security": secured,
-                                            "parameters": [{"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"}}],
-                                            "responses": {"200": {"description": "Counts and rate"}, "400": error}}},
-            "/classify": {"post": {"summary": "Classify a text, with the explanation", "security": secured, "responses": {"200": {"description": "Class and alternatives"}, "400": error, "503": error}}},
-            "/rules": {"get": {"summary": "Rule-set versions", "security": secured, "responses": {"200": {"description": "Versions"}}},
-                       "post": {"summary": "Store a new rule-set version (inactive)", "security": secured, "responses": {"201": {"description": "Stored"}, "400": error}}},
-            "/rules/{version}": {"get": {"summary": "One rule-set version", "security": secured, "responses": {"200": {"description": "Version"}, "404": error}}},
-            "/rules/{version}/activate": {"post": {"summary": "Activate a version (every process reloads within seconds)", "security": secured,
-                                                   "responses": {"200": {"description": "Activated"}, "404": error}}},
-            "/corrections": {"get": {"summary": "Class corrections made by people", "security": secured, "responses": {"200": {"description": "Corrections"}}}},
-            "/classifier/retrain": {"post": {"summary": "Queue a retraining from corpus and corrections", "security": secured, "responses": {"202": {"description": "Queued"}}}},
-            "/classifier/retrain/{job_id}": {"get": {"summary": "State of a retraining job", "security": secured, "responses": {"200": {"description": "Job"}, "404": error}}},
-            "/classifier/versions": {"get": {"summary": "Model versions and their evaluation reports", "security": secured, "responses": {"200": {"description": "Versions"}}}},
+            "/reports": {"post": _op("Submit a report", {"201": "Accepted (committed)", "200": "Same client_ref seen before"}, body=_json(report))},
+            "/cases": {"get": _op("List cases", {"200": "A page of cases"}, params=case_filters)},
+            "/cases/{number}": {"get": _op("One case with its timeline", {"200": "The case"}, params=[number, edition])},
+            "/cases/{number}/class": {"post": _op("An agent's class decision", {"200": "The case"}, params=[number, edition], body=_json(decision),
+                                                  errors=("409",))},
+            "/platforms/{platform_id}/callbacks": {"post": _op(
+                "A platform's status change, signed with X-Gateway-Signature", {"200": "Applied"}, secured=False,
+                params=[_path_param("platform_id", maxLength=64), {"name": "X-Gateway-Signature", "in": "header", "required": True, "schema": {"type": "string"}}],
+                body=_json(callback), errors=("401", "409"))},
+            "/deliveries": {"get": _op("Outbox rows (status=dead for dead letters)", {"200": "Deliveries"},
+                                       params=[_query("status", type="string", enum=["pending", "delivering", "delivered", "dead"])])},
+            "/deliveries/{delivery_id}/replay": {"post": _op("Replay a dead letter", {"200": "Queued again"}, params=[_path_param("delivery_id", maxLength=36)],
+                                                             errors=("409",))},
+            "/schema/case.json": {"get": _op("JSON Schema of the case payload sent to platforms", {"200": "Schema"}, secured=False)},
+            "/media": {"post": _op("Upload a photo (raw JPEG, PNG or WebP body); EXIF is stripped, GPS returned", {"201": "Stored: url, content_type, gps"},
+                                   body={"content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                                                     "image/png": {"schema": {"type": "string", "format": "binary"}},
+                                                     "image/webp": {"schema": {"type": "string", "format": "binary"}}}})},
+            "/openapi.json": {"get": _op("This description", {"200": "OpenAPI 3.1"}, secured=False)},
+            "/cases/nearby": {"get": _op("Open cases near a point, nearest first, with distance and text similarity", {"200": "Candidates"}, params=nearby)},
+            "/cases/{number}/merge": {"post": _op("Merge this case into another", {"200": "The case that keeps the reports"}, params=[number, edition],
+                                                  body=_json(merge), errors=("409",))},
+            "/cases/{number}/feedback": {"post": _op("A reporter's satisfaction answer on a closed case", {"200": "The case"}, params=[number, edition],
+                                                     body=_json(feedback), errors=("409",))},
+            "/cases/{number}/unmerge": {"post": _op("Undo a merge", {"200": "The restored case"}, params=[number, edition], errors=("409",))},
+            "/stats/satisfaction": {"get": _op("回访 answers and the satisfaction rate", {"200": "Counts and rate"}, params=[_query("since", **moment)])},
+            "/classify": {"post": _op("Classify a text, with the explanation", {"200": "Class and alternatives"}, body=_json(classify_in), errors=("503",))},
+            "/rules": {"get": _op("Rule-set versions", {"200": "Versions"}),
+                       "post": _op("Store a new rule-set version (inactive)", {"201": "Stored"}, body=_json(rule_set))},
+            "/rules/{version}": {"get": _op("One rule-set version", {"200": "Version"}, params=[version])},
+            "/rules/{version}/activate": {"post": _op("Activate a version (every process reloads within seconds)", {"200": "Activated"}, params=[version])},
+            "/corrections": {"get": _op("Class corrections made by people", {"200": "Corrections"},
+                                        params=[_query("limit", type="integer", minimum=1, maximum=1000), page[1]])},
+            "/classifier/retrain": {"post": _op("Queue a retraining from corpus and corrections", {"202": "Queued"})},
+            "/classifier/retrain/{job_id}": {"get": _op("State of a retraining job", {"200": "Job"},
+                                                        params=[_path_param("job_id", pattern="^[A-Za-z0-9_-]{1,100}$", description="The id answered by POST /classifier/retrain")])},
+            "/classifier/versions": {"get": _op("Model versions and their evaluation reports", {"200": "Versions"})},
         },
         "webhooks": {"case": {"post": {"summary": "A case delivered to a platform (headers X-Gateway-Event, X-Gateway-Delivery, X-Gateway-Signature)",
                                        "requestBody": _json(case), "responses": {"2XX": {"description": "Received"}}}}},
