@@ -16,7 +16,7 @@ from gateway.api import callbacks, cases, classify, deliveries, media, reports, 
 from gateway.api.auth import api_keys_ctx
 from gateway.api.errors import error_middleware
 from gateway.appkeys import CASEWORK, DEADLINES, MEDIA, PIPELINE, QUEUE, REDIS, SETTINGS, STORE, TABLES
-from gateway.media import NAME_PATTERN as MEDIA_NAME, MediaStore
+from gateway.media import NAME_PATTERN as MEDIA_NAME, MediaStore, PhotoPool
 from gateway.outbox import Outbox
 from classifier import Classifier
 from gateway.casework import Casework
@@ -45,7 +45,7 @@ def build_app(
     app = web.Application()
     app[SETTINGS] = settings
     app[TABLES] = load_tables()
-    app[MEDIA] = MediaStore(settings.media_dir)
+    app[MEDIA] = MediaStore(settings.media_dir, PhotoPool(settings.intake.photo_workers, settings.intake.max_photo_pixels))
     app[DEADLINES] = load_deadlines(settings, app[TABLES])
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
@@ -68,6 +68,7 @@ def build_app(
         await store.close()
 
     app.cleanup_ctx.append(resources)
+    app.cleanup_ctx.append(photo_pool_ctx)
     app.cleanup_ctx.append(api_keys_ctx)
     app.cleanup_ctx.append(classifier_sync_ctx)
 
@@ -82,6 +83,12 @@ def build_app(
     app.router.add_get("/metrics", metrics_endpoint)
     app.router.add_get(r"/media/{name:" + MEDIA_NAME + "}", serve_media)
     return app
+
+
+async def photo_pool_ctx(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx: the photo pool's threads stop with the app."""
+    yield
+    app[MEDIA].photos.close()
 
 
 async def serve_media(request: web.Request) -> web.FileResponse:

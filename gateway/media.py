@@ -1,13 +1,15 @@
 """Photos and recordings kept by the gateway: stored cleaned, named by content, served to platforms."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.location.exif import Photo
+from gateway.location.exif import MAX_PIXELS, Photo, read_photo
 
 NAME_PATTERN = r"[0-9a-f]{64}\.(jpg|png|webp)"
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
@@ -22,11 +24,36 @@ class StoredMedia:
     gps: tuple[float, float] | None
 
 
+class PhotoPool:
+    """Photos decoded and cleaned off the event loop: at most `workers` at once, each refused past `max_pixels`.
+
+    Decoding a large image takes seconds of CPU (a 6000×6000 PNG of 105 KB, over a second); done in a request's task
+    it would stall every other request of the process. Pillow releases the GIL while it decodes and encodes, so
+    threads keep the loop answering; the bound keeps the memory that decoded pixels take in check."""
+
+    def __init__(self, workers: int = 2, max_pixels: int = MAX_PIXELS) -> None:
+        self.max_pixels = max_pixels
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="photos")
+
+    async def clean(self, data: bytes) -> Photo:
+        """`read_photo` in the pool: the cleaned photo, or PhotoError (image_too_large past the pixel budget)."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, read_photo, data, self.max_pixels)
+
+    def close(self) -> None:
+        """Stop taking work; photos being cleaned finish in their threads."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
 class MediaStore:
     """A directory of cleaned files, each beside a small JSON record of what the upload told us."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, photos: PhotoPool | None = None) -> None:
         self.directory = directory
+        self.photos = photos or PhotoPool()
+
+    async def clean_photo(self, data: bytes) -> Photo:
+        """An upload checked and cleaned of metadata in the photo pool (PhotoError when it is refused)."""
+        return await self.photos.clean(data)
 
     def save_photo(self, photo: Photo) -> StoredMedia:
         """Keep a cleaned photo (idempotent: the same bytes give the same name)."""

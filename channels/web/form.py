@@ -12,7 +12,8 @@ from classifier.tables import CodeTables
 from gateway.domain import Channel, ContactIn, PointIn, ReportIn
 from gateway.i18n import InputError, Lang, message
 from gateway.location.errors import PhotoError
-from gateway.location.exif import Photo, read_photo
+from gateway.location.exif import Photo
+from gateway.media import MediaStore
 from gateway.settings import Settings
 
 TEXT_FIELDS = ("csrf", "website", "text", "class_id", "address", "lat", "lon", "crs", "name", "phone", "email", "consent", "join")
@@ -90,8 +91,8 @@ class Checked:
     errors: dict[str, str]
 
 
-def check(posted: Posted, lang: Lang, settings: Settings, tables: CodeTables) -> Checked:
-    """Validate every field the citizen filled; nothing here stores anything."""
+async def check(posted: Posted, lang: Lang, settings: Settings, tables: CodeTables, media: MediaStore) -> Checked:
+    """Validate every field the citizen filled (photos decoded in the photo pool); nothing here stores anything."""
     errors: dict[str, str] = {}
     description = posted.get("text")
     if not description:
@@ -106,7 +107,7 @@ def check(posted: Posted, lang: Lang, settings: Settings, tables: CodeTables) ->
         errors["address"] = text("error_address_too_long", lang)
     location = _point(posted, lang, errors)
     contact = _contact(posted, lang, errors)
-    photos = _photos(posted.uploads, lang, settings, errors)
+    photos = await _photos(posted.uploads, lang, settings, media, errors)
     if errors:
         return Checked(None, [], errors)
     report = ReportIn(text=description, channel=Channel.WEB, language=lang, location=location, address=address, contact=contact, class_id=class_id)
@@ -145,7 +146,7 @@ def _contact(posted: Posted, lang: Lang, errors: dict[str, str]) -> ContactIn | 
     return ContactIn(name=name, phone=phone, email=email, consent_updates=consent)
 
 
-def _photos(uploads: list[Upload], lang: Lang, settings: Settings, errors: dict[str, str]) -> list[Photo]:
+async def _photos(uploads: list[Upload], lang: Lang, settings: Settings, media: MediaStore, errors: dict[str, str]) -> list[Photo]:
     if len(uploads) > settings.web.max_photos:
         errors["photos"] = text("error_too_many_photos", lang, count=settings.web.max_photos)
         return []
@@ -155,7 +156,7 @@ def _photos(uploads: list[Upload], lang: Lang, settings: Settings, errors: dict[
             problems.append(text("error_photo_too_large", lang, name=upload.filename, limit=settings.intake.max_photo_bytes // (1024 * 1024)))
             continue
         try:
-            photos.append(read_photo(upload.data))
+            photos.append(await media.clean_photo(upload.data))
         except PhotoError as exc:
             problems.append(text("error_photo", lang, name=upload.filename, detail=message(exc.code, lang, **exc.params)))
     if problems:

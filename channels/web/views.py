@@ -14,7 +14,7 @@ from channels.web.reporter import AlreadyAnswered, answer_of, cached_secret, key
 from channels.web.timeline import steps
 from gateway.api.cases import load_case
 from gateway.api.errors import ApiError
-from gateway.appkeys import CASEWORK, PIPELINE, REDIS, SETTINGS, STORE, TABLES
+from gateway.appkeys import CASEWORK, MEDIA, PIPELINE, REDIS, SETTINGS, STORE, TABLES
 from gateway.casework import CaseworkError
 from gateway.domain import CaseStatus, Satisfaction, satisfaction_name, status_name
 from gateway.payload import case_number
@@ -48,7 +48,7 @@ async def post_report(request: web.Request) -> web.Response:
         return form_page(request, None, {"form": text("error_form_too_large", lang)}, 413)
     if not csrf_valid(request, posted.fields.get("csrf")) or posted.get("website"):
         return form_page(request, posted, {"form": text("error_csrf", lang)}, 403)
-    checked = check(posted, lang, settings, request.config_dict[TABLES])
+    checked = await check(posted, lang, settings, request.config_dict[TABLES], request.config_dict[MEDIA])
     if checked.report is None:
         return form_page(request, posted, checked.errors, 400)
     try:

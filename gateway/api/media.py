@@ -7,7 +7,6 @@ from gateway.api.auth import require
 from gateway.api.errors import ApiError, read_body
 from gateway.appkeys import MEDIA, SETTINGS
 from gateway.location.errors import PhotoError
-from gateway.location.exif import read_photo
 
 routes = web.RouteTableDef()
 
@@ -18,7 +17,7 @@ async def upload_media(request: web.Request) -> web.Response:
     settings = request.config_dict[SETTINGS]
     data = await read_body(request, settings.intake.max_photo_bytes)
     try:
-        photo = read_photo(data)
+        photo = await request.config_dict[MEDIA].clean_photo(data)
     except PhotoError as exc:
         raise ApiError(400 if exc.code != "image_too_large" else 413, exc.code, **exc.params) from None
     stored = request.config_dict[MEDIA].save_photo(photo)

@@ -1,14 +1,12 @@
 """A photo sent in the chat: fetched from Telegram, cleaned of metadata, stored like any upload."""
 from __future__ import annotations
 
-import asyncio
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import aiohttp
 from telegram import Bot, PhotoSize
 
 from gateway.bodies import BodyTooLarge, read_response
-from gateway.location.exif import read_photo
 from gateway.media import MediaStore
 
 DOWNLOAD_SECONDS = 60.0
@@ -50,6 +48,6 @@ async def fetch_photo(bot: Bot, sizes: tuple[PhotoSize, ...], media: MediaStore,
     if not file.file_path:
         raise PhotoUnavailable(f"Telegram gave no file path for {largest.file_id}")
     data = await download(file.file_path, max_bytes)
-    photo = await asyncio.to_thread(read_photo, data)
+    photo = await media.clean_photo(data)
     stored = media.save_photo(photo)
     return {"url": f"{public_base_url.rstrip('/')}/media/{stored.name}", "content_type": stored.content_type}

@@ -1,12 +1,9 @@
 """Media sent with a message (MediaUrl0…): type checked first, downloaded with the account's credentials, content checked, stored."""
 from __future__ import annotations
 
-import asyncio
-
 from channels.messaging.twilio.edge import TwilioError, download
 from gateway.i18n import message
 from gateway.location.errors import PhotoError
-from gateway.location.exif import read_photo
 from gateway.media import EXTENSIONS, RECORDING_EXTENSIONS, MediaStore, StoredMedia
 from gateway.settings import TwilioSettings
 
@@ -47,9 +44,9 @@ async def fetch(config: TwilioSettings, store: MediaStore, url: str, content_typ
         raise MediaRefused("media_unavailable") from exc
     if content_type in EXTENSIONS:
         try:
-            photo = await asyncio.to_thread(read_photo, data)
+            photo = await store.clean_photo(data)
         except PhotoError as exc:
-            raise MediaRefused("media_unreadable", reason=message(exc.code, lang)) from exc
+            raise MediaRefused("media_unreadable", reason=message(exc.code, lang, **exc.params)) from exc
         return store.save_photo(photo)
     if recording_kind(data) != RECORDING_EXTENSIONS[content_type]:
         raise MediaRefused("media_unsupported", kind=content_type)
