@@ -1,4 +1,8 @@
-"""Live help for the form's script: the likely class, address suggestions, an open case nearby that looks the same."""
+"""Live help for the form's script: the likely class, address suggestions, an open case nearby that looks the same.
+
+The class and nearby hints carry the whole text typed so far, so they are asked for with POST and a JSON body (a
+letter of a few thousand characters does not fit in a URL); the address hint carries only what was typed in the
+address field and stays a GET."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -11,9 +15,10 @@ from pydantic import ValidationError
 from channels.web.catalogue import text
 from channels.web.lang import page_lang
 from channels.web.protect import RateLimiter, security_headers
+from gateway.api.errors import ApiError, parse_json, read_body, require_json
 from gateway.appkeys import PIPELINE, REDIS, SETTINGS, STORE, TABLES
 from gateway.domain import Channel, PointIn, ReportIn, status_name
-from gateway.i18n import InputError
+from gateway.i18n import InputError, message
 from gateway.location import LocationError
 from gateway.location.dedup import DEFAULT_WINDOW
 from gateway.payload import case_number
@@ -21,7 +26,8 @@ from gateway.store.store import utcnow
 
 routes = web.RouteTableDef()
 
-MAX_QUERY = 500
+MAX_QUERY = 100
+"""Characters of an address typed so far that the address hint looks at."""
 SUGGESTIONS = 8
 CLASS_CHOICES = 4
 NEARBY_RADIUS_M = 250.0
@@ -50,11 +56,37 @@ def limited(handler: Handler) -> Handler:
     return within_limit
 
 
-@routes.get("/hints/class")
+async def posted(request: web.Request) -> dict[str, str]:
+    """The hint's JSON object (its strings only); ApiError (415, 413, 400) when the body cannot be read."""
+    require_json(request)
+    body = parse_json(await read_body(request, request.config_dict[SETTINGS].intake.max_body_bytes))
+    return {k: v for k, v in body.items() if isinstance(v, str)} if isinstance(body, dict) else {}
+
+
+def refused(handler: Handler) -> Handler:
+    """A body the hint cannot read is answered with its status and the catalogue's message (the form shows no hint)."""
+
+    @wraps(handler)
+    async def answering(request: web.Request) -> web.Response:
+        try:
+            return await handler(request)
+        except ApiError as exc:
+            return answer(request, {"error": message(exc.code, page_lang(request), **exc.params)}, exc.status)
+
+    return answering
+
+
+def typed_text(request: web.Request, fields: dict[str, str]) -> str:
+    """The description typed so far, as much of it as a report may hold."""
+    return fields.get("text", "")[: request.config_dict[SETTINGS].intake.max_text_chars].strip()
+
+
+@routes.post("/hints/class")
+@refused
 @limited
 async def class_hint(request: web.Request) -> web.Response:
     """The classes the model finds likely for the text so far, best first (empty when no model is loaded)."""
-    words = request.query.get("text", "")[:MAX_QUERY].strip()
+    words = typed_text(request, await posted(request))
     classifier = request.config_dict[PIPELINE].classifier
     if not words or classifier is None:
         return answer(request, {"choices": []})
@@ -70,7 +102,7 @@ async def class_hint(request: web.Request) -> web.Response:
 @limited
 async def address_hint(request: web.Request) -> web.Response:
     """Names of the city's gazetteer (roads, estates, landmarks) containing what was typed, shortest first."""
-    typed = request.query.get("q", "")[:100].strip()
+    typed = request.query.get("q", "")[:MAX_QUERY].strip()
     locator = request.config_dict[PIPELINE].locator
     if not typed or locator is None:
         return answer(request, {"suggestions": []})
@@ -78,13 +110,14 @@ async def address_hint(request: web.Request) -> web.Response:
     return answer(request, {"suggestions": sorted(names, key=lambda n: (not n.startswith(typed), len(n), n))[:SUGGESTIONS]})
 
 
-@routes.get("/hints/nearby")
+@routes.post("/hints/nearby")
+@refused
 @limited
 async def nearby_hint(request: web.Request) -> web.Response:
     """The open case near the place given that most resembles the text, with how often it was reported."""
     lang = page_lang(request)
-    query = request.query
-    words = query.get("text", "")[:MAX_QUERY].strip()
+    query = await posted(request)
+    words = typed_text(request, query)
     pipeline = request.config_dict[PIPELINE]
     try:
         point = PointIn(lat=float(query["lat"]), lon=float(query["lon"]), crs=query.get("crs") or "wgs84") if query.get("lat") and query.get("lon") else None

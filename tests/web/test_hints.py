@@ -10,9 +10,20 @@ from tests.web.conftest import form, received, token
 JUNCTION = "解放路和中山路交叉口"
 
 
+POSTED = ("/hints/class", "/hints/nearby")
+LETTER = ("尊敬的城管部门：我住在人民路和解放路路口附近的小区，" + "最近几个月每天晚上都看到有人把建筑垃圾和装修废料倒在路边的绿化带里，" * 60
+          + "另外路口的污水井盖不见了，晚上很危险，希望尽快处理。")
+
+
 async def hint(http: ClientSession, path: str, **params: str) -> Any:
-    async with http.get(path, params=params) as resp:
-        assert resp.status == 200
+    """A hint as the form's script asks for it: the text in a JSON body for class and nearby, the query for addresses."""
+    if path in POSTED:
+        lang = params.pop("lang", None)
+        request = http.post(path, json=params, params={"lang": lang} if lang else None)
+    else:
+        request = http.get(path, params=params)
+    async with request as resp:
+        assert resp.status == 200, await resp.text()
         return await resp.json()
 
 
@@ -41,3 +52,16 @@ async def test_nearby_hint_names_the_open_case_with_the_same_problem_only(http: 
     assert same["message"].startswith("The same problem nearby was already reported (reports so far: 1)")
     assert (await hint(http, "/hints/nearby", text="垃圾桶满了溢出来了", lat="31.2000", lon="120.5000"))["case"] is None
     assert (await hint(http, "/hints/nearby", text="垃圾桶满了", lat="not a number", lon="120.5"))["case"] is None
+
+
+async def test_hints_for_a_long_letter_are_asked_for_in_the_body_not_the_url(http: ClientSession) -> None:
+    assert len(LETTER) > 2000
+    body = await hint(http, "/hints/class", text=LETTER)
+    assert body["choices"], "a letter gets its short list too"
+    assert (await hint(http, "/hints/nearby", text=LETTER, address=JUNCTION))["case"] is None
+    async with http.get("/hints/class", params={"text": "井盖不见了"}) as resp:
+        assert resp.status == 405
+    async with http.post("/hints/class", data="text=井盖", headers={"Content-Type": "application/x-www-form-urlencoded"}) as resp:
+        assert resp.status == 415 and "application/json" in (await resp.json())["error"]
+    async with http.post("/hints/class", data=b"[[[[", headers={"Content-Type": "application/json", "Accept-Language": "en"}) as resp:
+        assert resp.status == 400 and (await resp.json())["error"] == "Request body is not valid JSON."

@@ -19,12 +19,19 @@
   var crs = document.getElementById("crs");
 
   // A hint refused (429 over the hourly limit) or failing is simply not shown: the form does not need it.
+  function answered(use) {
+    return function (r) { if (r.ok) { r.json().then(use); } };
+  }
   function getJSON(path, params, use) {
     var query = new URLSearchParams(params);
     query.set("lang", lang);
-    fetch(path + "?" + query.toString(), { credentials: "same-origin" }).then(function (r) {
-      if (r.ok) { r.json().then(use); }
-    });
+    fetch(path + "?" + query.toString(), { credentials: "same-origin" }).then(answered(use));
+  }
+  // Hints about the description send it in the body: a long letter does not fit in a URL.
+  function postJSON(path, body, use) {
+    fetch(path + "?lang=" + encodeURIComponent(lang), {
+      method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
+    }).then(answered(use));
   }
 
   var classField = document.getElementById("class-field");
@@ -33,7 +40,7 @@
   function showClasses() {
     var words = text.value.trim();
     if (words.length < 4) { return; }
-    getJSON("/hints/class", { text: words }, function (body) {
+    postJSON("/hints/class", { text: words }, function (body) {
       if (!body.choices.length) { return; }
       var chosen = classSelect.value;
       while (classSelect.options.length > 1) { classSelect.remove(1); }
@@ -66,7 +73,7 @@
   function checkDuplicate() {
     var words = text.value.trim();
     if (!words || !(lat.value || address.value.trim())) { return; }
-    getJSON("/hints/nearby", { text: words, lat: lat.value, lon: lon.value, crs: crs.value, address: address.value.trim() }, function (body) {
+    postJSON("/hints/nearby", { text: words, lat: lat.value, lon: lon.value, crs: crs.value, address: address.value.trim() }, function (body) {
       if (!body.case) { duplicate.hidden = true; joinBox.checked = false; join.value = ""; return; }
       document.getElementById("duplicate-message").textContent = body.message;
       joinBox.dataset.case = body.case;
