@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from gateway.i18n import STATUS_NAMES, message
 from gateway.payload import case_number
+from gateway.privacy import mask_numbers
 from gateway.settings import Settings
 from gateway.store.models import CaseRow, NotificationRow, OptOutRow, ReportRow
 from gateway.store.store import Tx, utcnow
@@ -136,8 +137,8 @@ async def send_one(settings: Settings, tx_factory: Any, queue: Queue, notificati
     try:
         await notifier(settings, contact, language, text, case_number=number, case_status=case_status)
         error = None
-    except Exception as exc:  # any failure of the channel is retried, and recorded
-        error = f"{type(exc).__name__}: {exc}"[:300]
+    except Exception as exc:  # any failure of the channel is retried, and recorded (providers name the number they refused)
+        error = mask_numbers(f"{type(exc).__name__}: {exc}")[:300]
         log.warning("notification %s failed: %s", notification_id, error)
     retry_at = None
     async with tx_factory() as tx:

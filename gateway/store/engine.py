@@ -11,14 +11,17 @@ from sqlalchemy.pool import NullPool
 
 
 def create_engine(url: str, *, pooled: bool = True) -> AsyncEngine:
-    """An engine for `url`; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE transactions."""
+    """An engine for `url`; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE transactions.
+
+    Statement errors never carry their parameters (`hide_parameters`): an error of a group commit would otherwise
+    print the texts and phone numbers of every citizen in the group into the log."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         kwargs: dict[str, Any] = {"pool_size": 10, "max_overflow": 20} if pooled else {"poolclass": NullPool}
-        return create_async_engine(url, pool_recycle=1800, **kwargs)
+        return create_async_engine(url, pool_recycle=1800, hide_parameters=True, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **({} if pooled else {"poolclass": NullPool}))
+    engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **({} if pooled else {"poolclass": NullPool}))
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

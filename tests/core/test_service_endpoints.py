@@ -6,8 +6,13 @@ import re
 
 import jsonschema
 import pytest
+from sqlalchemy.exc import IntegrityError
 
-from gateway.logs import RedactingFilter, mask_phone_numbers
+from gateway.logs import RedactingFilter
+from gateway.privacy import mask_numbers
+from gateway.store.engine import create_engine
+from gateway.store.models import ReportRow
+from gateway.store.store import Store, utcnow
 from tests.core.conftest import SECRET, Api
 
 
@@ -47,6 +52,49 @@ def test_log_lines_never_carry_secrets_or_full_phone_numbers(caplog: object) -> 
 
 
 def test_phone_masking_leaves_case_numbers_and_times_alone() -> None:
-    assert mask_phone_numbers("+86 138 1234 5678") == "+** *** **** 5678"
-    assert mask_phone_numbers("tel 021-62345678") == "tel ***-****5678"
-    assert mask_phone_numbers("case 20261122000042 at 2026-11-22 20:01:29") == "case 20261122000042 at 2026-11-22 20:01:29"
+    assert mask_numbers("+86 138 1234 5678") == "+** *** **** 5678"
+    assert mask_numbers("tel 021-62345678") == "tel ***-****5678"
+    assert mask_numbers("case 20261122000042 at 2026-11-22 20:01:29") == "case 20261122000042 at 2026-11-22 20:01:29"
+
+
+@pytest.mark.parametrize(
+    "line, masked",
+    [
+        ("请回电13912345678", "请回电*******5678"),
+        ("回电13912345678谢谢", "回电*******5678谢谢"),
+        ("dial tel:13912345678 now", "dial tel:*******5678 now"),
+        ("from sip:+8613912345678@trunk.example", "from sip:+*********5678@trunk.example"),
+        ("座机0512-67891234找物业", "座机****-****1234找物业"),
+        ("0086 139 1234 5678", "**** *** **** 5678"),
+        ("请回电１３９１２３４５６７８", "请回电*******５６７８"),
+        ("身份证号32010219900307123X，请核实", "身份证号**************123X，请核实"),
+        ("id 320102199003071234", "id **************1234"),
+        ("2026-11-22 13912345678", "2026-11-22 *******5678"),
+        ("case 20261122000042 13912345678", "case 20261122000042 *******5678"),
+    ],
+)
+def test_phone_and_id_numbers_are_masked_next_to_chinese_after_tel_and_in_full_width(line: str, masked: str) -> None:
+    assert mask_numbers(line) == masked
+
+
+def test_masking_leaves_tokens_that_only_contain_digits_alone() -> None:
+    for line in ("uuid 5f3e1c2a-1234-5678-9abc-def012345678", "at 31.3126,120.6104", "http://127.0.0.1:8080/cases/20261122000042",
+                 "took 1764627379.123", "2026年11月22日 20:01:29"):
+        assert mask_numbers(line) == line
+
+
+async def test_a_failing_batch_is_logged_without_the_citizens_words(database_url: str) -> None:
+    """An error of one statement names the statement, never the parameters (other citizens' texts and numbers)."""
+    store = Store(create_engine(database_url))
+    now = utcnow()
+    rows = [ReportRow(received_at=now, channel="api", language="zh", text=words, media=[], client_ref="same-ref")
+            for words in ("楼下王先生家门口的井盖丢了", "请回电13912345678，垃圾三天没人收")]
+    try:
+        with pytest.raises(IntegrityError) as caught:
+            async with store.transaction() as tx:
+                tx.session.add_all(rows)
+    finally:
+        await store.close()
+    logged = str(caught.value)
+    assert "INSERT INTO reports" in logged
+    assert "王先生" not in logged and "13912345678" not in logged and "垃圾三天" not in logged

@@ -34,7 +34,8 @@ async def in_pieces(request: web.Request, data: bytes, content_type: str) -> web
 @dataclass
 class TwilioRestServer:
     """Created messages are kept in `messages`; `files` (path → bytes, content type) are what media and recording URLs
-    serve; `failing` answers every message create with Twilio's 503 error body."""
+    serve; `failing` answers every message create with Twilio's 503 error body; a message to one of `unreachable` is refused
+    as Twilio refuses an invalid number, naming it."""
 
     account_sid: str
     auth_token: str
@@ -43,6 +44,7 @@ class TwilioRestServer:
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     downloads: list[str] = field(default_factory=list)
     failing: bool = False
+    unreachable: set[str] = field(default_factory=set)
 
     @property
     def url(self) -> str:
@@ -77,6 +79,8 @@ class TwilioRestServer:
         form = {k: str(v) for k, v in (await request.post()).items()}
         if self.failing:
             return self.error(503, 20503, "Service Unavailable")
+        if form.get("To") in self.unreachable:
+            return self.error(400, 21211, f"The 'To' number {form['To']} is not a valid phone number.")
         if not form.get("To") or not form.get("From") or not form.get("Body"):
             return self.error(400, 21604, "A 'To', 'From' and 'Body' parameter is required.")
         self.messages.append(form)

@@ -101,3 +101,16 @@ async def test_a_refused_send_is_kept_and_retried(gateway: Gateway) -> None:
     assert await send_one(settings, gateway.api.store.transaction, queue, row.id) == "sent"
     assert await send_one(settings, gateway.api.store.transaction, queue, row.id) == "sent", "safe to run twice"
     assert len(gateway.rest.sent_to(phone.number)) == 1
+
+
+async def test_a_providers_refusal_is_stored_without_the_reporters_full_number(gateway: Gateway) -> None:
+    phone = gateway.phone()
+    gateway.rest.unreachable.add(phone.number)
+    number = case_number_in(await phone.text(MANHOLE))
+    await post_callback(gateway.api, {"case_id": number, "status": "受理"})
+    [row] = (await notifications(gateway)).values()
+    assert await send_one(gateway.api.settings, gateway.api.store.transaction, make_queue(gateway.api.settings), row.id) == "pending"
+    [row] = (await notifications(gateway)).values()
+    error = row.last_error or ""
+    assert "21211" in error or "is not a valid phone number" in error, error
+    assert phone.number not in error and phone.number.removeprefix("+86") not in error and phone.number[-4:] in error
