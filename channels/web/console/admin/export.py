@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from collections.abc import AsyncIterator
@@ -55,16 +56,29 @@ def china_day(query: Mapping[str, str], name: str) -> datetime | None:
     return datetime.combine(day + timedelta(days=1) if name == "until" else day, time(0), CHINA)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+
+
+def cell(value: str) -> str:
+    """A value a spreadsheet program shows as the text it is: one that would start a formula (=, +, -, @, a tab or a
+    carriage return first, e.g. =HYPERLINK(...) typed by a citizen) is marked as text by a leading apostrophe; plain
+    numbers (a negative coordinate) stay numbers."""
+    if value.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
 def local(value: datetime | None) -> str:
     return as_utc(value).astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
 def case_line(case: CaseRow, tables: CodeTables, lang: str, now: datetime) -> list[str]:
     overdue = case.due_at is not None and as_utc(case.due_at) < now and case.status in OPEN
-    return [case_number(case.id, case.created_at), local(case.created_at), status_name(case.status, lang), case.class_id or "",
+    return [cell(value) for value in (case_number(case.id, case.created_at), local(case.created_at), status_name(case.status, lang), case.class_id or "",
             class_label(tables, case.class_id, lang) if case.class_id else "", case.source_channel, case.case_source, str(case.reports_count),
             case.address or "", "" if case.lat is None else f"{case.lat:.6f}", "" if case.lon is None else f"{case.lon:.6f}",
-            case.grid_code or "", local(case.due_at), "1" if overdue else "0", case.text]
+            case.grid_code or "", local(case.due_at), "1" if overdue else "0", case.text)]
 
 
 async def matching_cases(store: Store, flt: CaseFilter) -> AsyncIterator[CaseRow]:
