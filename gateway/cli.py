@@ -46,14 +46,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    from rq import SimpleWorker
+    from gateway.worker import run
 
-    from gateway.queueing import make_queue
-
-    queue = make_queue(settings)
-    worker = SimpleWorker([queue], connection=queue.connection)
-    worker.work(with_scheduler=True, burst=args.burst, logging_level=settings.log_level.upper())
-    return 0
+    return run(settings, burst=args.burst)
 
 
 def cmd_sip(settings: Settings, args: argparse.Namespace) -> int:

@@ -170,6 +170,15 @@ def runtime() -> _Runtime:
     return _Runtime()
 
 
+def close_runtime() -> None:
+    """Close the worker's HTTP session and database pool, if a job opened them."""
+    if runtime.cache_info().currsize:
+        worker = runtime()
+        worker.run(worker.deliverer.close())
+        worker.loop.close()
+        runtime.cache_clear()
+
+
 def deliver(delivery_id: str) -> str:
     """rq job: deliver one outbox row."""
     return runtime().run(runtime().deliverer.deliver(delivery_id))
