@@ -9,13 +9,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from classifier.tables import load_tables
 from gateway.api import callbacks, cases, classify, deliveries, media, reports, rules, schema
 from gateway.api.auth import api_keys_ctx
 from gateway.api.errors import error_middleware
 from gateway.appkeys import CASEWORK, DEADLINES, MEDIA, PIPELINE, QUEUE, REDIS, SETTINGS, STORE, TABLES
+from gateway.metrics import metrics_endpoint
 from gateway.media import NAME_PATTERN as MEDIA_NAME, MediaStore, PhotoPool
 from gateway.outbox import Outbox
 from classifier import Classifier
@@ -117,7 +117,3 @@ async def readyz(request: web.Request) -> web.Response:
         checks["redis"] = f"error: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
     return web.json_response({"ready": ready, "checks": checks}, status=200 if ready else 503)
-
-
-async def metrics_endpoint(_: web.Request) -> web.Response:
-    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -62,6 +62,9 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "datetime_out_of_range": {"zh": "字段 {field} 的时间超出可处理的范围。", "en": "Field {field} is a date-time outside the range that can be handled."},
     "received_at_out_of_range": {"zh": "接收时间必须在 {earliest} 年之后，且不能晚于当前时间。",
                                  "en": "received_at must be after the year {earliest} and not in the future."},
+    "metrics_token_required": {"zh": "需要有效的指标访问令牌（Authorization: Bearer）。", "en": "A valid metrics token is required (Authorization: Bearer)."},
+    "metrics_local_only": {"zh": "指标只对本机开放；要从其他机器抓取，请设置 metrics_token。",
+                           "en": "Metrics are served to this machine only; set metrics_token to scrape them from elsewhere."},
     "internal_error": {"zh": "服务器内部错误，请稍后重试。", "en": "Internal server error, please try again later."},
 }
 

@@ -174,6 +174,7 @@ class Settings(BaseSettings):
     queue_name: str = "gateway"
     public_base_url: str = "http://127.0.0.1:8080"
     log_level: str = "INFO"
+    metrics_token: str | None = Field(default=None, min_length=16, description="Bearer token /metrics requires; none: /metrics answers only this machine (loopback, not through a proxy)")
     bootstrap_api_key: str | None = None
     city_dir: Path | None = REPO_ROOT / "config" / "cities" / "sample"
     media_dir: Path = REPO_ROOT / "var" / "media"

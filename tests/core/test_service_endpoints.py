@@ -3,17 +3,22 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import jsonschema
 import pytest
+from aiohttp.test_utils import make_mocked_request
 from sqlalchemy.exc import IntegrityError
 
+from gateway.i18n import message
 from gateway.logs import RedactingFilter
+from gateway.metrics import metrics_endpoint
 from gateway.privacy import mask_numbers
 from gateway.store.engine import create_engine
 from gateway.store.models import ReportRow
 from gateway.store.store import Store, utcnow
-from tests.core.conftest import SECRET, Api
+from tests.core.conftest import SECRET, Api, make_settings, start_api
+from tests.support.receiver import Receiver
 
 
 async def test_health_readiness_and_metrics(api: Api) -> None:
@@ -98,3 +103,47 @@ async def test_a_failing_batch_is_logged_without_the_citizens_words(database_url
     logged = str(caught.value)
     assert "INSERT INTO reports" in logged
     assert "王先生" not in logged and "13912345678" not in logged and "垃圾三天" not in logged
+
+
+METRICS_TOKEN = "metrics-token-0123456789abcdef"
+
+
+async def test_metrics_without_a_token_are_served_to_this_machine_only(api: Api) -> None:
+    assert (await api.client.get("/metrics")).status == 200
+    proxied = await api.client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9", "Accept-Language": "zh-CN"})
+    assert proxied.status == 403
+    assert (await proxied.json())["error"] == {"code": "metrics_local_only", "message": message("metrics_local_only", "zh")}
+    assert "gateway_reports_total" not in await proxied.text()
+    for forwarded in ({"Forwarded": "for=203.0.113.9"}, {"X-Real-IP": "203.0.113.9"}):
+        assert (await api.client.get("/metrics", headers=forwarded)).status == 403
+    remote = make_mocked_request("GET", "/metrics", app=api.client.app, transport=PeerTransport(("203.0.113.9", 40000)))
+    assert (await metrics_endpoint(remote)).status == 403
+    local = make_mocked_request("GET", "/metrics", app=api.client.app, transport=PeerTransport(("::1", 40000, 0, 0)))
+    assert (await metrics_endpoint(local)).status == 200
+
+
+async def test_metrics_with_a_token_need_it_from_everywhere(aiohttp_client: Any, database_url: str, redis_url: str, receiver: Receiver) -> None:
+    settings = make_settings(database_url, redis_url, receiver.url).model_copy(update={"metrics_token": METRICS_TOKEN})
+    api = await start_api(aiohttp_client, settings)
+    try:
+        for headers in ({}, {"Authorization": "Bearer wrong-token-0123456789abcdef"}, {"Authorization": METRICS_TOKEN}):
+            refused = await api.client.get("/metrics", headers=headers | {"Accept-Language": "en"})
+            assert refused.status == 401 and refused.headers["WWW-Authenticate"].startswith("Bearer")
+            assert (await refused.json())["error"]["message"] == message("metrics_token_required", "en")
+        allowed = await api.client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}", "X-Forwarded-For": "203.0.113.9"})
+        assert allowed.status == 200 and "gateway_intake_seconds" in await allowed.text()
+    finally:
+        await api.store.close()
+
+
+class PeerTransport:
+    """What aiohttp asks a transport for the client's address."""
+
+    def __init__(self, peer: tuple[Any, ...]) -> None:
+        self.peer = peer
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self.peer if name == "peername" else default
+
+    def is_closing(self) -> bool:
+        return False
