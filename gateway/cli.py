@@ -7,7 +7,6 @@ import logging
 import os
 import secrets
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -63,17 +62,17 @@ def cmd_sip(settings: Settings, args: argparse.Namespace) -> int:
     return main(settings, args.index)
 
 
-def _sip_workers(settings: Settings, gateway: list[str], env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
-    """`sip.workers` SIP workers when SIP is enabled and can run here; says plainly why not otherwise."""
+def _sip_worker_count(settings: Settings) -> int:
+    """`sip.workers` when SIP is enabled and can run here; says plainly why not otherwise."""
     if not settings.sip.enabled:
-        return []
+        return 0
     from channels.hotline.sip import unavailable_reason
 
     reason = unavailable_reason()
     if reason:
         print(f"SIP channel unavailable: {reason}. Everything else runs.", flush=True)
-        return []
-    return [subprocess.Popen([*gateway, "sip", "--index", str(i)], env=env) for i in range(settings.sip.workers)]
+        return 0
+    return settings.sip.workers
 
 
 async def _bootstrap_accounts(settings: Settings) -> list[str]:
@@ -124,32 +123,23 @@ def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
     created = asyncio.run(_bootstrap_accounts(settings))
     if created:
         print("First start: these credentials are shown once, keep them:\n" + "\n".join(created), flush=True)
+    from gateway.supervise import Supervisor
+
     gateway = [sys.executable, "-m", "gateway"]
-    children = [
-        subprocess.Popen([*gateway, "serve", "--host", args.host, "--port", str(args.port)], env=env),
-        subprocess.Popen([*gateway, "worker"], env=env),
-        *_sip_workers(settings, gateway, env),
-    ]
+    supervisor = Supervisor()
+    supervisor.add("serve", [*gateway, "serve", "--host", args.host, "--port", str(args.port)], env)
+    supervisor.add("worker", [*gateway, "worker"], env)
+    for index in range(_sip_worker_count(settings)):
+        supervisor.add(f"sip worker {index}", [*gateway, "sip", "--index", str(index)], env)
+    signal.signal(signal.SIGTERM, supervisor.stop)
+    signal.signal(signal.SIGINT, supervisor.stop)
+    supervisor.start()
     print(f"Gateway running at http://{args.host}:{args.port}/ (API under /api/v1, health at /healthz); Ctrl-C stops it.", flush=True)
-
-    def stop(*_: object) -> None:
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     try:
-        while all(child.poll() is None for child in children):
-            try:
-                children[0].wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                pass
+        return supervisor.watch()
     finally:
-        stop()
-        codes = [child.wait(timeout=30) for child in children]
+        supervisor.stop()
         del redis_server
-    return max((abs(c) for c in codes if c not in (0, -signal.SIGTERM, -signal.SIGINT)), default=0)
 
 
 def cmd_apikey(settings: Settings, args: argparse.Namespace) -> int:

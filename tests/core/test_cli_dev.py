@@ -81,3 +81,36 @@ def test_dev_starts_everything_and_prints_credentials_once(tmp_path: Path) -> No
     finally:
         second.send_signal(signal.SIGINT)
         second.wait(timeout=30)
+
+
+def wait_in_file(log: Path, pattern: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> str:
+    """The log up to the first match of `pattern` (a file, not a pipe that the children could fill)."""
+    deadline = time.monotonic() + timeout
+    while not (found := re.search(pattern, text := log.read_text(errors="replace"))):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"{pattern!r} not logged:\n{text[-3000:]}")
+        time.sleep(0.1)
+    return text[:found.end()]
+
+
+def test_dev_restarts_a_child_that_dies_and_says_so(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "GATEWAY_DATABASE_URL")}
+    env["GATEWAY_CONFIG"] = str(REPO / "config" / "gateway.yaml")
+    log = tmp_path / "dev.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "gateway", "dev", "--port", str(port), "--data-dir", str(tmp_path / "dev")],
+                                cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        started = wait_in_file(log, r"Gateway running at", proc)
+        first = re.search(r"started worker \(pid (\d+)\)", started)
+        assert first, started
+        os.kill(int(first.group(1)), signal.SIGKILL)
+        restarted = wait_in_file(log, rf"stopped \(killed by SIGKILL\)[^\n]*\n(.*\n)*.*started worker \(pid (?!{first.group(1)}\))\d+\)", proc)
+        assert re.search(rf"worker \(pid {first.group(1)}\) stopped \(killed by SIGKILL\) after \d+ s; restarting it in 1 s", restarted), restarted
+        second = re.findall(r"started worker \(pid (\d+)\)", restarted)[-1]
+        os.kill(int(second), 0)  # running
+        assert wait_http(f"http://127.0.0.1:{port}/healthz").status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0, log.read_text(errors="replace")[-3000:]
