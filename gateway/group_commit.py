@@ -30,6 +30,9 @@ class GroupCommit(Generic[Item, Result]):
         self.max_group = max_group
         self._queue: asyncio.Queue[tuple[Item, asyncio.Future[Result]]] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._queued = 0  # items handed to the writer so far
+        self._settled = 0  # items of those committed or refused
+        self._progress = asyncio.Event()
 
     async def write(self, item: Item) -> Result:
         """Queue an item for the writer and wait until it is committed (or refused)."""
@@ -39,7 +42,15 @@ class GroupCommit(Generic[Item, Result]):
         assert self._queue is not None
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((item, future))
+        self._queued += 1
         return await asyncio.shield(future)
+
+    async def settled(self) -> None:
+        """Wait until every item queued before this call is committed or refused (at once if the writer is stopped)."""
+        target = self._queued
+        while self._settled < target and self._task is not None and not self._task.done():
+            progress = self._progress
+            await progress.wait()
 
     async def close(self) -> None:
         """Stop the writer after the groups already taken are written."""
@@ -77,3 +88,6 @@ class GroupCommit(Generic[Item, Result]):
                 future.set_exception(result)
             else:
                 future.set_result(result)
+        self._settled += len(group)
+        self._progress.set()
+        self._progress = asyncio.Event()

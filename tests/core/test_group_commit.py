@@ -41,6 +41,30 @@ async def test_a_failing_group_is_written_item_by_item() -> None:
     assert isinstance(results[3], ValueError)
 
 
+async def test_settled_waits_for_every_item_queued_before_it() -> None:
+    release, written = asyncio.Event(), []
+
+    async def write_group(items: list[int]) -> list[int]:
+        await release.wait()
+        written.extend(items)
+        return items
+
+    async def write_one(item: int) -> int:
+        raise AssertionError("not needed when the group succeeds")
+
+    writer: GroupCommit[int, int] = GroupCommit(write_group, write_one, max_group=2)
+    earlier = [asyncio.create_task(writer.write(i)) for i in range(3)]
+    await asyncio.sleep(0)  # the three are queued
+    settled = asyncio.create_task(writer.settled())
+    await asyncio.sleep(0)
+    assert not settled.done(), "nothing is written yet"
+    release.set()
+    await settled
+    assert sorted(written) == [0, 1, 2] and all(t.done() for t in earlier)
+    await writer.close()
+    await writer.settled()  # a stopped writer settles at once
+
+
 async def test_concurrent_copies_of_one_client_ref_make_one_report(api: Api) -> None:
     body = {"text": "路灯不亮", "class_id": "cp-0118", "client_ref": "device-42/1"}
     answers = await asyncio.gather(*(api.client.post("/api/v1/reports", json=body, headers=api.auth()) for _ in range(8)))
