@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO))
 import jieba  # noqa: E402
 
 from classifier import Classifier  # noqa: E402
-from classifier.corpus import TEST_FILE, read_corpus, read_examples, train_files  # noqa: E402
+from classifier.corpus import read_examples, test_sets, train_files  # noqa: E402
 from classifier.lifecycle import Sources, train  # noqa: E402
 from classifier.registry import ModelStore, default_model_dir  # noqa: E402
 
@@ -42,9 +42,16 @@ def pin_one_core() -> None:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
 
-def texts() -> list[str]:
-    examples = read_corpus(train_files()) + (read_examples(TEST_FILE) if TEST_FILE.exists() else [])
-    return [e.text for e in examples]
+def texts() -> dict[str, list[str]]:
+    """Short notes and messages (the short corpus and its test set), and letters (the letter corpora and test sets)."""
+    files = train_files() + [f for fs in test_sets().values() for f in fs]
+    short = [e.text for f in files if not _letters(f) for e in read_examples(f)]
+    letters = [e.text for f in files if _letters(f) for e in read_examples(f)]
+    return {"short": short, "letters": letters}
+
+
+def _letters(path: Path) -> bool:
+    return path.name.startswith("letters") or path.parent.name.startswith("letters")
 
 
 def timed(fn: Callable[[str], object], items: list[str]) -> list[float]:
@@ -98,22 +105,21 @@ def main() -> None:
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     clf = Classifier.load(model_dir)
-    items = texts()
-    chars = sum(map(len, items)) / len(items)
-    (raw_total, raw), (ours_total, ours) = best_of(args.passes, [jieba.lcut, clf.classify], items)
-    cold = cold_start(model_dir)
-    rate_raw = len(items) / raw_total
-    rate_ours = len(items) / ours_total
-    print(f"{len(items)} complaints, {chars:.0f} characters on average, one core, fastest of {args.passes} passes "
-          "(rate: fastest pass; p50/p99: fastest time of each complaint), "
-          f"model {clf.version}\n")
-    print("| measure | classifier | raw jieba.lcut | ratio |")
-    print("|---|---:|---:|---:|")
-    print(f"| complaints/s | {rate_ours:,.0f} | {rate_raw:,.0f} | {rate_raw / rate_ours:.2f}x |")
-    print(f"| p50 per complaint (ms) | {statistics.median(ours):.3f} | {statistics.median(raw):.3f} | "
-          f"{statistics.median(ours) / statistics.median(raw):.2f}x |")
-    print(f"| p99 per complaint (ms) | {p99(ours):.3f} | {p99(raw):.3f} | {p99(ours) / p99(raw):.2f}x |")
-    print(f"| cold start: import + load + first answer (s) | {cold:.2f} | | |")
+    print(f"one core, fastest of {args.passes} passes (rate: fastest pass; p50/p99: fastest time of each text), "
+          f"model {clf.version}")
+    for name, items in texts().items():
+        chars = sum(map(len, items)) / len(items)
+        (raw_total, raw), (ours_total, ours) = best_of(args.passes, [jieba.lcut, clf.classify], items)
+        rate_raw = len(items) / raw_total
+        rate_ours = len(items) / ours_total
+        print(f"\n{name}: {len(items)} texts, {chars:.0f} characters on average\n")
+        print("| measure | classifier | raw jieba.lcut | ratio |")
+        print("|---|---:|---:|---:|")
+        print(f"| texts/s | {rate_ours:,.0f} | {rate_raw:,.0f} | {rate_raw / rate_ours:.2f}x |")
+        print(f"| p50 per text (ms) | {statistics.median(ours):.3f} | {statistics.median(raw):.3f} | "
+              f"{statistics.median(ours) / statistics.median(raw):.2f}x |")
+        print(f"| p99 per text (ms) | {p99(ours):.3f} | {p99(raw):.3f} | {p99(ours) / p99(raw):.2f}x |")
+    print(f"\ncold start: import + load + first answer: {cold_start(model_dir):.2f} s")
 
 
 if __name__ == "__main__":

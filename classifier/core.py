@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from scipy import sparse
 
 from classifier.families import Families, load_families
 from classifier.features import SentenceFeatures, combine, sentence_features
@@ -21,13 +23,15 @@ from classifier.text import FEATURE_CHARS, MAX_TEXT_CHARS, has_signal, normalize
 DEFAULT_THRESHOLD = 0.35
 TOP_CANDIDATES = 5
 FEATURE_KINDS = {"w": "word", "b": "word pair", "c": "characters", "p": "word prefix"}
-# A family's best member is named only when it holds this share of the family's probability (an owner stated).
-MEMBER_SHARE = 0.7
 # A further problem of a letter: a problem sentence whose own answer is at least this sure and differs from the primary.
 ALSO_CONFIDENCE = 0.6
 MAX_ALSO = 2
 # Below this, the whole letter's answer may be a blend of its problems: the primary is taken from its sentences.
 BLEND_CONFIDENCE = 0.5
+# Without an owner word, a family's member is named when the model gives it this share of the family's probability.
+MEMBER_SHARE = 0.6
+# Sentences with fewer known features than this say too little on their own to name a further problem.
+MIN_SENTENCE_FEATURES = 3
 
 Precision = Literal["class", "family"]
 
@@ -127,7 +131,9 @@ class Classifier:
         units = sorted({self.families.unit_of(c) for c in model.classes})
         self._units = units
         self._unit_index = {u: i for i, u in enumerate(units)}
-        self._unit_of_class = np.array([self._unit_index[self.families.unit_of(c)] for c in model.classes], dtype=np.int64)
+        self._unit_matrix = np.zeros((len(model.classes), len(units)), dtype=np.float32)
+        for i, c in enumerate(model.classes):
+            self._unit_matrix[i, self._unit_index[self.families.unit_of(c)]] = 1.0
 
     @classmethod
     def load(cls, model_dir: Path | None = None, *, threshold: float | None = None,
@@ -217,74 +223,100 @@ class Classifier:
     def _analyse(self, norm: str, channel: str | None) -> _Analysis:
         text = norm[:FEATURE_CHARS]
         parts = sentence_features(self.segmenter, text, self.model.config)
-        idx, vals = self.model.vocabulary.vector(combine(parts))
+        vocabulary = self.model.vocabulary
+        counts = [vocabulary.ids(p.feats) for p in parts]
+        doc = counts[0] if len(parts) == 1 and parts[0].sentence.weight == 1.0 else \
+            combine((p.sentence.weight, c) for p, c in zip(parts, counts))
+        idx, vals = vocabulary.vector_ids(doc)
         outcome = self._rules.apply(norm, channel)
         probs, extra = self._boosted(self.model.probabilities(idx, vals), outcome)
         ranked = self._rank(probs, extra, outcome)
-        primary, also = self._decide(parts, probs, extra, outcome)
+        primary, also = self._decide(text, parts, counts, probs, extra, outcome)
         words = [w for p in parts for w in p.words]
         return _Analysis(text, words, idx, vals, outcome, ranked, len(norm) > FEATURE_CHARS, primary, also)
 
-    def _unit_probs(self, probs: np.ndarray, extra: Mapping[str, float]) -> dict[str, float]:
-        """Probability of every decision unit: a family (the sum over its members) or a class on its own."""
-        sums = np.bincount(self._unit_of_class, weights=probs, minlength=len(self._units))
-        units = {u: float(p) for u, p in zip(self._units, sums.tolist())}
+    def _unit_probs(self, probs: np.ndarray) -> np.ndarray:
+        """Probability of every decision unit (rows of `probs`): a family (the sum over its members) or a class alone."""
+        return probs @ self._unit_matrix
+
+    def _extra_units(self, extra: Mapping[str, float]) -> dict[str, float]:
+        """Boosts of classes the model does not know, by unit."""
+        units: dict[str, float] = {}
         for class_id, p in extra.items():
             unit = self.families.unit_of(class_id)
             units[unit] = units.get(unit, 0.0) + p
         return units
 
-    def _finding(self, unit: str, unit_p: float, probs: np.ndarray, extra: Mapping[str, float]) -> Finding:
-        """The class decided for a unit: the family's member if the text names it, else the family's default."""
+    def _top_unit(self, unit_probs: np.ndarray, extra_units: Mapping[str, float]) -> tuple[str, float]:
+        i = int(np.argmax(unit_probs))
+        unit, p = self._units[i], float(unit_probs[i])
+        for u, q in extra_units.items():
+            total = q + (float(unit_probs[self._unit_index[u]]) if u in self._unit_index else 0.0)
+            if total > p:
+                unit, p = u, total
+        return unit, p
+
+    def _finding(self, unit: str, unit_p: float, probs: np.ndarray, extra: Mapping[str, float], text: str) -> Finding:
+        """The class decided for a unit: the family's member if the text names its owner ("燃气井盖") or the model is
+        sure of it ("gas manhole cover"), else the family's default member. Only members the model or a rule knows
+        are named; the member that means "owner unknown" is never named on the model's word alone."""
         family = self.families.get(unit)
         if family is None:
             return Finding(unit, unit_p, "class", None)
-        members = {m: (float(probs[i]) if (i := self._class_index.get(m)) is not None else 0.0) + extra.get(m, 0.0)
-                   for m in family.members}
-        best, best_p = max(members.items(), key=lambda kv: kv[1])
-        if unit_p > 0 and best_p / unit_p >= MEMBER_SHARE:
-            return Finding(best, best_p, "class", family.family_id, unit_p)
+
+        def prob(member: str) -> float:
+            i = self._class_index.get(member)
+            return (float(probs[i]) if i is not None else 0.0) + extra.get(member, 0.0)
+        stated = [(m, w) for m, w in family.stated(text) if m in self._class_index or m in extra]
+        if stated:
+            best = max(stated, key=lambda mw: (len(mw[1]), prob(mw[0])))[0]
+            return Finding(best, unit_p, "class", family.family_id, unit_p)
+        best = max(family.members, key=prob)
+        if best != family.unknown and unit_p > 0 and prob(best) >= MEMBER_SHARE * unit_p:
+            return Finding(best, prob(best), "class", family.family_id, unit_p)
         return Finding(family.default, unit_p, "family", family.family_id, unit_p)
 
-    def _decide(self, parts: list[SentenceFeatures], probs: np.ndarray, extra: Mapping[str, float],
-                outcome: RuleOutcome) -> tuple[Finding, list[Finding]]:
+    def _decide(self, text: str, parts: list[SentenceFeatures], counts: list[Counter[int]], probs: np.ndarray,
+                extra: Mapping[str, float], outcome: RuleOutcome) -> tuple[Finding, list[Finding]]:
         """The primary problem of the text and up to MAX_ALSO further ones stated in sentences of their own."""
         if outcome.forced is not None:
             forced = outcome.forced.class_id
             family = self.families.family_of(forced)
             return Finding(forced, 1.0, "class", family.family_id if family else None, 1.0 if family else None), []
-        units = self._unit_probs(probs, extra)
-        unit, unit_p = max(units.items(), key=lambda kv: kv[1])
-        sentence_tops = self._sentence_tops(parts)
-        if unit_p < BLEND_CONFIDENCE and sentence_tops and unit not in {u for u, _ in sentence_tops}:
+        unit_probs = self._unit_probs(probs)
+        extra_units = self._extra_units(extra)
+        unit, unit_p = self._top_unit(unit_probs, extra_units)
+        tops = self._sentence_tops(parts, counts)
+        if unit_p < BLEND_CONFIDENCE and tops and unit not in {t[0] for t in tops}:
             # The whole letter's answer may be a blend of its problems: take the likeliest problem a sentence states.
-            unit = max((u for u, _ in sentence_tops), key=lambda u: units.get(u, 0.0))
-            unit_p = units.get(unit, 0.0)
-        primary = self._finding(unit, unit_p, probs, extra)
+            unit = max((t[0] for t in tops), key=lambda u: float(unit_probs[self._unit_index[u]]))
+            unit_p = float(unit_probs[self._unit_index[unit]])
+        primary = self._finding(unit, unit_p, probs, extra, text)
         also: list[Finding] = []
         seen = {unit}
-        for u, (p, s_probs) in sorted(((u, v) for u, v in sentence_tops), key=lambda kv: -kv[1][0]):
+        for u, p, s_probs, s_text in sorted(tops, key=lambda t: -t[1]):
             if u in seen or p < ALSO_CONFIDENCE or len(also) == MAX_ALSO:
                 continue
             seen.add(u)
-            also.append(self._finding(u, p, s_probs, {}))
+            also.append(self._finding(u, p, s_probs, {}, s_text))
         return primary, also
 
-    def _sentence_tops(self, parts: list[SentenceFeatures]) -> list[tuple[str, tuple[float, np.ndarray]]]:
-        """For letters with several problem sentences: each sentence's own best unit, its probability and the probabilities."""
-        problems = [p for p in parts if p.sentence.role == "problem" and p.counts]
+    def _sentence_tops(self, parts: list[SentenceFeatures],
+                       counts: list[Counter[int]]) -> list[tuple[str, float, np.ndarray, str]]:
+        """For texts with several problem sentences: each sentence's own best unit, its probability, the class
+        probabilities and the sentence, all sentences scored in one product."""
+        problems = [(p, c) for p, c in zip(parts, counts) if p.sentence.role == "problem" and len(c) >= MIN_SENTENCE_FEATURES]
         if len(problems) < 2:
             return []
-        tops = []
-        for part in problems:
-            idx, vals = self.model.vocabulary.vector(part.counts)
-            if len(idx) < 3:
-                continue
-            probs = self.model.probabilities(idx, vals)
-            units = self._unit_probs(probs, {})
-            unit, p = max(units.items(), key=lambda kv: kv[1])
-            tops.append((unit, (p, probs)))
-        return tops
+        vectors = [self.model.vocabulary.vector_ids(c) for _, c in problems]
+        indptr = np.cumsum([0] + [len(i) for i, _ in vectors])
+        rows = sparse.csr_matrix((np.concatenate([v for _, v in vectors]), np.concatenate([i for i, _ in vectors]), indptr),
+                                 shape=(len(vectors), len(self.model.vocabulary.names)))
+        probs = self.model.probabilities_of(rows)
+        units = self._unit_probs(probs)
+        best = units.argmax(axis=1)
+        return [(self._units[b], float(units[k, b]), probs[k], part.sentence.text)
+                for k, (b, (part, _)) in enumerate(zip(best.tolist(), problems))]
 
     def _boosted(self, probs: np.ndarray, outcome: RuleOutcome) -> tuple[np.ndarray, dict[str, float]]:
         """Model probabilities plus boosts, renormalised; boosts of classes the model does not know come apart."""

@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -35,6 +36,8 @@ class FeatureConfig:
                 "sentence_roles": self.sentence_roles}
 
 
+K = TypeVar("K")
+
 _HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 
@@ -58,7 +61,7 @@ class SentenceFeatures:
 
     sentence: Sentence
     words: list[str]
-    counts: Counter[str]
+    feats: list[str]
 
 
 def sentence_features(segmenter: Segmenter, text: str, config: FeatureConfig) -> list[SentenceFeatures]:
@@ -67,26 +70,25 @@ def sentence_features(segmenter: Segmenter, text: str, config: FeatureConfig) ->
     out = []
     for s in parts:
         words = segmenter.words(s.text)
-        out.append(SentenceFeatures(s, words, Counter(extract(words, segmenter.canonical(words), s.text, config))))
+        out.append(SentenceFeatures(s, words, extract(words, segmenter.canonical(words), s.text, config)))
     return out
 
 
-def combine(parts: Iterable[SentenceFeatures]) -> Counter[str]:
-    """Feature counts of a whole text: each sentence's counts times the weight of its role."""
-    total: Counter[str] = Counter()
-    for part in parts:
-        w = part.sentence.weight
+def combine(counts: Iterable[tuple[float, Mapping[K, int]]]) -> Counter[K]:
+    """Feature counts of a whole text from its sentences' counts, each times the weight of the sentence's role."""
+    total: Counter[K] = Counter()
+    for w, part in counts:
         if w == 1.0:
-            total.update(part.counts)
+            total.update(part)
         elif w:
-            for f, n in part.counts.items():
+            for f, n in part.items():
                 total[f] += n * w
     return total
 
 
 def featurize(segmenter: Segmenter, text: str, config: FeatureConfig) -> Counter[str]:
     """Weighted feature counts of a normalised text."""
-    return combine(sentence_features(segmenter, text, config))
+    return combine((p.sentence.weight, Counter(p.feats)) for p in sentence_features(segmenter, text, config))
 
 
 class Vocabulary:
@@ -105,17 +107,26 @@ class Vocabulary:
         idf = np.array([math.log((1 + n_docs) / (1 + df[f])) + 1.0 for f in names], dtype=np.float32)
         return cls(names, idf)
 
+    def ids(self, feats: Iterable[str]) -> Counter[int]:
+        """Counts of the known features among `feats`, by index."""
+        counts = Counter(map(self.index.get, feats))
+        counts.pop(None, None)  # type: ignore[call-overload]
+        return counts  # type: ignore[return-value]
+
     def vector(self, counts: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
-        """Indices and weights of the known features of one document, from its (weighted) feature counts.
+        """Indices and weights of the known features of one document, from its (weighted) feature counts."""
+        index = self.index
+        return self.vector_ids({i: n for f, n in counts.items() if (i := index.get(f)) is not None})
+
+    def vector_ids(self, counts: Mapping[int, float]) -> tuple[np.ndarray, np.ndarray]:
+        """Indices and l2-normalised tf-idf weights from (weighted) counts by feature index.
 
         Sublinear tf: 1 + log(n) for n >= 1, n itself below 1 (features of lightly weighted sentences).
         """
-        index = self.index
-        known = [(i, n) for f, n in counts.items() if n > 0 and (i := index.get(f)) is not None]
-        if not known:
+        if not counts:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        idx = np.fromiter((i for i, _ in known), dtype=np.int64, count=len(known))
-        tf = np.fromiter((n for _, n in known), dtype=np.float32, count=len(known))
+        idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
         tf = np.where(tf >= 1.0, 1.0 + np.log(np.maximum(tf, 1.0)), tf)
         vals = tf * self.idf[idx]
         return idx, vals / math.sqrt(float(vals @ vals))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +40,10 @@ class LinearModel:
 
     def probabilities(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
         return softmax(vals @ self.scaled_weights[idx] + self.scaled_intercept)
+
+    def probabilities_of(self, rows: Any) -> np.ndarray:
+        """Probabilities of several documents at once (a sparse matrix of tf-idf rows)."""
+        return softmax(np.asarray(rows @ self.scaled_weights) + self.scaled_intercept)
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from classifier import Classifier
+from classifier import Classification, Classifier
 from classifier.tables import CodeTables
 from gateway.dedup import Deduplicator, Match
 from gateway.group_commit import GroupCommit
@@ -56,6 +56,19 @@ class Classified:
     def search_class(self) -> str | None:
         """The class duplicates are searched with: the decided one, else the model's first suggestion."""
         return self.class_id or (self.suggestions[0][0] if self.suggestions else None)
+
+
+def classified(result: Classification) -> Classified:
+    """The model's answer as intake keeps it: the decision (or none, with the reason) and the suggestions."""
+    suggestions = tuple((c.class_id, round(c.confidence, 4)) for c in result.candidates)
+    if result.suggestion is not None and result.suggestion.class_id not in {c for c, _ in suggestions[:1]}:
+        # The model's own first answer (a family's default member, say) leads the suggestions.
+        suggestions = ((result.suggestion.class_id, round(result.suggestion.confidence, 4)), *suggestions)
+    if result.needs_review or result.class_id is None:
+        return Classified(None, result.confidence, "model", result.reason or "low_confidence",
+                          family_id=result.family_id, suggestions=suggestions)
+    return Classified(result.class_id, result.confidence, "model", None, result.precision, result.family_id,
+                      tuple(a.as_dict() for a in result.also), suggestions)
 
 
 @dataclass(frozen=True)
@@ -139,15 +152,7 @@ class Pipeline:
         except Exception:
             log.exception("classifier failed; the case waits for review")
             return Classified(None, None, "model", "classifier_error")
-        suggestions = tuple((c.class_id, round(c.confidence, 4)) for c in result.candidates)
-        if result.suggestion is not None and result.suggestion.class_id not in {c for c, _ in suggestions[:1]}:
-            # The model's own first answer (a family's default member, say) leads the suggestions.
-            suggestions = ((result.suggestion.class_id, round(result.suggestion.confidence, 4)), *suggestions)
-        if result.needs_review or result.class_id is None:
-            return Classified(None, result.confidence, "model", result.reason or "low_confidence",
-                              family_id=result.family_id, suggestions=suggestions)
-        return Classified(result.class_id, result.confidence, "model", None, result.precision, result.family_id,
-                          tuple(a.as_dict() for a in result.also), suggestions)
+        return classified(result)
 
     def photo_gps(self, report: ReportIn) -> tuple[float, float] | None:
         """The GPS point of the first photo uploaded to us that carried one."""
@@ -278,11 +283,12 @@ class Pipeline:
                 review_reason=review_reason,
                 possible_duplicate_of=possible,
                 text=report.text,
+                attributes=report.attributes or None,
                 language=report.language,
                 lat=lat,
                 lon=lon,
                 precision_m=located.precision_m if located else None,
-                address=report.address or (located.label if located else None),
+                address=report.address or (located.label if located and located.source == "text" else None),  # a point's label is no address
                 grid_code=located.grid_code if located else None,
                 source_channel=report.channel.value,
                 case_source=CASE_SOURCE[Channel(report.channel)],
@@ -311,6 +317,7 @@ class Pipeline:
             channel=report.channel.value,
             language=report.language,
             text=report.text,
+            attributes=report.attributes or None,
             lat=located.lat if located else None,
             lon=located.lon if located else None,
             crs_in=report.location.crs if report.location else None,

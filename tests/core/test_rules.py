@@ -209,8 +209,15 @@ async def test_classify_answers_like_the_classifier_command_with_an_explanation(
     assert explanation["candidates"][0]["class_id"] == body["class_id"] and explanation["candidates"][0]["features"]
     assert "垃圾桶" in explanation["tokens"]
 
-    status, unsure = await classify(api, "人行道上的井盖丢了很危险")
-    assert status == 200 and unsure["needs_review"] is True and unsure["reason"] == "low_confidence" and unsure["kind"] is None
+    status, unsure = await classify(api, "3，，，")
+    assert status == 200 and unsure["needs_review"] is True and unsure["reason"] == "no_signal" and unsure["kind"] is None
+
+    # The owner of a manhole cover is not stated: the family is decided, its default member given.
+    status, cover = await classify(api, "人行道上的井盖丢了很危险")
+    assert status == 200 and cover["needs_review"] is False and cover["precision"] == "family"
+    assert cover["family_id"] == "fam-manhole-cover" and cover["class_id"] == "cp-0114"
+    status, gas = await classify(api, "人行道上的燃气井盖丢了很危险")
+    assert gas["precision"] == "class" and gas["class_id"] == "cp-0111"
 
 
 async def test_channel_limited_rules_fire_only_on_their_channel(start: StartApi) -> None:

@@ -1,0 +1,63 @@
+"""Letters as citizens write them: sentence roles, long letters no worse than notes, several problems, no blend."""
+
+from __future__ import annotations
+
+from classifier import Classifier
+from classifier.letters import sentences
+from classifier.lifecycle import Outcome
+from classifier.tables import load_tables
+from classifier.text import normalize
+
+LETTER = ("尊敬的王书记您好！我是幸福小区的一名退休教师，在这里住了二十多年。已经多次打12345反映，每次都说转给相关部门，"
+          "可至今无人管理。我们小区南门外的人行道上，每天早上都有十几个小贩摆摊卖菜卖早点，把人行道占得满满的，"
+          "老人和接送孩子的家长只能走到机动车道上，非常危险。望有关部门重视，恳请尽快处理！谢谢！")
+NOTE = "幸福小区南门外人行道上好多小贩摆摊卖菜，把路都占了"
+TWO_PROBLEMS = ("李市长您好：反映阳光花园东门外的两件事。东门外的路灯已经坏了一个多月，一到晚上门口黑乎乎的，连路都看不清。"
+                "另外，门口的垃圾桶早就满了，垃圾堆在地上好几天没人清运，臭气熏天，苍蝇乱飞。请有关部门一起处理，谢谢！")
+
+
+def test_sentences_get_their_roles() -> None:
+    roles = [(s.role, s.text[:6]) for s in sentences(normalize(LETTER))]
+    assert roles[0][0] == "greeting"
+    assert "history" in [r for r, _ in roles]
+    assert roles[-1][0] == "closing" and roles[-2][0] == "plea"
+    problem = [s.text for s in sentences(normalize(LETTER)) if s.role == "problem"]
+    assert any("小贩摆摊" in p for p in problem)
+
+
+def test_a_clause_that_opens_a_new_topic_is_a_sentence_of_its_own() -> None:
+    texts = [s.text for s in sentences(normalize("门口垃圾堆成山了，另外门口的路灯坏了一个多月了，晚上黑漆漆的。"))]
+    assert len(texts) == 2 and texts[1].startswith("另外")
+
+
+def test_a_text_of_greetings_only_keeps_its_words() -> None:
+    assert [s.role for s in sentences(normalize("您好！谢谢！"))] == ["problem", "problem"]
+
+
+def test_a_long_letter_is_not_worse_than_the_short_note(clf: Classifier) -> None:
+    note, letter = clf.classify(NOTE), clf.classify(LETTER)
+    assert note.class_id == letter.class_id == "ev-2013-0406"
+    assert not letter.needs_review
+
+
+def test_a_letter_with_two_problems_gets_a_primary_and_a_further_class(clf: Classifier) -> None:
+    result = clf.classify(TWO_PROBLEMS)
+    tables = load_tables()
+    lamp, rubbish = "cp-0118", {"ev-2013-0110", "ev-2013-0111", "cp-0305"}
+    assert result.class_id == lamp, result
+    assert [a.class_id for a in result.also if a.class_id in rubbish], result.also
+    # Never a blend: the primary and the further classes are problems the letter states, each once.
+    ids = [result.class_id, *(a.class_id for a in result.also)]
+    assert len(ids) == len(set(ids)) <= 3
+    assert all(tables.get(i) for i in ids)
+
+
+def test_threshold_is_chosen_by_evidence_on_the_letter_set(trained: Outcome, clf: Classifier) -> None:
+    report = trained.report
+    threshold = report["threshold"]
+    assert threshold["set"] == "letters" and 0.2 <= threshold["chosen"] <= 1.0
+    assert threshold["coverage"] >= threshold["aim_coverage"]
+    assert threshold["accuracy_aim_met"] == (threshold["accuracy_accepted_major"] >= threshold["aim_accepted_major"])
+    assert clf.threshold == threshold["chosen"]
+    letters = report["test_sets"]["letters"]
+    assert letters["coverage"] == threshold["coverage"]
