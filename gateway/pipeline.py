@@ -138,6 +138,7 @@ class Pipeline:
         self.dedup = dedup or Deduplicator(tables)
         self.media = media
         self.writer = GroupCommit(self.store_batch, self.store_one)
+        self.waiting_reason = "no_classifier"  # why a case waits without a classifier; "classifier_loading" while it loads
 
     def classify(self, report: ReportIn) -> Classified:
         """The class of a report; an agent's choice wins over the model."""
@@ -146,7 +147,7 @@ class Pipeline:
                 raise UnknownClass(report.class_id)
             return Classified(report.class_id, 1.0, "agent", None, "class")
         if self.classifier is None:
-            return Classified(None, None, "none", "no_classifier")
+            return Classified(None, None, "none", self.waiting_reason)
         try:
             result = self.classifier.classify(report.text, channel=report.channel.value, language=report.language)
         except Exception:
