@@ -21,6 +21,7 @@ class Example:
     label: str
     text: str
     also: tuple[str, ...] = ()
+    letter: bool = False
 
 
 def read_examples(path: Path) -> list[Example]:
@@ -42,7 +43,7 @@ def read_examples(path: Path) -> list[Example]:
             if len(parts) != 3 or not parts[2].strip():
                 raise ValueError(f"{path.name}:{number}: expected label<TAB>also<TAB>text")
             also = tuple(a.strip() for a in parts[1].split(",") if a.strip())
-            examples.append(Example(parts[0].strip(), parts[2].strip(), also))
+            examples.append(Example(parts[0].strip(), parts[2].strip(), also, letter=True))
             continue
         label, sep, text = line.partition("\t")
         if not sep or not text.strip():

@@ -75,7 +75,7 @@ def _check_labels(labels: set[str], origin: str) -> None:
 def _trainable(examples: list[Example]) -> list[Example]:
     """Examples a class can be learnt from: a family label teaches the family's default member."""
     families = load_families()
-    return [Example(f.default, e.text) if (f := families.get(e.label)) else e for e in examples]
+    return [Example(f.default, e.text, letter=e.letter) if (f := families.get(e.label)) else e for e in examples]
 
 
 def _build(store: ModelStore, segmenter: Segmenter, sources: Sources, config: TrainConfig) -> tuple[str, Classifier]:

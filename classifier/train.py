@@ -26,10 +26,12 @@ class TrainConfig:
     min_df: int = 2
     calibration_folds: int = 3
     features: FeatureConfig = FeatureConfig()
+    # Weight of a letter against a short note in training (the corpus holds far more notes than letters).
+    letter_weight: float = 1.0
 
     def as_dict(self) -> dict[str, object]:
         return {"c": self.c, "min_df": self.min_df, "calibration_folds": self.calibration_folds,
-                "features": self.features.as_dict()}
+                "features": self.features.as_dict(), "letter_weight": self.letter_weight}
 
 
 def docs_of(segmenter: Segmenter, texts: list[str], config: FeatureConfig) -> list[Counter[str]]:
@@ -71,8 +73,10 @@ def fit(examples: list[Example], segmenter: Segmenter, config: TrainConfig = Tra
     if folds < 2:
         raise ValueError("every class needs at least two examples")
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
-    held_out = cross_val_predict(_estimator(config), x, y, cv=cv, method="decision_function")
-    estimator = _estimator(config).fit(x, y)
+    weights = np.array([config.letter_weight if e.letter else 1.0 for e in examples])
+    held_out = cross_val_predict(_estimator(config), x, y, cv=cv, method="decision_function",
+                                 params={"sample_weight": weights})
+    estimator = _estimator(config).fit(x, y, sample_weight=weights)
     return LinearModel(
         classes=classes,
         vocabulary=vocabulary,

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from classifier import Classification, Classifier
+from classifier.families import load_families
 from classifier.tables import CodeTables
 from gateway.dedup import Deduplicator, Match
 from gateway.group_commit import GroupCommit
@@ -143,9 +144,14 @@ class Pipeline:
     def classify(self, report: ReportIn) -> Classified:
         """The class of a report; an agent's choice wins over the model."""
         if report.class_id:
+            families = self.classifier.families if self.classifier is not None else load_families()
+            family = families.get(report.class_id)
+            if family is not None:  # the agent took the family, not a member: the city's default member stands for it
+                return Classified(family.default, 1.0, "agent", None, "family", family.family_id)
             if report.class_id not in self.tables:
                 raise UnknownClass(report.class_id)
-            return Classified(report.class_id, 1.0, "agent", None, "class")
+            member_of = families.family_of(report.class_id)
+            return Classified(report.class_id, 1.0, "agent", None, "class", member_of.family_id if member_of else None)
         if self.classifier is None:
             return Classified(None, None, "none", self.waiting_reason)
         try:

@@ -147,3 +147,23 @@ async def test_a_bad_report_is_refused_with_a_message_and_stores_nothing(
     assert answer["error"]["message"].startswith(said)
     assert answer["error"].get("field") == field
     assert await count_cases(console) == 0
+
+
+async def test_an_owner_unknown_cover_is_offered_as_the_family_and_filed_so(browser: Browser, console: Site, make_user: MakeUser,
+                                                                           out: Path) -> None:
+    page = await agent_page(browser, console, make_user)
+    await page.goto("/console/")
+    await type_text(page, "人民路和解放路路口的井盖不见了，晚上很危险")
+    first = page.locator("#classes li label").first
+    await expect(first).to_contain_text("未说明权属")
+    assert await page.get_attribute("#class-1", "value") == "fam-manhole-cover"
+    await page.keyboard.press("Alt+1")
+    await page.keyboard.press("Alt+N")
+    await page.keyboard.press("Alt+S")
+    await expect(page.locator("#result-number")).to_have_text(re.compile(r"^\d{14,}$"))
+    number = await page.text_content("#result-number") or ""
+    case = await console.store.case(int(number[8:]))
+    assert case is not None
+    assert (case.class_id, case.class_precision, case.class_family) == ("cp-0114", "family", "fam-manhole-cover")
+    assert await serious_violations(page) == []
+    await screenshots(page, out, "assist-family")

@@ -13,6 +13,7 @@ from channels.web.console.auth import console_lang, current_user, login_required
 from channels.web.console.callers import caller_history
 from gateway.reporters import phone_contact
 from channels.web.console.catalogue import TEXTS
+from channels.web.console.catalogue import text as console_text
 from channels.web.console.cases import case_brief, china_time
 from channels.web.console.jsonapi import json_errors, refusal
 from channels.web.console.pages import render
@@ -110,14 +111,31 @@ def top_classes(classifier: Classifier, request: web.Request, text: str) -> list
     """The three likeliest classes with confidence, and why: the words that pushed each one and the rules that fired."""
     explanation = classifier.explain(text, channel=Channel.HOTLINE.value)
     tables, lang, out = request.app[TABLES], console_lang(request), []
-    for candidate in explanation["candidates"][:TOP_CLASSES]:
-        words: list[str] = []
+    suggestion = explanation["classification"].get("suggestion") or {}
+    family = classifier.families.get(suggestion.get("family_id") or "") if suggestion.get("precision") == "family" else None
+    if family is not None:
+        # The text names the family but not the owner: offered first as the family, filed as the city's default member.
+        members = [c for c in explanation["candidates"] if c["class_id"] in family.members]
+        out.append({"class_id": family.family_id, "family_only": True, "confidence": suggestion["confidence"],
+                    "name": console_text("family_only", lang, family=family.display_name(lang),
+                                     member=tables.label(family.default, lang, major=False)),
+                    "words": _why(members), "rules": []})
+    for candidate in explanation["candidates"]:
+        if len(out) == TOP_CLASSES:
+            break
+        out.append({"class_id": candidate["class_id"], "name": tables.label(candidate["class_id"], lang),
+                    "confidence": candidate["confidence"], "words": _why([candidate]), "rules": candidate["rules"]})
+    return out
+
+
+def _why(candidates: Any) -> list[str]:
+    """The words that pushed the candidates most, first ones first, without repeats."""
+    words: list[str] = []
+    for candidate in candidates:
         for feature in candidate["features"]:
             if feature["weight"] > 0 and feature["token"] not in words:
                 words.append(feature["token"])
-        out.append({"class_id": candidate["class_id"], "name": tables.label(candidate["class_id"], lang),
-                    "confidence": candidate["confidence"], "words": words[:WHY_TOKENS], "rules": candidate["rules"]})
-    return out
+    return words[:WHY_TOKENS]
 
 
 def place_json(located: Located | None, tile_crs: str) -> dict[str, Any] | None:
