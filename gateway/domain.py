@@ -295,7 +295,10 @@ class ReportIn(BaseModel):
     contact: ContactIn | None = None
     media: list[MediaIn] = Field(default=[], max_length=8)
     client_ref: str | None = Field(default=None, min_length=1, max_length=128, description="The client's own id of the report: sent again, it answers with the first")
-    class_id: str | None = Field(default=None, max_length=64, description="A class already chosen (e.g. by an agent).")
+    class_id: str | None = Field(default=None, max_length=64, description="A class already chosen (e.g. by an agent), or a "
+                                 "family id (fam-…) when only the family is known: the city's default member is filed.")
+    attributes: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")], Annotated[str, Field(min_length=1, max_length=500)]] = Field(
+        default={}, max_length=20, description="Answers to the questions of the service chosen (Open311 attributes), by question code; kept apart from the text")
     received_at: Annotated[datetime, AfterValidator(_plausible_receipt)] | None = None
 
 

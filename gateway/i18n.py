@@ -65,6 +65,16 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "metrics_token_required": {"zh": "需要有效的指标访问令牌（Authorization: Bearer）。", "en": "A valid metrics token is required (Authorization: Bearer)."},
     "metrics_local_only": {"zh": "指标只对本机开放；要从其他机器抓取，请设置 metrics_token。",
                            "en": "Metrics are served to this machine only; set metrics_token to scrape them from elsewhere."},
+    "open311_api_key": {"zh": "api_key 缺失或无效。", "en": "api_key is missing or not valid."},
+    "open311_unknown_service": {"zh": "未知的 service_code {service}。", "en": "service_code {service} not found."},
+    "open311_location_required": {"zh": "需要位置：lat 和 long、address_string 或 address_id。",
+                                  "en": "A location is required: lat and long, address_string or address_id."},
+    "open311_attribute_value": {"zh": "属性 {attribute} 的取值 {value} 无效（可选：{values}）。", "en": "Attribute {attribute}: {value} is not one of {values}."},
+    "open311_body_not_object": {"zh": "JSON 请求内容必须是一个对象，字段与表单相同（api_key、service_code……）。",
+                                "en": "A JSON body must be an object with the form's fields (api_key, service_code, …)."},
+    "open311_field_not_text": {"zh": "字段 {field} 必须是文字或数字。", "en": "Field {field} must be text or a number."},
+    "open311_media_type": {"zh": "请求内容必须是表单（application/x-www-form-urlencoded 或 multipart/form-data）或 JSON（application/json）。",
+                           "en": "The body must be a form (application/x-www-form-urlencoded or multipart/form-data) or JSON (application/json)."},
     "internal_error": {"zh": "服务器内部错误，请稍后重试。", "en": "Internal server error, please try again later."},
 }
 

@@ -97,7 +97,9 @@ class CasePayload(BaseModel):
         "cover): `class` is then the city's default member of the family, to be refined by the platform or an agent")
     class_family: FamilyPayload | None = Field(default=None, description="The family of `class`, when it belongs to one")
     also: list[FurtherProblemPayload] = Field(default=[], description="Up to two further problems the text states")
-    description: str
+    description: str = Field(description="The first reporter's text, as written")
+    attributes: dict[str, str] = Field(default={}, description="The first reporter's answers to the questions of the service chosen "
+                                       "(Open311 attributes: GET /open311/v2/services/<class id>.json), by question code")
     language: str
     location: LocationPayload | None
     source: SourcePayload
@@ -138,6 +140,7 @@ def build_payload(
         class_family=family,
         also=also or [],
         description=case.text,
+        attributes=case.attributes or {},
         language=case.language,
         location=location,
         source=SourcePayload(channel=case.source_channel, case_source=case.case_source),

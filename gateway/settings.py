@@ -75,6 +75,17 @@ class WebSettings(BaseModel):
     hints_per_ip_per_hour: int = Field(default=1200, ge=1, description="Live hint requests (class, address, nearby) from one address")
 
 
+class Open311Settings(BaseModel):
+    """The Open311 GeoReport v2 channel (channels/open311): what its public reads show, and its discovery document."""
+
+    public_descriptions: Literal["off", "masked", "full"] = Field(
+        default="masked", description="What unauthenticated reads show of citizens' words: masked: descriptions and notes with phone, "
+        "ID and plate numbers, names and e-mail addresses masked, the address cut to its road or estate, coordinates to about 100 m; "
+        "off: no description or note at all (place as in masked); full: everything as written")
+    contact: str | None = Field(default=None, max_length=300, description="discovery.json: who runs this endpoint (an address, a phone line)")
+    key_service: str | None = Field(default=None, max_length=300, description="discovery.json: where a client asks for an api_key")
+
+
 class TelegramSettings(BaseModel):
     """The Telegram bot (channels/messaging/telegram); token and secret usually come from the environment."""
 
@@ -186,6 +197,7 @@ class Settings(BaseSettings):
     mail: MailSettings | None = None
     intake: IntakeSettings = IntakeSettings()
     web: WebSettings = WebSettings()
+    open311: Open311Settings = Open311Settings()
     telegram: TelegramSettings | None = None
     sip: SipSettings = SipSettings()
     twilio: TwilioSettings | None = None

@@ -48,6 +48,7 @@ class CaseRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     last_note: Mapped[str | None] = mapped_column(Text)
     due_at: Mapped[datetime | None] = mapped_column(index=True, comment="Disposal deadline (处置时限), from dispatch")
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(comment="Answers of the first report to its service's questions (Open311 attributes), by code")
 
     __table_args__ = (Index("ix_cases_open_geo", "status", "lat", "lon"),)
 
@@ -71,6 +72,7 @@ class ReportRow(Base):
     client_ref: Mapped[str | None] = mapped_column(String(128))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     original_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), comment="The case it belonged to before a merge")
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(comment="Answers to its service's questions (Open311 attributes), by code")
 
     __table_args__ = (UniqueConstraint("channel", "client_ref", name="uq_reports_client_ref"),)
 

@@ -56,7 +56,7 @@ def test_example_documents_every_key() -> None:
     Settings(**example)
     assert set(example) == set(Settings.model_fields), "every top-level setting appears in the example"
     text = EXAMPLE.read_text(encoding="utf-8")
-    for section in ("delivery", "intake"):
+    for section in ("delivery", "intake", "web", "open311"):
         for key in Settings.model_fields[section].annotation.model_fields:  # type: ignore[union-attr]
             assert f"{key}:" in text, f"{section}.{key} undocumented"
     for key in ("id", "url", "secret", "edition", "enabled", "timeout", "crs"):

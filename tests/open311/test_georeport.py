@@ -1,12 +1,15 @@
 """Open311 GeoReport v2: every endpoint in JSON and XML, with the spec's fields, errors and filters."""
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 from xml.etree import ElementTree
 
 import pytest
 
+from gateway.payload import parse_case_number
+from gateway.settings import Open311Settings
 from tests.core.conftest import Api, make_settings, start_api
 from tests.core.test_callbacks import post_callback
 from tests.support.receiver import Receiver
@@ -17,8 +20,13 @@ REQUEST_FIELDS = {"service_request_id", "status", "status_notes", "service_name"
 
 
 @pytest.fixture
-async def api(aiohttp_client: Any, database_url: str, redis_url: str, receiver: Receiver) -> AsyncIterator[Api]:
-    settings = make_settings(database_url, redis_url, receiver.url).model_copy(update={"channels": ["open311"]})
+def open311_settings() -> Open311Settings:
+    return Open311Settings()
+
+
+@pytest.fixture
+async def api(aiohttp_client: Any, database_url: str, redis_url: str, receiver: Receiver, open311_settings: Open311Settings) -> AsyncIterator[Api]:
+    settings = make_settings(database_url, redis_url, receiver.url).model_copy(update={"channels": ["open311"], "open311": open311_settings})
     api = await start_api(aiohttp_client, settings)
     yield api
     await api.store.close()
@@ -53,14 +61,18 @@ async def test_service_definition_with_attributes(api: Api) -> None:
 
 
 async def test_post_then_follow_a_request(api: Api) -> None:
-    resp = await post_request(api, **{"attribute[hazard]": "yes"})
+    resp = await post_request(api, **{"attribute[hazard]": "yes", "attribute[landmark]": "公交站对面"})
     assert resp.status == 201, await resp.text()
     [created] = await resp.json()
     number = created["service_request_id"]
     [request] = await (await api.client.get(f"/open311/v2/requests/{number}.json")).json()
     assert set(request) == REQUEST_FIELDS
     assert request["status"] == "open" and request["service_code"] == "cp-0102" and request["media_url"] == "https://example.org/p/1.jpg"
-    assert "是否有安全隐患" in request["description"] and request["lat"] == pytest.approx(31.3126)
+    assert request["description"] == "人行道上的污水井盖碎了", "read back as the citizen wrote it, without the attribute answers"
+    assert request["lat"] == pytest.approx(31.313) and request["long"] == pytest.approx(120.610), "the public reads a place to about 100 m"
+    [delivery] = await api.store.deliveries(case_id=parse_case_number(number))
+    payload = json.loads(delivery.payload)
+    assert payload["description"] == "人行道上的污水井盖碎了" and payload["attributes"] == {"hazard": "yes", "landmark": "公交站对面"}
     [token] = await (await api.client.get(f"/open311/v2/tokens/{created['token']}.json")).json()
     assert token == {"service_request_id": number, "token": created["token"]}
     await post_callback(api, {"case_id": number, "status": "结案", "note": "已更换井盖"})
@@ -143,3 +155,77 @@ async def test_nul_and_dates_past_the_calendar_are_refused_in_the_callers_langua
     for url in ("javascript:alert(1)", "data:text/html,hi"):
         await assert_refused(await post_request(api, media_url=url), 400, "media URL")
     assert await (await api.client.get("/open311/v2/requests.json")).json() == []
+
+
+async def test_discovery_names_the_georeport_v2_endpoint(api: Api) -> None:
+    discovery = await (await api.client.get("/open311/discovery.json")).json()
+    assert set(discovery) == {"changeset", "contact", "key_service", "endpoints"}
+    [endpoint] = discovery["endpoints"]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2" and endpoint["type"] == "production"
+    assert endpoint["url"] == api.settings.public_base_url.rstrip("/") + "/open311/v2"
+    assert set(endpoint["formats"]) == {"text/xml", "application/json"}
+    xml = ElementTree.fromstring(await (await api.client.get("/open311/discovery.xml")).read())
+    assert xml.tag == "discovery" and xml.find("endpoints/endpoint/url").text == endpoint["url"]
+    assert {f.text for f in xml.findall("endpoints/endpoint/formats/format")} == {"text/xml", "application/json"}
+
+
+async def test_a_json_body_is_a_request_like_a_form(api: Api) -> None:
+    body = {"api_key": api.keys["client"], "service_code": "cp-0102", "lat": 31.3126, "long": 120.6104, "description": "井盖碎了一半",
+            "attribute": {"hazard": "no"}, "attribute[landmark]": "邮局门口"}
+    resp = await api.client.post("/open311/v2/requests.json", json=body)
+    assert resp.status == 201, await resp.text()
+    [created] = await resp.json()
+    [request] = await (await api.client.get(f"/open311/v2/requests/{created['service_request_id']}.json")).json()
+    assert request["description"] == "井盖碎了一半" and request["service_code"] == "cp-0102"
+    [delivery] = await api.store.deliveries(case_id=parse_case_number(created["service_request_id"]))
+    assert json.loads(delivery.payload)["attributes"] == {"hazard": "no", "landmark": "邮局门口"}
+    await assert_refused(await api.client.post("/open311/v2/requests.json", json=body | {"api_key": "nope"}), 403, "api_key")
+    await assert_refused(await api.client.post("/open311/v2/requests.json", json=body | {"attribute": {"hazard": "maybe"}}), 400, "hazard")
+    zh = await api.client.post("/open311/v2/requests.json", data=b'{"api_key": ', headers={"Content-Type": "application/json", "Accept-Language": "zh"})
+    await assert_refused(zh, 400, "不是有效的 JSON")
+    await assert_refused(await api.client.post("/open311/v2/requests.json", json=[body]), 400, "JSON")
+    await assert_refused(await api.client.post("/open311/v2/requests.json", json=body | {"description": "井盖\u0000碎了"}), 400, "NUL")
+    await assert_refused(await api.client.post("/open311/v2/requests.json", data="api_key=x", headers={"Content-Type": "text/plain"}), 415, "JSON")
+    assert len(await (await api.client.get("/open311/v2/requests.json")).json()) == 1
+
+
+async def test_a_request_placed_by_coordinates_only_reads_back_without_an_address(api: Api) -> None:
+    [created] = await (await post_request(api)).json()
+    [request] = await (await api.client.get(f"/open311/v2/requests/{created['service_request_id']}.json")).json()
+    assert request["address"] is None and request["lat"] is not None
+    [by_address] = await (await post_request(api, lat="", long="", address_string="人民路18号3单元", service_code="ev-2013-0301",
+                                              description="工地夜里施工")).json()
+    [request] = await (await api.client.get(f"/open311/v2/requests/{by_address['service_request_id']}.json")).json()
+    assert request["address"] == "人民路", "no house number, building or room for the public"
+
+
+PERSONAL = "我叫王小明，电话13912345678，苏E·D12345的车压坏了井盖，身份证320102199003071234"
+
+
+async def test_public_requests_mask_personal_data_by_default(api: Api) -> None:
+    [created] = await (await post_request(api, description=PERSONAL)).json()
+    await post_callback(api, {"case_id": created["service_request_id"], "status": "受理", "note": "已联系李先生 13800001111"})
+    [request] = await (await api.client.get("/open311/v2/requests.json")).json()
+    assert request["description"] == "我叫***，电话*******5678，苏E·******的车压坏了井盖，身份证**************1234"
+    assert request["status_notes"] == "已联系*先生 *******1111"
+    [update] = await (await api.client.get("/open311/v2/servicerequestupdates.json")).json()
+    assert update["description"] == "已联系*先生 *******1111"
+    xml = await (await api.client.get(f"/open311/v2/requests/{created['service_request_id']}.xml")).text()
+    assert "13912345678" not in xml and "王小明" not in xml and "*******5678" in xml
+
+
+@pytest.mark.parametrize("open311_settings", [Open311Settings(public_descriptions="off")])
+async def test_public_descriptions_can_be_off(api: Api) -> None:
+    [created] = await (await post_request(api, description=PERSONAL, address_string="人民路18号")).json()
+    await post_callback(api, {"case_id": created["service_request_id"], "status": "受理", "note": "已联系李先生"})
+    [request] = await (await api.client.get("/open311/v2/requests.json")).json()
+    assert request["description"] is None and request["status_notes"] is None and request["service_code"] == "cp-0102"
+    assert request["address"] == "人民路" and request["status"] == "open"
+    assert [u["description"] for u in await (await api.client.get("/open311/v2/servicerequestupdates.json")).json()] == [""]
+
+
+@pytest.mark.parametrize("open311_settings", [Open311Settings(public_descriptions="full")])
+async def test_public_descriptions_can_be_full(api: Api) -> None:
+    [created] = await (await post_request(api, description=PERSONAL, address_string="人民路18号")).json()
+    [request] = await (await api.client.get(f"/open311/v2/requests/{created['service_request_id']}.json")).json()
+    assert request["description"] == PERSONAL and request["address"] == "人民路18号" and request["lat"] == pytest.approx(31.3126)
