@@ -109,3 +109,81 @@ async def test_dispatch_sets_the_disposal_deadline_and_overdue_cases_are_listed(
         await tx.session.execute(update(CaseRow).values(due_at=CaseRow.created_at))
     listed = await (await full.client.get("/api/v1/cases?overdue=true", headers=full.auth())).json()
     assert [c["case_id"] for c in listed["items"]] == [result["case_id"]] and listed["items"][0]["overdue"] is True
+
+
+async def deliver_all(api: Api) -> None:
+    from gateway.delivery import Deliverer
+    from gateway.queueing import make_queue
+    from gateway.store.engine import create_engine
+    from gateway.store.store import Store
+
+    d = Deliverer(api.settings, Store(create_engine(api.settings.database_url)), make_queue(api.settings))
+    try:
+        for row in await api.store.deliveries(status="pending"):
+            await d.deliver(row.id)
+    finally:
+        await d.close()
+
+
+README_EXAMPLE = "人民路和解放路路口的井盖不见了，晚上很危险"
+TWO_PROBLEMS = ("尊敬的领导您好！我是和平新村的居民，想反映小区南门外的两个问题，已经打过两次电话了。第一，南门口的路灯坏了一个多月，"
+                "晚上门口漆黑一片，老人出门都不敢走。第二，路灯旁边的垃圾桶天天满出来，垃圾堆在地上好几天没人清运，臭气熏天，"
+                "苍蝇乱飞。恳请有关部门尽快处理，谢谢！")
+
+
+async def test_the_readme_example_is_forwarded_with_family_precision(full: Api, receiver: Receiver) -> None:
+    result = await full.report(text=README_EXAMPLE, channel="web")
+    assert result["needs_review"] is False and result["class_id"] == "cp-0114", result
+    await deliver_all(full)
+    [got] = receiver.received
+    body = got.payload
+    assert body["class_precision"] == "family" and body["class_family"]["id"] == "fam-manhole-cover"
+    assert body["class"]["minor_code"] == "0114" and body["class"]["minor_name"] == "无主井盖"
+
+
+async def test_a_stated_owner_is_forwarded_as_the_member(full: Api, receiver: Receiver) -> None:
+    result = await full.report(text="人民路和解放路路口的燃气井盖不见了，晚上很危险", channel="web")
+    await deliver_all(full)
+    [got] = receiver.received
+    assert result["class_id"] == "cp-0111" and got.payload["class_precision"] == "class"
+
+
+async def test_a_letter_with_two_problems_carries_a_further_class(full: Api, receiver: Receiver) -> None:
+    result = await full.report(text=TWO_PROBLEMS, channel="web")
+    assert result["needs_review"] is False, result
+    await deliver_all(full)
+    [got] = receiver.received
+    body = got.payload
+    classes = {body["class_id"], *(a["class_id"] for a in body["also"])}
+    assert "cp-0118" in classes and classes & {"cp-0305", "ev-2013-0110", "ev-2013-0111"}, body
+    assert all(a["class"]["edition"] == "gbt30428-2013" for a in body["also"] if a["class"])
+    assert len(body["also"]) <= 2 and body["class_id"] not in {a["class_id"] for a in body["also"]}
+
+
+async def test_a_reporters_second_problem_is_a_new_case_and_a_continuation_joins(full: Api) -> None:
+    where = {"lat": 31.3040, "lon": 120.6200}
+    phone = {"phone": "13812340000"}
+    bin_full = await full.report(text="和平路幸福小区门口的垃圾桶满了", channel="web", location=where, contact=phone)
+    cover = await full.report(text="还有门口的井盖也不见了", channel="web", location=where, contact=phone)
+    assert not cover["joined_existing"] and cover["case_id"] != bin_full["case_id"], cover
+    more = await full.report(text="补充一下，垃圾桶旁边的垃圾越堆越多了", channel="web", location=where, contact=phone)
+    assert more["joined_existing"] and more["case_id"] == bin_full["case_id"], more
+
+
+async def test_a_report_held_for_review_still_finds_the_case_it_repeats(aiohttp_client: Any, tmp_path: Path, database_url: str,
+                                                                        redis_url: str, receiver: Receiver, locator: Locator) -> None:
+    """Every answer held (a threshold no answer reaches): the second letter is still proposed for the first one's case."""
+    unsure = Classifier.load(threshold=1.0)
+    settings = make_settings(database_url, redis_url, receiver.url).model_copy(update={"media_dir": tmp_path / "media"})
+    api = await start_api(aiohttp_client, settings, classifier=unsure, locator=locator)
+    try:
+        where = {"lat": 31.3126, "lon": 120.6104}
+        first = await api.report(text="尊敬的领导：人民路和解放路路口东北角的垃圾桶满了好几天了，垃圾溢出来堆在地上，臭得很。望尽快处理。",
+                                 location=where)
+        north = {"lat": 31.3126 + 30 / 111_000, "lon": 120.6104}
+        second = await api.report(text="解放路人民路口那个垃圾箱都满出来了，垃圾堆了一地没人收", location=north, contact={"phone": "13900001111"})
+        assert first["needs_review"] and second["needs_review"]
+        case = await case_of(api, second["case_id"])
+        assert second["joined_existing"] or case["possible_duplicate_of"] == first["case_id"], (second, case)
+    finally:
+        await api.store.close()
