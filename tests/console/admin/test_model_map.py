@@ -27,6 +27,12 @@ async def test_the_model_page_shows_the_active_evaluation(browser: Browser, cons
     assert version in await page.inner_text("#model-version")
     figures = await page.inner_text("#model-figures")
     assert str(test["examples"]) in figures and f"{test['accuracy_minor'] * 100:.1f}%" in figures
+    for name, figures_of_set in written["test_sets"].items():
+        assert await page.locator(f"#set-{name}").count() == 1
+        for key in ("accuracy_family", "top3", "coverage", "accuracy_accepted_major"):
+            assert f"{figures_of_set[key] * 100:.1f}%" in figures, (name, key)
+    threshold = await page.inner_text("#model-threshold")
+    assert str(written["threshold"]["chosen"]) in threshold and "Letters" in threshold
     labels, counts = confusion_matrix(test)
     assert await page.locator("#confusion-matrix tbody tr").count() == len(labels)
     assert await page.locator("#confusion-chart").evaluate("c => window.Chart.getChart(c).data.datasets[0].data") == [c["count"] for c in test["confusions"][:15]]

@@ -143,7 +143,9 @@ async def model_report(request: web.Request) -> web.Response:
     lang = console_lang(request)
     pairs = [{"label": f"{class_label(tables, c['gold'], lang)} → {class_label(tables, c['predicted'], lang)}", "count": c["count"]}
              for c in (test or {}).get("confusions", [])[:TOP_CONFUSIONS]]
-    context = {"version": version, "report": report, "test": test, "labels": labels, "counts": counts, "pairs": pairs,
+    sets = (report or {}).get("test_sets") or ({"short": test} if test else {})
+    context = {"version": version, "report": report, "test": test, "sets": sets, "threshold": (report or {}).get("threshold"),
+               "labels": labels, "counts": counts, "pairs": pairs,
                "charts": vendor_available("chart.js"),
                "peak": max((max(row) for row in counts), default=0), "loaded": classifier.version if classifier else None,
                "tables": tables}
