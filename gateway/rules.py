@@ -20,7 +20,6 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from classifier import Rule, load_tables
-from classifier.lifecycle import Sources, retrain
 from classifier.registry import ModelStore, default_model_dir
 from gateway.appkeys import PIPELINE, SETTINGS, STORE
 from gateway.components import load_classifier
@@ -202,6 +201,8 @@ def _announce_model(settings: Settings) -> None:
 
 def retrain_job() -> dict[str, Any]:
     """rq job: retrain on the corpus plus the corrections; the candidate becomes active only if no worse."""
+    from classifier.lifecycle import Sources, retrain  # training pulls in scikit-learn: only in the worker that retrains
+
     settings = load_settings()
     with tempfile.TemporaryDirectory(prefix="corrections-") as tmp:
         path = Path(tmp) / "corrections.tsv"
