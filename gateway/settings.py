@@ -73,6 +73,8 @@ class WebSettings(BaseModel):
     max_photos: int = Field(default=4, ge=0, le=8)
     max_form_bytes: int = Field(default=24 * 1024 * 1024, gt=0)
     hints_per_ip_per_hour: int = Field(default=1200, ge=1, description="Live hint requests (class, address, nearby) from one address")
+    status_checks_per_case_per_hour: int = Field(default=5, ge=1, description="Tries of a phone's last four digits on one case's status page")
+    status_checks_per_ip_per_hour: int = Field(default=30, ge=1, description="Tries of last four digits, on any case, from one address")
 
 
 class Open311Settings(BaseModel):

@@ -22,6 +22,7 @@ from gateway.i18n import InputError, message
 from gateway.location import LocationError
 from gateway.location.dedup import DEFAULT_WINDOW
 from gateway.payload import case_number
+from gateway.privacy import rough_place
 from gateway.store.store import utcnow
 
 routes = web.RouteTableDef()
@@ -114,7 +115,8 @@ async def address_hint(request: web.Request) -> web.Response:
 @refused
 @limited
 async def nearby_hint(request: web.Request) -> web.Response:
-    """The open case near the place given that most resembles the text, with how often it was reported."""
+    """The open case near the place given that most resembles the text, with how often it was reported: told by its class,
+    rough place and status, as the public status page shows it."""
     lang = page_lang(request)
     query = await posted(request)
     words = typed_text(request, query)
@@ -133,5 +135,8 @@ async def nearby_hint(request: web.Request) -> web.Response:
         return answer(request, {"case": None})
     case = scored[0][1]
     number = case_number(case.id, case.created_at)
-    message = text("duplicate_hint", lang, count=case.reports_count, status=status_name(case.status, lang), text=case.text[:80])
+    # What the public may read of another citizen's case: its class, a rough place, status and count, never their words.
+    category = request.config_dict[TABLES].label(case.class_id, lang, major=False) if case.class_id else text("unknown", lang)
+    place = rough_place(case.address, case.lat, case.lon, pipeline.locator) or text("unknown", lang)
+    message = text("duplicate_hint", lang, count=case.reports_count, status=status_name(case.status, lang), category=category, place=place)
     return answer(request, {"case": number, "reports_count": case.reports_count, "message": message})

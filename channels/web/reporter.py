@@ -78,6 +78,17 @@ async def proven_report(store: Store, case: CaseRow, key: str | None) -> int | N
     return report_id if report is not None and report.case_id == case.id else None
 
 
+async def report_by_phone_digits(store: Store, case: CaseRow, digits: str) -> int | None:
+    """The earliest report of `case` whose contact phone ends in `digits` (the last four, as 12345 lines ask), or None."""
+    async with store.transaction() as tx:
+        reports = await tx.reports_of_case(case.id)
+    for report in sorted(reports, key=lambda r: r.id):
+        phone = "".join(ch for ch in str((report.contact or {}).get("phone") or "") if ch.isdigit())
+        if len(phone) >= len(digits) and phone.endswith(digits):
+            return report.id
+    return None
+
+
 def actor_of(report_id: int) -> str:
     """The audit actor of a web reporter's answer: it names the report, so its one answer can be found."""
     return f"web:report:{report_id}"

@@ -9,8 +9,9 @@ from channels.web.intake import Refused, submit
 from channels.web.lang import page_lang
 from channels.web.mapview import map_view
 from channels.web.pages import render
-from channels.web.protect import csrf_valid
-from channels.web.reporter import AlreadyAnswered, answer_of, cached_secret, keyed_report, proven_report, record_answer, report_key
+from channels.web.protect import RateLimiter, csrf_valid
+from channels.web.reporter import (AlreadyAnswered, answer_of, cached_secret, keyed_report, proven_report, record_answer, report_by_phone_digits,
+                                   report_key)
 from channels.web.timeline import steps
 from gateway.api.cases import load_case
 from gateway.api.errors import ApiError
@@ -18,6 +19,7 @@ from gateway.appkeys import CASEWORK, MEDIA, PIPELINE, REDIS, SETTINGS, STORE, T
 from gateway.casework import CaseworkError
 from gateway.domain import CaseStatus, Satisfaction, satisfaction_name, status_name
 from gateway.payload import case_number
+from gateway.privacy import rough_place
 from gateway.store.models import CaseRow
 
 routes = web.RouteTableDef()
@@ -100,7 +102,9 @@ async def case_page(request: web.Request) -> web.Response:
 
 
 async def status_page(request: web.Request, number: str, errors: dict[str, str] | None = None, status: int = 200, key: str | None = None) -> web.Response:
-    """The case as the public sees it; with the reporter's key (query or form), their 回访 answer or its buttons."""
+    """The case as the public sees it: class, a rough place, status and times reported. With the key of one of its
+    reports (the reporter's link, or one given for the last four digits of their phone) the full page: the address,
+    the timeline with the platform's notes, and the reporter's 回访 answer or its buttons."""
     lang = page_lang(request)
     store = request.config_dict[STORE]
     case = await case_or_none(request, number)
@@ -110,11 +114,14 @@ async def status_page(request: web.Request, number: str, errors: dict[str, str] 
     reporter = await proven_report(store, case, key)
     tables = request.config_dict[TABLES]
     merged_into = (await store.case_numbers([case.merged_into])).get(case.merged_into) if case.merged_into else None
-    audit = await store.audit_of("case", case.id)
+    audit = await store.audit_of("case", case.id) if reporter is not None else []
     given = answer_of(audit, reporter) if reporter is not None else None
+    place = case.address if reporter is not None else rough_place(case.address, case.lat, case.lon, request.config_dict[PIPELINE].locator)
     context = {
         "number": case_number(case.id, case.created_at),
         "case": case,
+        "full": reporter is not None,
+        "place": place,
         "status_name": status_name(case.status, lang),
         "category": tables.label(case.class_id, lang, major=False),
         "steps": steps(audit, lang),
@@ -128,6 +135,31 @@ async def status_page(request: web.Request, number: str, errors: dict[str, str] 
     }
     path = f"/cases/{context['number']}" + (f"?key={context['key']}" if context["key"] else "")
     return render(request, "status.html", context, status, path=path)
+
+
+@routes.post(r"/cases/{number:\d{6,20}}/verify")
+async def verify(request: web.Request) -> web.Response:
+    """The last four digits of the phone number a reporter gave open the full page (by that report's key), as on a
+    12345 line. Tries are limited per case and per client address; nothing tells which digits were near."""
+    lang = page_lang(request)
+    number = request.match_info["number"]
+    data = await request.post()
+    if not csrf_valid(request, str(data.get("csrf", ""))):
+        return await status_page(request, number, {"verify": text("error_csrf", lang)}, 403)
+    case = await case_or_none(request, number)
+    if case is None:
+        return not_found(request, number)
+    digits = str(data.get("digits", "")).strip()
+    if not (len(digits) == 4 and digits.isascii() and digits.isdigit()):
+        return await status_page(request, number, {"verify": text("error_verify_format", lang)}, 400)
+    limits, limiter = request.config_dict[SETTINGS].web, RateLimiter(request.config_dict[REDIS])
+    if not (await limiter.allow("verify-case", str(case.id), limits.status_checks_per_case_per_hour)
+            and await limiter.allow("verify-ip", request.remote or "unknown", limits.status_checks_per_ip_per_hour)):
+        return await status_page(request, number, {"verify": text("error_rate_verify", lang)}, 429)
+    report_id = await report_by_phone_digits(request.config_dict[STORE], case, digits)
+    if report_id is None:
+        return await status_page(request, number, {"verify": text("error_verify", lang)}, 403)
+    raise web.HTTPSeeOther(f"/cases/{case_number(case.id, case.created_at)}?key={report_key(await cached_secret(request.config_dict[STORE]), report_id)}")
 
 
 @routes.post(r"/cases/{number:\d{6,20}}/feedback")

@@ -65,3 +65,17 @@ async def test_hints_for_a_long_letter_are_asked_for_in_the_body_not_the_url(htt
         assert resp.status == 415 and "application/json" in (await resp.json())["error"]
     async with http.post("/hints/class", data=b"[[[[", headers={"Content-Type": "application/json", "Accept-Language": "en"}) as resp:
         assert resp.status == 400 and (await resp.json())["error"] == "Request body is not valid JSON."
+
+
+async def test_nearby_hint_tells_class_rough_place_and_count_never_the_other_citizens_words(http: ClientSession) -> None:
+    csrf = await token(http)
+    words = "垃圾桶满了溢出来了，我叫王小明，请回电13912345678"
+    async with http.post("/report", data=form(csrf, text=words, address=JUNCTION, class_id="ev-2013-0111"), allow_redirects=False) as resp:
+        number, _ = received(resp.headers["Location"])
+    for lang in ("zh", "en"):
+        same = await hint(http, "/hints/nearby", text="路口垃圾桶满了没人清理", address=JUNCTION, lang=lang)
+        assert same["case"] == number
+        for private in ("王小明", "13912345678", "溢出来了", "请回电"):
+            assert private not in str(same), private
+        assert "解放路与中山路" in same["message"]
+    assert "积存垃圾渣土" in (await hint(http, "/hints/nearby", text="路口垃圾桶满了没人清理", address=JUNCTION, lang="zh"))["message"]
