@@ -5,7 +5,7 @@ import asyncio
 import importlib
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from aiohttp import web
@@ -29,6 +29,7 @@ from gateway.queueing import make_queue, redis_connection
 from gateway.settings import Settings
 from gateway.store.engine import create_engine
 from gateway.store.store import Store
+from gateway.startup import CLASSIFIER_LOADING, classifier_loading_ctx
 from gateway.sweeper import run_sweeper
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,10 @@ def build_app(
     classifier: Classifier | None = None,
     locator: Locator | None = None,
     sweeper: bool = True,
+    classifier_loader: Callable[[], Classifier | None] | None = None,
 ) -> web.Application:
-    """The whole HTTP surface. Parts not given are built from settings at start-up."""
+    """The whole HTTP surface with the parts given. `classifier_loader` (instead of `classifier`): the classifier is
+    loaded by it in the background from start-up on, reports taken meanwhile are held and classified once it is in."""
     app = web.Application()
     app[SETTINGS] = settings
     app[TABLES] = load_tables()
@@ -71,6 +74,8 @@ def build_app(
     app.cleanup_ctx.append(photo_pool_ctx)
     app.cleanup_ctx.append(api_keys_ctx)
     app.cleanup_ctx.append(classifier_sync_ctx)
+    if classifier_loader is not None:
+        app.cleanup_ctx.append(classifier_loading_ctx(classifier_loader))
 
     api = web.Application(middlewares=[error_middleware])
     for module in (reports, cases, callbacks, deliveries, media, schema, classify, rules):
@@ -116,4 +121,7 @@ async def readyz(request: web.Request) -> web.Response:
     except Exception as exc:
         checks["redis"] = f"error: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
-    return web.json_response({"ready": ready, "checks": checks}, status=200 if ready else 503)
+    # Reports are taken without the classifier (held, then classified once it is loaded): it does not gate readiness.
+    loading = request.app.get(CLASSIFIER_LOADING)
+    classifier = loading.state if loading is not None else "ready" if request.app[PIPELINE].classifier is not None else "unavailable"
+    return web.json_response({"ready": ready, "checks": checks, "classifier": classifier}, status=200 if ready else 503)

@@ -35,12 +35,18 @@ def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Listen first (connections wait in the backlog while the app is built, none is refused), then serve; the
+    classifier loads in the background (see gateway.startup)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.create_server((args.host, args.port), family=family, backlog=1024)
     from aiohttp import web
 
     from gateway.app import build_app
-    from gateway.components import load_components
+    from gateway.components import serving_components
 
-    web.run_app(build_app(settings, **load_components(settings)), host=args.host, port=args.port, print=None, access_log=None)
+    web.run_app(build_app(settings, **serving_components(settings)), sock=sock, print=None, access_log=None)
     return 0
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from gateway.settings import Settings
@@ -36,6 +37,7 @@ def load_locator(settings: Settings) -> Any | None:
     return locator
 
 
-def load_components(settings: Settings) -> dict[str, Any]:
-    """Keyword arguments for `build_app`: the parts that take time to load, loaded once at start-up."""
-    return {"classifier": load_classifier(settings), "locator": load_locator(settings)}
+def serving_components(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for `build_app` in `gateway serve`: the locator (under a second, and every report needs it)
+    loaded now; the classifier (seconds) loaded in the background while reports are already taken."""
+    return {"locator": load_locator(settings), "classifier_loader": partial(load_classifier, settings)}

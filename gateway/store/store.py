@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from gateway.domain import OPEN_STATUSES
+from gateway.domain import OPEN_STATUSES, CaseStatus
 from gateway.location.geo import bbox, haversine_m
 from gateway.payload import case_number
 from gateway.store.accounts import AccountStore
@@ -262,6 +262,14 @@ class Store(AccountStore, CallStore, MessagingStore):
             total = await tx.session.scalar(select(func.count()).select_from(CaseRow).where(where)) or 0
             rows = await tx.session.scalars(select(CaseRow).where(where).order_by(CaseRow.id.desc()).limit(flt.limit).offset(flt.offset))
             return list(rows), total
+
+    async def held_case_ids(self, reason: str, limit: int = 1000) -> list[int]:
+        """Cases waiting for review for `reason` (classifier_loading: held while the classifier loads), oldest first."""
+        async with self.transaction() as tx:
+            rows = await tx.session.scalars(
+                select(CaseRow.id).where(CaseRow.status == CaseStatus.NEEDS_REVIEW, CaseRow.review_reason == reason).order_by(CaseRow.id).limit(limit)
+            )
+            return list(rows)
 
     async def deliveries(self, *, status: str | None = None, case_id: int | None = None, limit: int = 100) -> list[DeliveryRow]:
         stmt = select(DeliveryRow).order_by(DeliveryRow.created_at)

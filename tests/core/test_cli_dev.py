@@ -36,7 +36,7 @@ def wait_http(url: str, timeout: float = 60) -> requests.Response:
     while True:
         try:
             return requests.get(url, timeout=2)
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # `gateway serve` listens before its app answers
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
