@@ -9,7 +9,7 @@ with the place phrases taken out, and the places are compared on their own: two 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
@@ -22,12 +22,21 @@ PlaceRelation = Literal["same", "different", "unknown"]
 FEATURE_CACHE = 4096
 # House numbers on one road further apart than this are different places.
 NUMBER_GAP = 20
-_HOUSE_NUMBER = re.compile(r"(\d{1,4})\s*号")
+_HOUSE_NUMBER = re.compile(r"(\d{1,4})\s*号(?!楼)")
+_PARTS = {
+    "gate": re.compile(r"(东南|东北|西南|西北|东|西|南|北|正|后|侧)\s*(?:大)?门"),
+    "building": re.compile(r"(\d{1,3}|[一二三四五六七八九十]{1,3})\s*(?:栋|幢|号楼|座)"),
+    "exit": re.compile(r"([a-z]|\d{1,2})\s*(?:号)?(?:出口|口)(?![罩袋])"),
+}
 _GENERIC_PLACE = re.compile(r"^(?:路口|十字路口|交叉口|门口|小区|附近|旁边|对面|马路|大门|东门|西门|南门|北门)$")
 
 
-# A name the gazetteer does not know is trusted to tell places apart only when it is shaped like a road, estate or venue.
-_DISTINCT_NAME = re.compile(r"^[\u4e00-\u9fff]{2,}(?:路|街|大街|大道|巷|弄|小区|花园|新村|家园|苑|园|公寓|大厦|广场|村|里|坊|城)$")
+# What kind of place a name is, by its shape, when the gazetteer does not know it: only names of one kind can tell two
+# places apart (a school and the crossing next to it may be one place; two different roads cannot).
+_NAME_KINDS = (
+    ("road", re.compile(r"^[\u4e00-\u9fff]{2,}(?:路|街|大街|大道|巷|弄)$")),
+    ("estate", re.compile(r"^[\u4e00-\u9fff]{2,}(?:小区|花园|新村|家园|苑|园|公寓|大厦|村|里|坊|城)$")),
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,35 @@ class Reading:
     names: frozenset[str]
     known: frozenset[str]
     numbers: dict[str, frozenset[int]]
+    # Finer places inside a named one, by kind: gates (东门), buildings (3栋), metro exits (B口).
+    parts: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)  # name -> road | estate | landmark
+
+
+_ESTATE_KINDS = re.compile(r"estate|community|小区|新村|花园|家园|苑|社区|公寓")
+# A landmark named in the text that the place finder does not know ("梧桐小学", "中医院"): a short name before its suffix.
+_LANDMARK = re.compile(r"([\u4e00-\u9fff]{1,6}?)(小学|中学|幼儿园|大学|医院|卫生院|银行|超市|商场|公园|广场|菜市场|菜场|农贸市场|地铁站|大厦|酒店|宾馆|体育馆|图书馆)")
+_NOT_IN_NAME = re.compile(r".*(?:路|街|道|区|镇|的|在|是|了|和|与|到|从|那|这|个|家|我|们|边|口|旁|对面)")
+
+
+def _known_kind(kind: str) -> str:
+    return "road" if kind == "road" else ("estate" if _ESTATE_KINDS.search(kind) else "landmark")
+
+
+def _landmarks(text: str) -> list[str]:
+    """Short landmark names by their suffix, cut after the last word that cannot be inside a name."""
+    found = []
+    for m in _LANDMARK.finditer(text):
+        head = _NOT_IN_NAME.sub("", text[max(0, m.start() - 6):m.start(2)])
+        if len(head) >= 2:
+            found.append(head[-4:] + m.group(2))
+    return found
+
+
+def _split_roads(name: str) -> list[str]:
+    """A phrase the finder kept as one that holds two roads ("文化路胜利路"): the roads."""
+    roads = re.findall(r"[\u4e00-\u9fff]{2,4}?(?:路|街|大道)", name)
+    return roads if len(roads) >= 2 and "".join(roads) == name else [name]
 
 
 def _alike(a: str, b: str) -> bool:
@@ -53,17 +91,23 @@ class ComplaintSimilarity:
         self.finder = finder
         self.text = text
         self._read = lru_cache(maxsize=FEATURE_CACHE)(self._reading)
+        self._known_kinds: dict[str, str] = {}
+        for n, k in finder.gazetteer.names():
+            main = finder.gazetteer.canonical(n) or n
+            if self._known_kinds.get(main) in (None, "landmark"):  # a road or an estate also listed as a spot stays one
+                self._known_kinds[main] = _known_kind(k)
 
     def _reading(self, raw: str) -> Reading:
         norm = normalize(raw)
         parts = sentences(norm)
         problem_parts, names, known, numbers = [], set(), set(), {}
+        parts_of: dict[str, dict[str, set[str]]] = {}
         for s in parts or []:
             cut, last = [], 0
             for phrase, start, end, _known in self.finder.phrases(s.text):
                 cut.append(s.text[last:start])
                 last = end
-                for name in self._names(phrase):
+                for name in (n for whole in self._names(phrase) for n in _split_roads(whole)):
                     main = self.finder.gazetteer.canonical(name)
                     if main:
                         name = main
@@ -72,10 +116,26 @@ class ComplaintSimilarity:
                     found = frozenset(int(n) for n in _HOUSE_NUMBER.findall(phrase))
                     if found:
                         numbers[name] = numbers.get(name, frozenset()) | found
+                    tail = s.text[end:end + 12]
+                    for kind, pattern in _PARTS.items():
+                        hit = pattern.search(phrase[phrase.find(name) + len(name):] + tail[:6])
+                        if hit:
+                            parts_of.setdefault(name, {}).setdefault(kind, set()).add(hit.group(1))
             cut.append(s.text[last:])
+            for landmark in _landmarks(s.text):
+                if not any(_alike(landmark, n) for n in names):
+                    names.add(landmark)
             if s.role == "problem":
                 problem_parts.append("".join(cut))
-        return Reading(",".join(problem_parts) or norm, frozenset(names), frozenset(known), numbers)
+        kinds = {n: kind for n in names if (kind := self._kind(n))}
+        return Reading(",".join(problem_parts) or norm, frozenset(names), frozenset(known), numbers,
+                       {n: {k: frozenset(v) for k, v in ks.items()} for n, ks in parts_of.items()}, kinds)
+
+    def _kind(self, name: str) -> str | None:
+        known = self._known_kinds.get(name)
+        if known:
+            return known
+        return next((kind for kind, shape in _NAME_KINDS if shape.match(name)), None)
 
     def _names(self, phrase: str) -> list[str]:
         """Proper names inside a place phrase (roads, estates, landmarks), not its tails."""
@@ -100,8 +160,13 @@ class ComplaintSimilarity:
             na, nb = ra.numbers.get(x), rb.numbers.get(y)
             if na and nb and min(abs(p - q) for p in na for q in nb) > NUMBER_GAP:
                 return "different"
-        if shared:
-            return "same"
-        distinct_a = {n for n in ra.names if n in ra.known or _DISTINCT_NAME.match(n)}
-        distinct_b = {n for n in rb.names if n in rb.known or _DISTINCT_NAME.match(n)}
-        return "different" if distinct_a and distinct_b else "unknown"
+            pa, pb = ra.parts.get(x, {}), rb.parts.get(y, {})
+            if any(pa.get(kind) and pb.get(kind) and not pa[kind] & pb[kind] for kind in _PARTS):
+                return "different"  # 锦绣家园东门 / 锦绣家园西门, 3栋 / 11栋
+        # Places of one kind named on both sides and none shared: different (two roads, two estates, two landmarks).
+        for kind in {k for k in ra.kinds.values()} & {k for k in rb.kinds.values()}:
+            of_a = [n for n, k in ra.kinds.items() if k == kind]
+            of_b = [n for n, k in rb.kinds.items() if k == kind]
+            if not any(_alike(x, y) for x in of_a for y in of_b):
+                return "different"
+        return "same" if shared else "unknown"

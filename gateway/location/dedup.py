@@ -45,7 +45,7 @@ class DedupPolicy:
 
     radius_m: float = DEFAULT_RADIUS_M
     window: timedelta = DEFAULT_WINDOW
-    threshold: float = 0.25
+    threshold: float = 0.15
     borderline: float = 0.1
     # Locations vaguer than this (metres) are coarse: wider reach, more text needed.
     coarse_precision_m: float = 100.0
@@ -107,6 +107,8 @@ _CONTINUES = re.compile(r"补充|追加|补一|补发|再补|还没(?:修|弄|�
                         r"|同一|刚才|上午|上次|之前反映|刚刚反映|更新|update|still|again|photo|picture|follow")
 # Weight of the problems' class likeness against their wording, in the similarity of two texts.
 CLASS_WEIGHT: Final = 0.5
+# Two classes of different majors are neighbours for two texts whose suggestions overlap this much.
+KIN_LIKENESS: Final = 0.2
 
 
 def class_likeness(a: Sighting, b: Sighting, unit_of: Callable[[str], str]) -> float | None:
@@ -179,6 +181,8 @@ def score(
     gap = abs(new.created_at - candidate.created_at)
     a, b = new.compared_class, candidate.compared_class
     kin = _kinship(a, b, family_of, unit_of)
+    if kin == "different" and (class_likeness(new, candidate, unit_of) or 0.0) >= KIN_LIKENESS:
+        kin = "same_major"  # classes apart in the tables, but each text's suggestions hold the other's (垃圾箱 / 暴露垃圾)
     same_reporter = bool(new.reporter and new.reporter == candidate.reporter and gap <= follow_up)
     if same_reporter and (distance or 0.0) <= HARD_CAP_M and (kin in ("same_class", "same_major") or a is None
                                                                or _CONTINUES.search(new.text)):

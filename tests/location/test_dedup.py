@@ -96,22 +96,26 @@ def test_same_place_different_problem_does_not_join(sim: TextSimilarity) -> None
     assert score(vendor, sighting(), POLICY, similarity=sim).verdict == "new"
 
 
+T = POLICY.threshold
+
+
 def test_borderline_text_is_a_possible_duplicate() -> None:
-    decision = score(sighting(lat=north(120), reporter="tg:1"), sighting(), POLICY, similarity=lambda a, b: 0.2)
+    decision = score(sighting(lat=north(120), reporter="tg:1"), sighting(), POLICY, similarity=lambda a, b: T - POLICY.borderline / 2)
     assert decision.verdict == "possible" and "text_borderline" in decision.reasons
 
 
 def test_very_close_same_class_needs_less_text() -> None:
-    near = score(sighting(lat=north(30), reporter="tg:1"), sighting(), POLICY, similarity=lambda a, b: 0.15)
-    far = score(sighting(lat=north(200), reporter="tg:1"), sighting(), POLICY, similarity=lambda a, b: 0.15)
+    below = T * (1 + POLICY.close_relief) / 2  # under the threshold, above what a very close report needs
+    near = score(sighting(lat=north(30), reporter="tg:1"), sighting(), POLICY, similarity=lambda a, b: below)
+    far = score(sighting(lat=north(200), reporter="tg:1"), sighting(), POLICY, similarity=lambda a, b: below)
     assert near.verdict == "join" and "very_close" in near.reasons
     assert far.verdict == "possible"
 
 
 def test_coarse_location_reaches_further_but_leans_on_text() -> None:
     coarse = sighting(lat=north(400), precision_m=500.0, reporter="tg:1")
-    similar = score(coarse, sighting(), POLICY, similarity=lambda a, b: 0.45)
-    vague = score(coarse, sighting(), POLICY, similarity=lambda a, b: 0.32)
+    similar = score(coarse, sighting(), POLICY, similarity=lambda a, b: T + POLICY.coarse_extra + 0.05)
+    vague = score(coarse, sighting(), POLICY, similarity=lambda a, b: T + POLICY.coarse_extra - 0.03)
     assert similar.verdict == "join" and "coarse_location" in similar.reasons and "beyond_radius" in similar.reasons
     assert vague.verdict == "possible"
     precise = score(sighting(lat=north(400), reporter="tg:1"), sighting(), POLICY, similarity=lambda a, b: 1.0)
