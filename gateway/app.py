@@ -13,10 +13,10 @@ from aiohttp import web
 from classifier.tables import load_tables
 from gateway.api import callbacks, cases, classify, deliveries, media, reports, rules, schema
 from gateway.api.auth import api_keys_ctx
-from gateway.api.errors import error_middleware
+from gateway.api.errors import error_middleware, error_response
 from gateway.appkeys import CASEWORK, DEADLINES, MEDIA, PIPELINE, QUEUE, REDIS, SETTINGS, STORE, TABLES
 from gateway.metrics import metrics_endpoint
-from gateway.media import NAME_PATTERN as MEDIA_NAME, MediaStore, PhotoPool
+from gateway.media import LINK_SECRET_SETTING, NAME_PATTERN as MEDIA_NAME, RECORDING_PATTERN as RECORDING_NAME, RECORDING_TYPES, MediaStore, PhotoPool, check_link
 from gateway.outbox import Outbox
 from classifier import Classifier
 from gateway.casework import Casework
@@ -28,6 +28,7 @@ from gateway.rules import classifier_sync_ctx
 from gateway.queueing import make_queue, redis_connection
 from gateway.settings import Settings
 from gateway.store.engine import create_engine
+from gateway.store.clock import utcnow
 from gateway.store.store import Store
 from gateway.startup import CLASSIFIER_LOADING, classifier_loading_ctx
 from gateway.sweeper import run_sweeper
@@ -87,6 +88,7 @@ def build_app(
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
     app.router.add_get(r"/media/{name:" + MEDIA_NAME + "}", serve_media)
+    app.router.add_get(r"/media/{name:" + RECORDING_NAME + "}", serve_recording)
     return app
 
 
@@ -102,6 +104,23 @@ async def serve_media(request: web.Request) -> web.FileResponse:
     if not path.is_file():
         raise web.HTTPNotFound()
     return web.FileResponse(path, headers={"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"})
+
+
+async def serve_recording(request: web.Request) -> web.StreamResponse:
+    """A stored recording for whoever holds a signed link that has not expired (a platform); no session needed."""
+    name = request.match_info["name"]
+    async with request.app[STORE].transaction() as tx:
+        secret = await tx.server_secret(LINK_SECRET_SETTING)
+    verdict = check_link(secret, name, request.query)
+    if verdict != "ok":
+        return error_response(request, 403, "media_link_expired" if verdict == "expired" else "media_link_invalid")
+    path = request.app[MEDIA].path(name)
+    if not path.is_file():
+        raise web.HTTPNotFound()
+    left = max(0, int(request.query["expires"]) - int(utcnow().timestamp()))
+    headers = {"Content-Type": RECORDING_TYPES[name.rsplit(".", 1)[1]], "Cache-Control": f"private, max-age={left}",
+               "X-Content-Type-Options": "nosniff"}
+    return web.FileResponse(path, headers=headers)
 
 
 async def healthz(_: web.Request) -> web.Response:

@@ -1,20 +1,36 @@
-"""Photos and recordings kept by the gateway: stored cleaned, named by content, served to platforms."""
+"""Photos and recordings kept by the gateway: stored cleaned, named by content, served to platforms.
+
+Photos are public by their unguessable content name (/media/<sha256>.jpg). Recordings hold a caller's voice:
+agents play them behind the console's login, and platforms get signed, expiring links instead
+(/media/<sha256>.wav?expires=<unix time>&signature=<HMAC>), made when a payload is written and checked without
+any session; the HMAC key is the server's own, kept in SQL.
+"""
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import json
 import os
+import re
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
 
 from gateway.location.exif import MAX_PIXELS, Photo, read_photo
+from gateway.signing import subject_token, subject_token_valid
+from gateway.store.clock import utcnow
 
 NAME_PATTERN = r"[0-9a-f]{64}\.(jpg|png|webp)"
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 RECORDING_PATTERN = r"[0-9a-f]{64}\.(wav|mp3)"
 RECORDING_EXTENSIONS = {"audio/wav": "wav", "audio/x-wav": "wav", "audio/mpeg": "mp3"}
+RECORDING_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg"}
+LINK_SECRET_SETTING = "media.link_secret"  # admin_settings key of the HMAC key of signed links
+_RECORDING_PATHS = re.compile(r"/(?:console/recordings|media)/(" + RECORDING_PATTERN + ")")
 
 
 @dataclass(frozen=True)
@@ -92,3 +108,41 @@ class MediaStore:
             return None
         gps = json.loads(meta.read_text(encoding="utf-8")).get("gps")
         return (gps[0], gps[1]) if gps else None
+
+
+def link_signature(secret: str, name: str, expires: int) -> str:
+    return subject_token(secret, f"media:{name}:{expires}")
+
+
+def signed_link(base_url: str, secret: str, name: str, expires: int) -> str:
+    """The link a platform fetches a stored recording by, without any session, until `expires` (unix seconds)."""
+    return f"{base_url.rstrip('/')}/media/{name}?expires={expires}&signature={link_signature(secret, name, expires)}"
+
+
+def check_link(secret: str, name: str, query: Mapping[str, str], now: datetime | None = None) -> Literal["ok", "invalid", "expired"]:
+    """Whether a signed link's `expires` and `signature` are ours for `name`, and still good."""
+    expires, signature = query.get("expires", ""), query.get("signature", "")
+    if not (expires.isascii() and expires.isdigit() and len(expires) <= 12) or not subject_token_valid(secret, f"media:{name}:{expires}", signature):
+        return "invalid"
+    return "ok" if int(expires) > (now or utcnow()).timestamp() else "expired"
+
+
+def recording_name(url: str) -> str | None:
+    """The stored recording a media URL names (a console or /media/ link of ours), or None."""
+    found = _RECORDING_PATHS.fullmatch(urlsplit(url).path)
+    return found.group(1) if found else None
+
+
+def platform_media(media: list[dict[str, str]], base_url: str, secret: str, valid_for: timedelta,
+                   now: datetime | None = None) -> list[dict[str, str]]:
+    """The media items as platforms get them: recordings as signed links good for `valid_for`, the rest unchanged."""
+    expires = int(((now or utcnow()) + valid_for).timestamp())
+    out = []
+    for item in media:
+        name = recording_name(item.get("url", ""))
+        out.append(item | {"url": signed_link(base_url, secret, name, expires)} if name else item)
+    return out
+
+
+def has_recordings(media: list[dict[str, str]]) -> bool:
+    return any(recording_name(item.get("url", "")) for item in media)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -14,6 +15,7 @@ from classifier.families import load_families
 from classifier.tables import EDITIONS, ClassCode, CodeTables
 from gateway.domain import NOT_YET_FORWARDED, CaseStatus
 from gateway.location.crs import from_wgs84
+from gateway.media import LINK_SECRET_SETTING, has_recordings, platform_media
 from gateway.payload import ClassPayload, Event, FamilyPayload, FurtherProblemPayload, LocationPayload, build_payload, case_number
 from gateway.settings import PlatformSettings, Settings
 from gateway.store.models import AdminSettingRow, CaseRow
@@ -101,6 +103,9 @@ class Outbox:
         media: list[dict[str, str]] | None = None,
     ) -> list[str]:
         media = media if media is not None else await tx.media_of_case(case.id)
+        if has_recordings(media):  # a caller's voice goes out as signed links that expire, never as a public one
+            media = platform_media(media, self.settings.public_base_url, await tx.server_secret(LINK_SECRET_SETTING),
+                                   timedelta(days=self.settings.delivery.media_link_days))
         merged_into = None
         if case.merged_into is not None:
             target = await tx.case(case.merged_into)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import AliasChoices, BaseModel, Field, HttpUrl, field_validator
+from pydantic import AliasChoices, BaseModel, Field, HttpUrl, field_validator, model_validator
 from gateway.location.crs import normalize_crs
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -51,6 +51,13 @@ class DeliverySettings(BaseModel):
     probe_interval_max: float = Field(default=600.0, gt=0)
     sweep_interval: float = Field(default=15.0, gt=0)
     stale_claim_seconds: float = Field(default=300.0, gt=0)
+    media_link_days: float = Field(default=14.0, gt=0, description="How long the signed links to recordings in a payload stay good")
+
+    @model_validator(mode="after")
+    def _links_outlive_retries(self) -> DeliverySettings:
+        if self.media_link_days * 24 <= self.retry_window_hours:
+            raise ValueError(f"media_link_days ({self.media_link_days}) must outlast the retry window ({self.retry_window_hours} h)")
+        return self
 
 
 class IntakeSettings(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import secrets
 import uuid
 import zlib
 from collections.abc import AsyncIterator, Sequence
@@ -24,6 +25,7 @@ from gateway.store.calls import CallStore
 from gateway.store.clock import as_utc, utcnow
 from gateway.store.messaging import MessagingStore
 from gateway.store.models import (
+    AdminSettingRow,
     ApiKeyRow,
     AuditRow,
     CallbackReceiptRow,
@@ -188,6 +190,19 @@ class Tx:
     async def remember_platform_ref(self, platform_id: str, case_id: int, remote_id: str) -> None:
         if await self.session.get(PlatformRefRow, (platform_id, case_id)) is None:
             self.session.add(PlatformRefRow(platform_id=platform_id, case_id=case_id, remote_id=remote_id, created_at=utcnow()))
+
+    async def server_secret(self, key: str) -> str:
+        """A secret of the server's own (for signed links): made on first need and kept in SQL, so every process shares it."""
+        row = await self.session.get(AdminSettingRow, key)
+        if row is None:
+            try:
+                async with self.session.begin_nested():
+                    row = AdminSettingRow(key=key, value={"secret": secrets.token_urlsafe(32)}, updated_at=utcnow(), updated_by="system")
+                    self.session.add(row)
+            except IntegrityError:  # another process made it at the same moment: theirs stands
+                row = await self.session.get(AdminSettingRow, key, populate_existing=True)
+                assert row is not None
+        return str(row.value["secret"])
 
     async def remember_callback(self, platform_id: str, signature: str) -> bool:
         """Record a callback's receipt (`signing.message_receipt`); False when it was seen before (a replay)."""
