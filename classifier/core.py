@@ -12,7 +12,7 @@ import numpy as np
 from scipy import sparse
 
 from classifier.families import Families, load_families
-from classifier.features import SentenceFeatures, combine, sentence_features
+from classifier.features import SentenceFeatures, combine, sentence_features, weights
 from classifier.model import LinearModel
 from classifier.registry import REPORT_FILE, ModelStore, default_model_dir
 from classifier.rules import Rule, RuleOutcome, RuleSet
@@ -64,7 +64,7 @@ class Classification:
 
     `precision` is "family" when the text names the family (a manhole cover) but not the member (whose cover):
     `class_id` is then the family's default member for the city, `confidence` the family's. `also` holds up to two
-    further problems a letter states, each decided the same way.
+    further problems a letter states, each decided the same way (also when the primary waits for an agent).
     """
 
     class_id: str | None
@@ -183,7 +183,7 @@ class Classifier:
         decided = self.accept(a.primary) if reason is None else None
         if reason is None and decided is None:
             reason = "low_confidence"
-        also = [f for f in map(self.accept, a.also) if f is not None] if decided else []
+        also = [f for f in map(self.accept, a.also) if f is not None]
         return Classification(
             class_id=decided.class_id if decided else None,
             needs_review=decided is None,
@@ -226,7 +226,7 @@ class Classifier:
         vocabulary = self.model.vocabulary
         counts = [vocabulary.ids(p.feats) for p in parts]
         doc = counts[0] if len(parts) == 1 and parts[0].sentence.weight == 1.0 else \
-            combine((p.sentence.weight, c) for p, c in zip(parts, counts))
+            combine(zip(weights(parts, self.model.config), counts))
         idx, vals = vocabulary.vector_ids(doc)
         outcome = self._rules.apply(norm, channel)
         probs, extra = self._boosted(self.model.probabilities(idx, vals), outcome)

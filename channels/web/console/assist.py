@@ -39,7 +39,7 @@ WHY_TOKENS = 4
 MAX_TEXT = 2000
 POP_KINDS = ("ringing", "answered", "handed_off")
 JS_TEXTS = (
-    "feed_connecting", "feed_live", "feed_down", "unknown_caller", "none_yet", "confidence", "why", "why_rules", "place_none",
+    "feed_connecting", "feed_live", "also", "feed_down", "unknown_caller", "none_yet", "confidence", "why", "why_rules", "place_none",
     "grid_code", "coordinates", "nearby_case", "join_case", "result_new", "result_joined", "result_read_back",
     "result_read_back_once", "result_review", "failed", "call_ended", "vm_new", *(f"call_kind_{kind}" for kind in ("ringing", "answered", "handed_off", "hung_up", "dropped")),
 )
@@ -158,16 +158,19 @@ async def suggest(request: web.Request) -> web.Response:
     if not text:
         return web.json_response({"classes": [], "place": None, "nearby": []})
     classes = top_classes(pipeline.classifier, request, text) if pipeline.classifier else []
+    tables = request.app[TABLES]
+    also = [tables.label(a.class_id, lang) for a in pipeline.classifier.classify(text, channel=Channel.HOTLINE.value).also] \
+        if pipeline.classifier else []
     located = pipeline.locate(ReportIn(text=text, channel=Channel.HOTLINE, address=address))
     nearby = []
     if located is not None:
         found = await request.app[STORE].nearby_open_cases(located.lat, located.lon, NEARBY_RADIUS_M, utcnow() - DEFAULT_WINDOW)
-        tables = request.app[TABLES]
         for case, distance in found:  # nearest first
             similarity = pipeline.dedup.similarity(text, case.text)
             if similarity >= SAME_PROBLEM:
                 nearby.append(case_brief(case, tables, lang, distance_m=round(distance), similarity=round(similarity, 2)))
-    return web.json_response({"classes": classes, "place": place_json(located, request.app[SETTINGS].tile_crs), "nearby": nearby})
+    return web.json_response({"classes": classes, "also": also, "place": place_json(located, request.app[SETTINGS].tile_crs),
+                              "nearby": nearby})
 
 
 def track_sockets(app: web.Application) -> None:

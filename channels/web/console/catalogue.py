@@ -87,6 +87,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "class_auto": {"zh": "自动判断", "en": "Decide automatically"},
     "confidence": {"zh": "置信度 {percent}%", "en": "confidence {percent}%"},
     "why": {"zh": "依据：{words}", "en": "because of: {words}"},
+    "also": {"zh": "来信还反映了：{names}（随案件一并转送）", "en": "The text also reports: {names} (sent with the case)"},
     "family_only": {"zh": "{family}（未说明权属，先按“{member}”立案）", "en": "{family} (owner not stated: filed as “{member}”)"},
     "why_rules": {"zh": "规则：{rules}", "en": "rules: {rules}"},
     "place_title": {"zh": "识别到的地点", "en": "Place found"},

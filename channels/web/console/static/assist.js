@@ -144,6 +144,9 @@
     const found = await resp.json();
     const chosen = form.querySelector("input[name=class_id]:checked");
     showClasses(found.classes);
+    const also = $("also");
+    also.textContent = found.also && found.also.length ? fmt("also", { names: found.also.join("、") }) : "";
+    also.hidden = !also.textContent;
     const again = chosen && chosen.value && form.querySelector(`#classes input[value="${CSS.escape(chosen.value)}"]`);
     if (again) again.checked = true; else $("class-auto").checked = true;
     showPlace(found.place);
