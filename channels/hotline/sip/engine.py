@@ -10,9 +10,10 @@ import functools
 import gc
 import logging
 import queue
+import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -119,6 +120,17 @@ def user_part(uri: str) -> str | None:
     inner = inner.split(":", 1)[1] if ":" in inner else inner
     user, at, _ = inner.partition("@")
     return user.split(";", 1)[0] or None if at else None
+
+
+_IDENTITY = re.compile(r"\+?[0-9A-Za-z*#._~-]{1,64}")
+
+
+def caller_identity(caller: str | None) -> str | None:
+    """The caller's number as it may go into another call's From and P-Asserted-Identity, or None (anonymous,
+    or anything that is not a plain number or user name)."""
+    if caller is None or caller.lower() in ("anonymous", "unknown") or not _IDENTITY.fullmatch(caller):
+        return None
+    return caller
 
 
 def host_port(uri: str) -> str:
@@ -338,12 +350,24 @@ class SipEngine:
         self._audio(key).startTransmit(port)
         self.media.setdefault(key, _Media()).inband = port
 
-    def dial(self, uri: str) -> int:
-        """An outgoing call (the agent leg); its key."""
+    def dial(self, uri: str, caller: str | None = None, headers: Mapping[str, str] | None = None) -> int:
+        """An outgoing call (the agent leg); its key. `caller`: the number the agent's phone shows (From and
+        P-Asserted-Identity); `headers`: more header fields of the INVITE."""
         key = self._new_key()
         call = _Call(self, self.account, key)
+        prm = pj.CallOpParam(True)
+        fields = dict(headers or {})
+        identity = caller_identity(caller)
+        if identity is not None:
+            asserted = f"sip:{identity}@{self.config.public_address}"
+            prm.txOption.localUri = f'"{identity}" <{asserted}>'
+            fields = {"P-Asserted-Identity": f"<{asserted}>"} | fields
+        for name, value in fields.items():
+            header = pj.SipHeader()
+            header.hName, header.hValue = name, value
+            prm.txOption.headers.append(header)
         try:
-            call.makeCall(uri, pj.CallOpParam(True))
+            call.makeCall(uri, prm)
         except pj.Error as exc:
             raise DialFailed(f"{uri}: {exc.info()}") from None
         self.calls[key] = call

@@ -21,6 +21,14 @@ WAV_SETTLE_SECONDS = 0.25
 """The recorder writes its WAV header about a frame after it is dropped."""
 
 
+CALL_HEADER, LINE_HEADER, LANGUAGE_HEADER = "X-Gateway-Call-Id", "X-Gateway-Line", "X-Gateway-Language"
+
+
+def context_headers(call_id: int, line: str) -> dict[str, str]:
+    """The agent leg's case context: the call id the console's screen pop (call event `handed_off`) carries, and the line."""
+    return {CALL_HEADER: str(call_id), LINE_HEADER: line}
+
+
 class SipPort:
     """Keys, prompts, recording and hand-off of one incoming call; engine events arrive through `handle`."""
 
@@ -37,6 +45,9 @@ class SipPort:
         self.agent: int | None = None
         self.agent_state: dict[str, bool] = {}
         self.changed = asyncio.Event()
+        self.caller: str | None = None
+        self.context: dict[str, str] = {}
+        """What the agent's phone is told besides the caller's number: `context_headers` of the call."""
 
     # ---- events from the engine ----
 
@@ -119,7 +130,8 @@ class SipPort:
         self._alive()
         self.agent_state = {}
         try:
-            self.agent = await self._on_engine(lambda: self.engine.dial(agent_uri))
+            headers = self.context | {LANGUAGE_HEADER: self.language}
+            self.agent = await self._on_engine(lambda: self.engine.dial(agent_uri, self.caller, headers))
         except sip.DialFailed as exc:
             log.warning("agents at %s cannot be called: %s", agent_uri, exc)
             return False

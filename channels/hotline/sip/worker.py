@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 from channels.hotline.sip import engine as sip
 from channels.hotline.sip.desk import CallDesk, announce, call_event
 from channels.hotline.sip.flows import HungUp, answer_call, service_spans
-from channels.hotline.sip.port import SipPort
+from channels.hotline.sip.port import SipPort, context_headers
 from channels.hotline.sip.prompts import Prompts
 from channels.hotline.sip.transcribe import Transcriber, load_transcriber
 from gateway.calls import HEARTBEAT_SECONDS, worker_heartbeat
@@ -111,6 +111,7 @@ class SipWorker:
             port.forget()
             await engine.submit(lambda: engine.hangup(event.key, 503))
             return
+        port.caller, port.context = event.caller, context_headers(row.id, line.number)
         desk = CallDesk(self.store, self.media, self.redis, row, self.name, self.transcriber, self.background)
         desk.publish("ringing")
         outcome: str = "failed"

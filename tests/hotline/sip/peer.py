@@ -34,6 +34,16 @@ def say(**event: object) -> None:
     print(json.dumps({"t": round(time.monotonic(), 2), **event}), flush=True)
 
 
+def header_fields(message: str) -> dict[str, str]:
+    """The header fields of a SIP message by name (the first of each), as the phone received them."""
+    fields: dict[str, str] = {}
+    for line in message.split("\r\n\r\n", 1)[0].split("\r\n")[1:]:
+        name, colon, value = line.partition(":")
+        if colon:
+            fields.setdefault(name.strip(), value.strip())
+    return fields
+
+
 class Call(pj.Call):
     def __init__(self, account: pj.Account, call_id: int = pj.PJSUA_INVALID_ID) -> None:
         super().__init__(account, call_id)
@@ -83,7 +93,7 @@ class Account(pj.Account):
         self.phone = phone
 
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:
-        self.phone.incoming(Call(self, prm.callId))
+        self.phone.incoming(Call(self, prm.callId), prm.rdata.wholeMsg)
 
 
 class Phone:
@@ -266,10 +276,10 @@ class Phone:
 
     # ---- agent ----
 
-    def incoming(self, call: Call) -> None:
+    def incoming(self, call: Call, message: str) -> None:
         self.call = call
         ci = call.getInfo()
-        say(event="incoming", remote=ci.remoteUri, local=ci.localUri)
+        say(event="incoming", remote=ci.remoteUri, local=ci.localUri, headers=header_fields(message))
         prm = pj.CallOpParam()
         prm.statusCode = 180
         call.answer(prm)

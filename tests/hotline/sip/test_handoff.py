@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import eventually
-from tests.hotline.sip.conftest import BEEP_HZ, CALLER, EN_HZ, HOST, ZH_HZ, tone_wav
+from tests.hotline.sip.conftest import BEEP_HZ, CALLER, EN_HZ, HOST, ZH_HZ, _needs_pjsua2, tone_wav
 from tests.hotline.sip.test_voicemail import _ended, dominant_hz, loud_seconds, read_wav
 
 CALLER_HZ, AGENT_HZ = 440, 850
@@ -36,11 +36,26 @@ async def test_hand_off_pops_the_screen_and_bridges_caller_and_agent(sip_worker:
     pops = [e for e in call_event_log.events if e.kind == "handed_off"]
     assert [p.detail["connected"] for p in pops] == [False, True]
     assert (pops[0].call_id, pops[0].caller, pops[0].line, pops[0].language, pops[0].detail["agent_uri"]) == (call.id, CALLER, "12319", "zh", agent_uri)
+    [ringing] = [e for e in agent.events() if e["event"] == "incoming"]
+    assert ringing["remote"] == f'"{CALLER}" <sip:{CALLER}@{HOST}>', "the agent's phone shows the caller's number"
+    headers = ringing["headers"]
+    assert headers["P-Asserted-Identity"] == f"<sip:{CALLER}@{HOST}>"
+    assert (headers["X-Gateway-Call-Id"], headers["X-Gateway-Line"], headers["X-Gateway-Language"]) == (str(call.id), "12319", "zh"), \
+        "the case context of the screen pop travels with the call"
 
     agent_heard, rate = read_wav(tmp_path / "agent-heard.wav")
     assert abs(dominant_hz(agent_heard, rate) - CALLER_HZ) < 10 and loud_seconds(agent_heard, rate) > 1.5
     caller_heard, rate = read_wav(tmp_path / "caller-heard.wav")
     assert abs(dominant_hz(caller_heard, rate) - AGENT_HZ) < 10
+
+
+def test_only_a_plain_number_or_user_name_is_passed_on_as_the_callers_identity() -> None:
+    _needs_pjsua2()
+    from channels.hotline.sip.engine import caller_identity
+
+    assert caller_identity(CALLER) == CALLER and caller_identity("+8651265112319") == "+8651265112319"
+    for unusable in (None, "anonymous", "Unknown", 'x" <sip:boss@elsewhere>', "1380\r\nX-Evil: 1", "a" * 65, ""):
+        assert caller_identity(unusable) is None, unusable
 
 
 async def test_no_agent_answer_on_the_english_choice_goes_to_voicemail(sip_worker: Any, store_of: Any, sqlite_url: str,
