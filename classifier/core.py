@@ -12,7 +12,7 @@ import numpy as np
 from scipy import sparse
 
 from classifier.families import Families, load_families
-from classifier.features import SentenceFeatures, combine, sentence_features, weights
+from classifier.features import SentenceFeatures, combine, sentence_features
 from classifier.model import LinearModel
 from classifier.registry import REPORT_FILE, ModelStore, default_model_dir
 from classifier.rules import Rule, RuleOutcome, RuleSet
@@ -226,7 +226,7 @@ class Classifier:
         vocabulary = self.model.vocabulary
         counts = [vocabulary.ids(p.feats) for p in parts]
         doc = counts[0] if len(parts) == 1 and parts[0].sentence.weight == 1.0 else \
-            combine(zip(weights(parts, self.model.config), counts))
+            combine((p.sentence.weight, c) for p, c in zip(parts, counts))
         idx, vals = vocabulary.vector_ids(doc)
         outcome = self._rules.apply(norm, channel)
         probs, extra = self._boosted(self.model.probabilities(idx, vals), outcome)

@@ -29,13 +29,11 @@ class FeatureConfig:
     dict_min_freq: int = DICT_MIN_FREQ
     # Weigh each sentence's features by its role in a letter (classifier.letters); False: every sentence counts fully.
     sentence_roles: bool = True
-    # Weight of the problem sentences after the first (a letter states its main problem first).
-    later_problem: float = 1.0
 
     def as_dict(self) -> dict[str, int | bool]:
         return {"char_min": self.char_min, "char_max": self.char_max, "word_bigrams": self.word_bigrams,
                 "latin_prefix": self.latin_prefix, "dict_min_freq": self.dict_min_freq,
-                "sentence_roles": self.sentence_roles, "later_problem": self.later_problem}
+                "sentence_roles": self.sentence_roles}
 
 
 K = TypeVar("K")
@@ -88,22 +86,9 @@ def combine(counts: Iterable[tuple[float, Mapping[K, int]]]) -> Counter[K]:
     return total
 
 
-def weights(parts: list[SentenceFeatures], config: FeatureConfig) -> list[float]:
-    """How much each sentence counts: the weight of its role, and less for problem sentences after the first."""
-    out, seen_problem = [], False
-    for p in parts:
-        w = p.sentence.weight
-        if p.sentence.role == "problem" and p.feats:
-            w *= config.later_problem if seen_problem else 1.0
-            seen_problem = True
-        out.append(w)
-    return out
-
-
 def featurize(segmenter: Segmenter, text: str, config: FeatureConfig) -> Counter[str]:
     """Weighted feature counts of a normalised text."""
-    parts = sentence_features(segmenter, text, config)
-    return combine(zip(weights(parts, config), (Counter(p.feats) for p in parts)))
+    return combine((p.sentence.weight, Counter(p.feats)) for p in sentence_features(segmenter, text, config))
 
 
 class Vocabulary:

@@ -62,4 +62,4 @@ class LinearModel:
         with np.load(directory / WEIGHTS_FILE) as arrays:
             weights, intercept, idf = arrays["weights"], arrays["intercept"], arrays["idf"]
         vocabulary = Vocabulary(meta["features"], idf)
-        return cls(meta["classes"], vocabulary, weights, intercept, meta["temperature"], FeatureConfig(**{"sentence_roles": False, "later_problem": 1.0, **meta["config"]}))
+        return cls(meta["classes"], vocabulary, weights, intercept, meta["temperature"], FeatureConfig(**{"sentence_roles": False, **meta["config"]}))
