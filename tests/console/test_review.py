@@ -36,8 +36,10 @@ async def test_a_class_decision_is_recorded_as_a_correction(browser: Browser, co
 
 async def test_a_possible_duplicate_is_merged_in_one_click(browser: Browser, console: Site, make_user: MakeUser) -> None:
     first = await api_report(console, text="解放路和中山路交叉口的井盖不见了", channel="web", address=JUNCTION, class_id="cp-0114")
-    # the same family of classes at the same place, but a text only half alike: held for review, not joined
-    second = await api_report(console, text="井盖破损了需要更换", channel="web", address=JUNCTION, class_id="cp-0101")
+    # the same major class at the same place (a kerb grate by a manhole cover), a text only half alike: held for
+    # review, not joined
+    second = await api_report(console, text="井盖旁边的雨水箅子被树叶和塑料袋堵住了，下雨就积水", channel="web", address=JUNCTION,
+                              class_id="cp-0104")
     repeat = await load_case(console.store, second["case_id"])
     assert repeat.review_reason == "possible_duplicate", second
     page = await agent_page(browser, console, make_user)
