@@ -24,7 +24,7 @@ DEFAULT_THRESHOLD = 0.35
 TOP_CANDIDATES = 5
 FEATURE_KINDS = {"w": "word", "b": "word pair", "c": "characters", "p": "word prefix"}
 # A further problem of a letter: a problem sentence whose own answer is at least this sure and differs from the primary.
-ALSO_CONFIDENCE = 0.6
+ALSO_CONFIDENCE = 0.9
 MAX_ALSO = 2
 # Below this, the whole letter's answer may be a blend of its problems: the primary is taken from its sentences.
 BLEND_CONFIDENCE = 0.5
