@@ -1,10 +1,11 @@
 """Start-up benchmark: how soon a (re)started `gateway serve` answers /healthz, /readyz and a first report,
 and when its classifier is in place; beside an aiohttp hello-world started the same way in the same run.
 
-    .venv/bin/python bench/startup.py [--runs 5] [--cold] [--tree DIR]
+    .venv/bin/python bench/startup.py [--runs 5] [--cold] [--before DIR]
 
 --cold gives every run a copy of the model directory without jieba's caches (the first start after a deploy);
---tree runs `gateway serve` from another checkout of the project (an older version, to compare).
+--before DIR also starts `gateway serve` from another checkout (an older version), alternating with this one
+start by start, so that both meet the same load of a shared machine.
 """
 from __future__ import annotations
 
@@ -91,12 +92,22 @@ def cold_model_dir(work: Path, n: int) -> Path:
     return target
 
 
+def table(name: str, runs: list[dict[str, float]], base: float) -> list[str]:
+    rows = []
+    for key, what in (("healthz", "/healthz 200"), ("readyz", "/readyz 200"), ("report", "first report 201"), ("classifier", "classifier loaded")):
+        values = [r[key] for r in runs]
+        middle = statistics.median(values)
+        rows.append(f"| {name}, {what} | {middle:.2f} | {min(values):.2f} – {max(values):.2f} | {middle / base:.1f} |")
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cold", action="store_true")
-    parser.add_argument("--tree", type=Path, default=REPO)
+    parser.add_argument("--before", type=Path, default=None)
     args = parser.parse_args()
+    trees = ([("before", args.before)] if args.before else []) + [("gateway serve", REPO)]
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         work = Path(tmp)
         with redis_server(work) as redis_url, database("sqlite", work) as database_url:
@@ -107,21 +118,21 @@ def main() -> None:
             config.write_text(yaml.safe_dump({"log_level": "WARNING", "media_dir": str(work / "media")}), encoding="utf-8")
             env = {"GATEWAY_CONFIG": str(config), "GATEWAY_DATABASE_URL": database_url, "REDIS_URL": redis_url,
                    "GATEWAY_CLASSIFIER_MODEL_DIR": str(default_model_dir())}
-            hello = [hello_start() for _ in range(args.runs)]
-            runs = []
+            hello: list[float] = []
+            runs: dict[str, list[dict[str, float]]] = {name: [] for name, _ in trees}
             for n in range(args.runs):
-                if args.cold:
-                    env["GATEWAY_CLASSIFIER_MODEL_DIR"] = str(cold_model_dir(work, n))
-                runs.append(one_start(args.tree, env))
+                hello.append(hello_start())
+                for name, tree in trees:
+                    if args.cold:
+                        env["GATEWAY_CLASSIFIER_MODEL_DIR"] = str(cold_model_dir(work, len(runs[name]) + 100 * len(name)))
+                    runs[name].append(one_start(tree, env))
     base = statistics.median(hello)
-    print(f"tree: {args.tree}, {'cold' if args.cold else 'warm'} caches, median of {args.runs} starts")
+    print(f"{'cold' if args.cold else 'warm'} caches, median of {args.runs} starts each")
     print("| first answer | seconds (median) | min – max | ratio to hello-world |")
     print("|---|---|---|---|")
     print(f"| hello-world, first POST | {base:.2f} | {min(hello):.2f} – {max(hello):.2f} | 1.00 |")
-    for key, name in (("healthz", "/healthz 200"), ("readyz", "/readyz 200"), ("report", "first report 201"), ("classifier", "classifier loaded")):
-        values = [r[key] for r in runs]
-        middle = statistics.median(values)
-        print(f"| gateway serve, {name} | {middle:.2f} | {min(values):.2f} – {max(values):.2f} | {middle / base:.1f} |")
+    for name, _ in trees:
+        print("\n".join(table(name, runs[name], base)))
 
 
 if __name__ == "__main__":
