@@ -1,8 +1,9 @@
 """Core fixtures: settings around real parts, the app under an HTTP client, API keys."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,10 +11,12 @@ from aiohttp.test_utils import TestClient
 
 from gateway.api.auth import new_api_key
 from gateway.app import build_app
+from gateway.delivery import Deliverer
+from gateway.queueing import make_queue
 from gateway.settings import DeliverySettings, PlatformSettings, Settings
 from gateway.store.engine import create_engine
 from gateway.store.store import Store
-from tests.conftest import SECRET
+from tests.conftest import SECRET, RedisServer
 from tests.support.receiver import Receiver
 
 
@@ -58,3 +61,22 @@ async def api(aiohttp_client: Any, database_url: str, redis_url: str, receiver: 
     api = await start_api(aiohttp_client, make_settings(database_url, redis_url, receiver.url))
     yield api
     await api.store.close()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis server of the test's own, to stop and start."""
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+async def deliver_all(api: Api) -> None:
+    """Deliver every pending delivery in this process, as a worker would."""
+    d = Deliverer(api.settings, Store(create_engine(api.settings.database_url)), make_queue(api.settings))
+    try:
+        for row in await api.store.deliveries(status="pending"):
+            await d.deliver(row.id)
+    finally:
+        await d.close()

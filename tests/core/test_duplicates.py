@@ -4,15 +4,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from gateway.delivery import Deliverer
 from gateway.location.crs import from_wgs84
 from gateway.location.dedup import DedupPolicy
 from gateway.location.geo import metres_per_degree
 from gateway.location.similarity import text_similarity
-from gateway.queueing import make_queue
-from gateway.store.engine import create_engine
-from gateway.store.store import Store
-from tests.core.conftest import Api
+from tests.core.conftest import Api, deliver_all
 from tests.support.receiver import Receiver
 
 LAT, LON = 31.3000, 120.6200
@@ -22,14 +18,6 @@ NORTH_40M = 40 / metres_per_degree(LAT)[0]
 async def case_of(api: Api, number: str) -> dict[str, Any]:
     return await (await api.client.get(f"/api/v1/cases/{number}", headers=api.auth())).json()
 
-
-async def deliver_all(api: Api) -> None:
-    d = Deliverer(api.settings, Store(create_engine(api.settings.database_url)), make_queue(api.settings))
-    try:
-        for row in await api.store.deliveries(status="pending"):
-            await d.deliver(row.id)
-    finally:
-        await d.close()
 
 
 async def test_web_and_phone_reports_40m_apart_make_one_case_and_one_update(api: Api, receiver: Receiver) -> None:

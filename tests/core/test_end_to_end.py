@@ -22,13 +22,6 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
 
 @pytest.fixture
 def workers(tmp_path: Path) -> Iterator[Callable[[Api], subprocess.Popen[bytes]]]:

@@ -172,13 +172,6 @@ async def test_a_process_starting_later_loads_the_active_version(start: StartApi
     assert await class_of(later) == FORCE_B
 
 
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Any:
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
 
 async def test_activation_while_redis_is_down_arrives_after_reconnect(
     start: StartApi, database_url: str, own_redis: RedisServer, caplog: pytest.LogCaptureFixture

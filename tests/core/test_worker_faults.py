@@ -44,13 +44,6 @@ class WorkerProcess:
         return self.process.poll() is None
 
 
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
 
 @pytest.fixture
 def workers(tmp_path: Path) -> Iterator[Callable[[Api], WorkerProcess]]:
