@@ -12,7 +12,7 @@ from sklearn.metrics import f1_score
 
 from classifier.core import Classification, Classifier, Finding
 from classifier.corpus import Example
-from classifier.families import Families
+from classifier.families import Families, load_families
 from classifier.tables import CodeTables, load_tables
 
 # What the threshold is chosen for, on the letter test set: automatic answers right at the major class this often …
@@ -102,14 +102,14 @@ def evaluate(clf: Classifier, examples: list[Example], tables: CodeTables | None
     tables = tables or load_tables()
     if not examples:
         raise ValueError("no examples to evaluate")
-    judge = Judge(tables, clf.families)
+    judge = Judge(tables, load_families())
     gold = [e.label for e in examples]
     results = [clf.classify(e.text) for e in examples]
     first = [r.suggestion for r in results]
     n = len(examples)
     minor = [judge.minor_ok(g, f) for g, f in zip(gold, first)]
-    pred_units = [clf.families.unit_of(f.class_id) if f else "" for f in first]
-    gold_units = [clf.families.unit_of(g) for g in gold]
+    pred_units = [judge.families.unit_of(f.class_id) if f else "" for f in first]
+    gold_units = [judge.families.unit_of(g) for g in gold]
     support = Counter(gold)
     hits = Counter(g for g, ok in zip(gold, minor) if ok)
     per_class = {label: {"support": support[label], "recall": round(hits[label] / support[label], 4)}
@@ -134,8 +134,8 @@ def evaluate(clf: Classifier, examples: list[Example], tables: CodeTables | None
     report["accuracy_accepted"] = report["accuracy_accepted_minor"]
     with_also = [(e, r) for e, r in zip(examples, results) if e.also or r.also]
     if any(e.also for e in examples):
-        gold_also = [{clf.families.unit_of(a) for a in e.also} for e, _ in with_also]
-        found_also = [{clf.families.unit_of(a.class_id) for a in r.also} for _, r in with_also]
+        gold_also = [{judge.families.unit_of(a) for a in e.also} for e, _ in with_also]
+        found_also = [{judge.families.unit_of(a.class_id) for a in r.also} for _, r in with_also]
         tp = sum(len(g & f) for g, f in zip(gold_also, found_also))
         report["also"] = {
             "letters_with_further_problems": sum(1 for e in examples if e.also),
@@ -152,7 +152,7 @@ def choose_threshold(clf: Classifier, report: dict[str, Any]) -> dict[str, Any]:
     cannot hold, the coverage floor wins (a gateway that holds most letters for an agent has stopped working) and the
     report says the accuracy aim is not met."""
     gold, first = report["_sweep"]
-    judge = Judge(load_tables(), clf.families)
+    judge = Judge(load_tables(), load_families())
     steps = sorted({round(f.confidence, 3) for f in first if f is not None and f.confidence >= THRESHOLD_FLOOR})
     points = [_at_threshold(clf, judge, gold, first, t) for t in [THRESHOLD_FLOOR, *steps]]
     covering = [p for p in points if p["coverage"] >= AIM_COVERAGE] or points[:1]
