@@ -29,7 +29,7 @@ MAX_ALSO = 2
 # Below this, the whole letter's answer may be a blend of its problems: the primary is taken from its sentences.
 BLEND_CONFIDENCE = 0.5
 # Without an owner word, a family's member is named when the model gives it this share of the family's probability.
-MEMBER_SHARE = 0.6
+MEMBER_SHARE = 0.9
 # Sentences with fewer known features than this say too little on their own to name a further problem.
 MIN_SENTENCE_FEATURES = 3
 

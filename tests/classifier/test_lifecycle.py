@@ -32,7 +32,7 @@ def _copy(model_dir: Path, tmp_path: Path) -> Path:
 
 def test_worse_candidate_is_not_activated(trained: Outcome, model_dir: Path, sources: Sources, tmp_path: Path) -> None:
     models = _copy(model_dir, tmp_path)
-    smallest = min(sources.train, key=lambda p: p.stat().st_size)
+    smallest = min((p for p in sources.train if not p.name.startswith("letters")), key=lambda p: p.stat().st_size)
     corrections = tmp_path / "corrections.tsv"
     label = read_examples(smallest)[0].label
     corrections.write_text(f"{label}\t另一条投诉，由坐席改过类别\n", encoding="utf-8")

@@ -6,6 +6,7 @@ import pytest
 from playwright.async_api import Browser
 
 from gateway.dedup import DEDUP_SETTING
+from gateway.location.dedup import DedupPolicy
 from tests.console.admin.conftest import LAMP, admin_page, report
 from tests.console.conftest import MakeUser
 from tests.web.conftest import Site
@@ -39,7 +40,8 @@ async def test_a_class_radius_set_in_the_console_decides_the_next_report(browser
         await page.click("form.grid-form button.primary")
     assert "cp-0118" in await page.inner_text("#notice")
     assert await page.inner_text("#dedup-cp-0118 th") == "Street light cp-0118", "the class named in the reader's language"
-    assert await console.store.admin_setting(DEDUP_SETTING) == {"classes": {"cp-0118": {"radius_m": 30.0, "window_hours": 72.0, "threshold": 0.25}}}
+    assert await console.store.admin_setting(DEDUP_SETTING) == {"classes": {"cp-0118": {"radius_m": 30.0, "window_hours": 72.0,
+                                                                                     "threshold": DedupPolicy().threshold}}}
     third = await report(console, key, **moved(METRES_100_NORTH, "解放路路灯晚上不亮"))
     assert third != first, "100 m is beyond the class's 30 m now: a case of its own"
     assert await report(console, key, **moved(0.0001, "解放路的路灯晚上不亮")) == first, "11 m away still joins"

@@ -11,7 +11,7 @@ from tests.console.conftest import MakeUser, agent_page
 from tests.web.conftest import Site
 
 TEXT = "人民路井盖不见了"
-MODEL_CLASS, RULE_CLASS = "cp-0114", "cp-0118"
+MODEL_CLASS, RULE_CLASS = "fam-manhole-cover", "cp-0118"  # an owner-unknown cover is offered as its family
 RULE = [{"id": "manhole-as-streetlight", "class_id": RULE_CLASS, "any_of": ["井盖"], "action": "force"}]
 
 
