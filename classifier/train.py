@@ -22,7 +22,7 @@ from classifier.text import FEATURE_CHARS, normalize
 class TrainConfig:
     """Model settings, chosen by cross-validation on the training corpus."""
 
-    c: float = 0.5
+    c: float = 1.0
     min_df: int = 2
     calibration_folds: int = 3
     features: FeatureConfig = FeatureConfig()
