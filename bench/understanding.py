@@ -33,8 +33,8 @@ FIGURES = (("accuracy_major", "major"), ("accuracy_minor", "minor"), ("accuracy_
 
 
 def baseline(cache: Path) -> Classifier:
-    """The short-note corpus only, every sentence alike, no families, the old threshold."""
-    config = TrainConfig(features=FeatureConfig(sentence_roles=False))
+    """The short-note corpus only, every sentence alike, no families, the old C and threshold."""
+    config = TrainConfig(c=0.5, features=FeatureConfig(sentence_roles=False))
     segmenter = Segmenter(cache, config.features.dict_min_freq)
     notes = [e for f in train_files() if not f.name.startswith("letters") for e in read_examples(f)]
     model = fit(_trainable(notes), segmenter, config)
