@@ -44,10 +44,11 @@ def test_a_letter_with_two_problems_gets_a_primary_and_a_further_class(clf: Clas
     result = clf.classify(TWO_PROBLEMS)
     tables = load_tables()
     lamp, barbecue = "cp-0118", {"ev-2013-0129", "ev-2007-0116", "ev-2013-0406"}
-    found = {result.class_id, *(a.class_id for a in result.also)}
+    assert result.suggestion is not None
+    found = {result.suggestion.class_id, *(a.class_id for a in result.also)}
     assert lamp in found and found & barbecue, result
     # Never a blend: the primary and the further classes are problems the letter states, each once.
-    ids = [result.class_id, *(a.class_id for a in result.also)]
+    ids = [result.suggestion.class_id, *(a.class_id for a in result.also)]
     assert len(ids) == len(set(ids)) <= 3
     assert all(tables.get(i) for i in ids)
 
