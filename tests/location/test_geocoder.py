@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 from aiohttp import web
+
+from tests.support.pieces import in_pieces
 from aiohttp.test_utils import TestServer
 
 from gateway.location.crs import from_wgs84
@@ -42,14 +44,7 @@ class Provider:
         """An AMap answer padded to `?pad=` bytes, sent chunked in 16 KB pieces with pauses."""
         geocode = {"formatted_address": "人民路", "location": f"{GCJ[1]:.6f},{GCJ[0]:.6f}"}
         body = json.dumps({"status": "1", "count": "1", "geocodes": [geocode], "pad": "x" * int(request.query["pad"])}).encode()
-        response = web.StreamResponse(headers={"Content-Type": "application/json"})
-        response.enable_chunked_encoding()
-        await response.prepare(request)
-        for start in range(0, len(body), 16 * 1024):
-            await response.write(body[start:start + 16 * 1024])
-            await asyncio.sleep(0.01)
-        await response.write_eof()
-        return response
+        return await in_pieces(request, body, "application/json", declare_length=False)
 
     async def broken(self, request: web.Request) -> web.Response:
         return web.Response(status=500, text="oops")

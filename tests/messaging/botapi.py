@@ -3,7 +3,6 @@
 Files are downloaded the way real servers send them: in 16 KB pieces with a pause between them."""
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -12,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.support.pieces import in_pieces
 
 BOT_USER = {"id": 7000000001, "is_bot": True, "first_name": "城管上报", "username": "city_report_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
@@ -95,15 +96,7 @@ class BotApiServer:
             raise web.HTTPUnauthorized()
         file_id = request.match_info["path"].removeprefix("photos/").removesuffix(".jpg")
         self.calls.append(Call("download", {"file_id": file_id}))
-        data = self.files[file_id]
-        response = web.StreamResponse(headers={"Content-Type": "image/jpeg"})
-        if not self.sizes_untold:
-            response.content_length = len(data)
-        await response.prepare(request)
-        for start in range(0, len(data), 16 * 1024):
-            await response.write(data[start:start + 16 * 1024])
-            await asyncio.sleep(0.01)
-        await response.write_eof()
+        response = await in_pieces(request, self.files[file_id], "image/jpeg", declare_length=not self.sizes_untold)
         self.downloads_finished += 1
         return response
 

@@ -2,7 +2,6 @@
 The server on the other side is a second gateway's own /open311/v2 endpoints, on a real port."""
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -10,6 +9,8 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+
+from tests.support.pieces import in_pieces
 
 from gateway.casework import Casework
 from gateway.deadlines import load_deadlines
@@ -76,15 +77,8 @@ def in_pieces_server(answers: dict[str, bytes]) -> web.Application:
     """A GeoReport v2 server whose answers (by method) are sent chunked, in 16 KB pieces with pauses."""
 
     async def answer(request: web.Request) -> web.StreamResponse:
-        body = answers[request.method]
-        response = web.StreamResponse(status=201 if request.method == "POST" else 200, headers={"Content-Type": "application/json"})
-        response.enable_chunked_encoding()
-        await response.prepare(request)
-        for start in range(0, len(body), 16 * 1024):
-            await response.write(body[start:start + 16 * 1024])
-            await asyncio.sleep(0.01)
-        await response.write_eof()
-        return response
+        return await in_pieces(request, answers[request.method], "application/json",
+                               status=201 if request.method == "POST" else 200, declare_length=False)
 
     app = web.Application()
     app.router.add_route("*", "/open311/v2/requests.json", answer)

@@ -1,9 +1,8 @@
 """A local server speaking Twilio's REST API (2010-04-01): Messages.json create, and media and recording downloads, with basic auth.
 
-Files are sent the way real servers send them: in pieces of PIECE_BYTES with a pause between them."""
+Files are sent the way real servers send them: in pieces, with a pause between them (tests.support.pieces)."""
 from __future__ import annotations
 
-import asyncio
 import base64
 import uuid
 from collections.abc import AsyncIterator
@@ -14,21 +13,9 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support.pieces import in_pieces
+
 API = "/2010-04-01/Accounts/{sid}"
-PIECE_BYTES = 16 * 1024
-PIECE_PAUSE_SECONDS = 0.01
-
-
-async def in_pieces(request: web.Request, data: bytes, content_type: str) -> web.StreamResponse:
-    """`data` as the body, written PIECE_BYTES at a time with a pause after each piece (Content-Length declared)."""
-    response = web.StreamResponse(headers={"Content-Type": content_type})
-    response.content_length = len(data)
-    await response.prepare(request)
-    for start in range(0, len(data), PIECE_BYTES):
-        await response.write(data[start:start + PIECE_BYTES])
-        await asyncio.sleep(PIECE_PAUSE_SECONDS)
-    await response.write_eof()
-    return response
 
 
 @dataclass

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from gateway.store.models import InboundMessageRow, OptOutRow, ReportRow
 from tests.location.test_exif import exif_with, picture
 from tests.twilio.conftest import PUBLIC, Gateway, StartGateway, post_signed, reply_of, sign
-from tests.twilio.restapi import PIECE_BYTES
+from tests.support.pieces import PIECE_BYTES
 from tests.twilio.test_voice import wav_bytes
 
 NUMBER = re.compile(r"\d{14}")
