@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 from weakref import WeakKeyDictionary
 
 from redis import Redis
-from sqlalchemy.exc import IntegrityError
 
 from gateway.casework import Casework
 from gateway.domain import Channel, Satisfaction
 from gateway.settings import Settings
 from gateway.signing import subject_token, subject_token_valid
-from gateway.store.models import AdminSettingRow, AuditRow, CaseRow, ReportRow
-from gateway.store.store import Store, Tx, utcnow
+from gateway.store.models import AuditRow, CaseRow, ReportRow
+from gateway.store.store import Store, Tx
 
 SECRET_SETTING = "web.reporter_link_secret"
 ANSWER_GUARD_SECONDS = 600
@@ -29,17 +27,8 @@ class AlreadyAnswered(Exception):
 
 
 async def link_secret(tx: Tx) -> str:
-    """The server's secret for reporter keys: made on first need and kept in SQL, so every process shares it."""
-    row = await tx.session.get(AdminSettingRow, SECRET_SETTING)
-    if row is None:
-        try:
-            async with tx.session.begin_nested():
-                row = AdminSettingRow(key=SECRET_SETTING, value={"secret": secrets.token_urlsafe(32)}, updated_at=utcnow(), updated_by="system")
-                tx.session.add(row)
-        except IntegrityError:  # another process made it at the same moment: theirs stands
-            row = await tx.session.get(AdminSettingRow, SECRET_SETTING, populate_existing=True)
-            assert row is not None
-    return str(row.value["secret"])
+    """The server's secret for reporter keys (made on first need and kept in SQL, so every process shares it)."""
+    return await tx.server_secret(SECRET_SETTING)
 
 
 async def cached_secret(store: Store) -> str:
