@@ -253,7 +253,7 @@ class SipEngine:
         self.calls: dict[int, _Call] = {}
         self.media: dict[int, _Media] = {}
         self.ended: list[int] = []
-        self.retired: list[tuple[float, list[pj.AudioMedia]]] = []
+        self.retired: list[tuple[float, list[Any]]] = []  # ports and unmade calls, dropped on this thread later
         self.next_key = 0
         self.next_token = 0
         self.registrar = config.registrar
@@ -369,7 +369,12 @@ class SipEngine:
         try:
             call.makeCall(uri, prm)
         except pj.Error as exc:
-            raise DialFailed(f"{uri}: {exc.info()}") from None
+            info = exc.info()
+            # Dropped here, on this thread, a moment later: the exception travels to the event loop's thread, and a
+            # Call freed with it there (a thread PJSUA2 does not know) crashes the process.
+            self.retired.append((time.monotonic() + RETIRE_SECONDS, [call]))
+            del call, exc
+            raise DialFailed(f"{uri}: {info}") from None
         self.calls[key] = call
         return key
 
