@@ -1,7 +1,6 @@
 """Bodies are read to their end, under their limit, however the peer sends them."""
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -9,24 +8,14 @@ import pytest
 from aiohttp import web
 
 from gateway.bodies import BodyTooLarge, read_response, response_text
+from tests.support.pieces import in_pieces
 
-PIECE = 16 * 1024
 BODY = bytes(range(256)) * 400  # 100 KB
 
 
-async def in_pieces(request: web.Request) -> web.StreamResponse:
+async def body_in_pieces(request: web.Request) -> web.StreamResponse:
     """BODY in 16 KB pieces with pauses; chunked (no length) unless ?declared."""
-    response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
-    if "declared" in request.query:
-        response.content_length = len(BODY)
-    else:
-        response.enable_chunked_encoding()
-    await response.prepare(request)
-    for start in range(0, len(BODY), PIECE):
-        await response.write(BODY[start:start + PIECE])
-        await asyncio.sleep(0.01)
-    await response.write_eof()
-    return response
+    return await in_pieces(request, BODY, "application/octet-stream", declare_length="declared" in request.query)
 
 
 async def text(_: web.Request) -> web.Response:
@@ -36,7 +25,7 @@ async def text(_: web.Request) -> web.Response:
 @pytest.fixture
 async def server() -> AsyncIterator[str]:
     app = web.Application()
-    app.router.add_get("/body", in_pieces)
+    app.router.add_get("/body", body_in_pieces)
     app.router.add_get("/text", text)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
