@@ -4,12 +4,16 @@ transaction), and an rq job sends each through the notifier of the reporter's ch
 A channel package listed in `settings.channels` takes part by exposing `CHANNEL` (the Channel value it
 serves) and `async def send_notification(settings, contact, language, text, *, case_number, case_status)`
 that raises on failure (a channel may add a question, e.g. 回访 buttons when the case is closed); a package
-that serves several Channel values exposes `NOTIFIERS = {Channel: send function}` instead.
+that serves several Channel values exposes `NOTIFIERS = {Channel: send function}` instead. A notifier with a
+`notification_id` keyword is given the row's id.
 A reporter who opted out (STOP, 退订) on a channel their notifier sends through is skipped, never sent to.
+A notifier whose channel is not configured here (no SMTP server, no Twilio sender) raises `ChannelNotConfigured`:
+the notification is skipped with that reason, not retried, and the log says so once per channel.
 """
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -37,6 +41,25 @@ class NotificationStatus:
     SENT = "sent"
     DEAD = "dead"
     SKIPPED = "skipped"
+
+
+class ChannelNotConfigured(RuntimeError):
+    """The channel cannot send on this installation (a setting is missing): retrying will not help."""
+
+
+_unconfigured_logged: set[str] = set()
+
+
+def _skip_unconfigured(channel: str, reason: str) -> None:
+    """Log the first notification skipped on a channel for want of configuration; later ones only go to the row."""
+    if channel not in _unconfigured_logged:
+        _unconfigured_logged.add(channel)
+        log.warning("%s notifications are skipped: %s", channel, reason)
+
+
+def with_id(notifier: Notifier, notification_id: str) -> dict[str, str]:
+    """`notification_id` for a notifier that takes it (e-mail makes the message's Message-ID of it, so replies thread)."""
+    return {"notification_id": notification_id} if "notification_id" in inspect.signature(notifier).parameters else {}
 
 
 def notification_job_id(notification_id: str) -> str:
@@ -67,7 +90,7 @@ def reporter_notes(channels: tuple[str, ...]) -> dict[str, Callable[..., Awaitab
 async def opted_out(tx: Tx, channels: list[str], contact: dict[str, Any]) -> bool:
     """Whether the reporter's address (phone, e-mail or chat) opted out on any channel sent through the same notifier
     (a caller who texted STOP gets no SMS about their call either)."""
-    address = contact.get("phone") or contact.get("email") or contact.get("telegram_chat_id")
+    address = contact.get("phone") or contact.get("email") or contact.get("telegram_chat_id") or contact.get("wechat_openid")
     if address is None:
         return False
     found = await tx.session.scalar(select(OptOutRow.address).where(OptOutRow.channel.in_(channels), OptOutRow.address == str(address)).limit(1))
@@ -127,7 +150,7 @@ async def send_one(settings: Settings, tx_factory: Any, queue: Queue, notificati
             row.status, row.last_error = NotificationStatus.SKIPPED, "opted out"
             return row.status
         row.attempts += 1
-        contact, language, text, case_status = dict(row.contact), row.language, row.text, row.case_status
+        channel, contact, language, text, case_status = row.channel, dict(row.contact), row.language, row.text, row.case_status
         case = await tx.case(row.case_id)
         assert case is not None
         number = case_number(case.id, case.created_at)
@@ -135,8 +158,16 @@ async def send_one(settings: Settings, tx_factory: Any, queue: Queue, notificati
         if note is not None:
             text = f"{text}\n{await note(tx, settings, row.report_id, number, language)}"
     try:
-        await notifier(settings, contact, language, text, case_number=number, case_status=case_status)
+        await notifier(settings, contact, language, text, case_number=number, case_status=case_status, **with_id(notifier, notification_id))
         error = None
+    except ChannelNotConfigured as exc:
+        reason = f"not configured: {exc}"[:300]
+        _skip_unconfigured(channel, reason)
+        async with tx_factory() as tx:
+            row = await tx.session.get(NotificationRow, notification_id, with_for_update=True)
+            assert row is not None
+            row.status, row.last_error = NotificationStatus.SKIPPED, reason
+        return NotificationStatus.SKIPPED
     except Exception as exc:  # any failure of the channel is retried, and recorded (providers name the number they refused)
         error = mask_numbers(f"{type(exc).__name__}: {exc}")[:300]
         log.warning("notification %s failed: %s", notification_id, error)

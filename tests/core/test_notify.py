@@ -1,6 +1,9 @@
 """Status changes owe each consenting reporter one message, in their language, kept in SQL until sent."""
 from __future__ import annotations
 
+import logging
+
+import pytest
 from sqlalchemy import select
 
 from gateway.notify import send_one
@@ -46,3 +49,25 @@ async def test_a_channel_without_a_notifier_is_skipped_and_said_so(api: Api) -> 
     [row] = await notifications(api)
     assert row.last_error == "no notifier for channel voice"
     assert await send_one(api.settings, api.store.transaction, make_queue(api.settings), row.id) == "skipped", "safe to run twice"
+
+
+async def test_an_unconfigured_channel_skips_its_notifications_with_the_reason_and_logs_once(
+        api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr("gateway.notify._unconfigured_logged", set())
+    assert api.settings.mail is None and "web" in api.settings.channels
+    for text, lat in (("路灯不亮", 31.30), ("路灯不亮了", 31.35)):
+        case = await api.report(text=text, class_id="cp-0118", location={"lat": lat, "lon": 120.62}, channel="web",
+                                contact={"email": "a@example.org", "consent_updates": True})
+        await post_callback(api, {"case_id": case["case_id"], "status": "accepted"})
+    rows = await notifications(api)
+    assert len(rows) == 2
+    queue = make_queue(api.settings)
+    with caplog.at_level(logging.WARNING, logger="gateway.notify"):
+        for row in rows:
+            assert await send_one(api.settings, api.store.transaction, queue, row.id) == "skipped"
+    rows = await notifications(api)
+    assert {r.status for r in rows} == {"skipped"}
+    assert all(r.last_error == "not configured: mail is not configured in settings" for r in rows)
+    assert queue.scheduled_job_registry.get_job_ids() == [], "nothing is retried"
+    assert [r.getMessage() for r in caplog.records] == [
+        "web notifications are skipped: not configured: mail is not configured in settings"]

@@ -14,6 +14,7 @@ from twilio.rest import Client
 
 from gateway.appkeys import SETTINGS
 from gateway.bodies import BodyTooLarge, read_response
+from gateway.notify import ChannelNotConfigured
 from gateway.settings import Settings, TwilioSettings
 
 PROVIDER = "twilio"
@@ -26,9 +27,13 @@ class TwilioError(RuntimeError):
     """Twilio is not configured, refused a call, or sent something unusable."""
 
 
+class TwilioNotConfigured(TwilioError, ChannelNotConfigured):
+    """No Twilio account, or no sender for the kind of message, in settings."""
+
+
 def twilio_settings(settings: Settings) -> TwilioSettings:
     if settings.twilio is None:
-        raise TwilioError(
+        raise TwilioNotConfigured(
             "the Twilio channels are not configured: set twilio.account_sid and twilio.auth_token "
             "(or GATEWAY_TWILIO__ACCOUNT_SID and GATEWAY_TWILIO__AUTH_TOKEN)"
         )

@@ -5,7 +5,7 @@ from typing import Any
 
 from twilio.base.exceptions import TwilioException
 
-from channels.messaging.twilio.edge import TwilioError, rest_client, twilio_settings
+from channels.messaging.twilio.edge import TwilioError, TwilioNotConfigured, rest_client, twilio_settings
 from channels.messaging.twilio.inbound import WHATSAPP_PREFIX
 from channels.messaging.twilio.texts import fit, text as channel_text
 from gateway.settings import Settings
@@ -15,7 +15,7 @@ async def send_message(settings: Settings, to: str, sender: str | None, body: st
     """Create one message; its MessageSid."""
     config = twilio_settings(settings)
     if not sender:
-        raise TwilioError(f"no Twilio sender configured for {to.split(':')[0] if ':' in to else 'SMS'} messages")
+        raise TwilioNotConfigured(f"no Twilio sender configured for {to.split(':')[0] if ':' in to else 'SMS'} messages")
     try:
         async with rest_client(config) as client:
             created = await client.messages.create_async(to=to, from_=sender, body=fit(body))
