@@ -145,7 +145,7 @@ async def _casework(request: web.Request, action: Callable[[Casework, CaseRow], 
         updated = await action(request.config_dict[CASEWORK], case)
     except CaseworkError as exc:
         status = 400 if exc.code == "unknown_class" else 409
-        raise ApiError(status, exc.code, **{k: (case_number(case.id, case.created_at) if k == "case" else v) for k, v in exc.params.items()}) from None
+        raise ApiError(status, exc.code, **exc.params) from None
     assert updated is not None
     numbers = await store.case_numbers(related_ids([updated]))
     return web.json_response(case_json(updated, request.config_dict[TABLES], edition_param(request), numbers))

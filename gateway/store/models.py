@@ -22,7 +22,7 @@ class CaseRow(Base):
     __tablename__ = "cases"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(20), index=True)
     class_id: Mapped[str | None] = mapped_column(String(64), index=True)
