@@ -23,6 +23,7 @@ class Channel(StrEnum):
     SMS = "sms"
     WHATSAPP = "whatsapp"
     OPEN311 = "open311"
+    EMAIL = "email"
     API = "api"
 
 
@@ -31,6 +32,7 @@ CASE_SOURCE: dict[Channel, str] = {
     Channel.VOICE: "12319热线",
     Channel.WEB: "网络上报",
     Channel.OPEN311: "网络上报",
+    Channel.EMAIL: "市长信箱",
     Channel.TELEGRAM: "公众举报",
     Channel.SMS: "公众举报",
     Channel.WHATSAPP: "公众举报",

@@ -119,6 +119,48 @@ class MailSettings(BaseModel):
     timeout: float = Field(default=20.0, gt=0)
 
 
+class MailboxSettings(BaseModel):
+    """One IMAP mailbox the mayor's mailbox channel (channels/mail) takes letters from."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
+    host: str
+    port: int = Field(default=993, gt=0, lt=65536)
+    tls: bool = Field(default=True, description="Implicit TLS (IMAPS); false: plain IMAP, for a server on this host or a private network")
+    user: str
+    password: str | None = Field(default=None, description="Usually from GATEWAY_MAILBOX_<ID>_PASSWORD")
+    folder: str = "INBOX"
+    after: Literal["flag", "move"] = Field(default="flag", description="A letter taken is flagged (\\Seen, $GatewayTaken) or moved")
+    move_to: str = Field(default="Processed", description="after: move: the folder taken letters go to")
+
+
+class MailSmtpSettings(BaseModel):
+    """Letters delivered straight to the gateway by SMTP, for the domains named only (no relay)."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=2525, gt=0, lt=65536)
+    domains: list[str] = Field(default=[], description="Recipient domains taken; any other recipient is refused")
+
+
+class MailIntakeSettings(BaseModel):
+    """The mayor's mailbox (市长信箱, channels/mail): IMAP mailboxes polled and an optional SMTP listener."""
+
+    mailboxes: list[MailboxSettings] = []
+    poll_seconds: float = Field(default=60.0, gt=0, description="Between polls of a mailbox that offers no IDLE (and between IDLE renewals)")
+    smtp: MailSmtpSettings = MailSmtpSettings()
+    max_message_bytes: int = Field(default=25 * 1024 * 1024, gt=0, description="A larger letter is refused without being downloaded")
+    letters_per_sender_per_hour: int = Field(default=10, ge=1, description="More letters from one address are skipped (a mail bomb)")
+    batch: int = Field(default=100, ge=1, description="Letters taken from one mailbox per round")
+
+    @field_validator("mailboxes")
+    @classmethod
+    def _unique_mailbox_ids(cls, mailboxes: list[MailboxSettings]) -> list[MailboxSettings]:
+        ids = [m.id for m in mailboxes]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"mailbox ids must be unique: {ids}")
+        return mailboxes
+
+
 class CalendarSettings(BaseModel):
     """Working time for time limits: Monday–Friday 08:00–12:00 and 14:00–18:00 China time, adjusted by these."""
 
@@ -204,6 +246,7 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = DeliverySettings()
     calendar: CalendarSettings = CalendarSettings()
     mail: MailSettings | None = None
+    mail_intake: MailIntakeSettings = MailIntakeSettings()
     intake: IntakeSettings = IntakeSettings()
     web: WebSettings = WebSettings()
     open311: Open311Settings = Open311Settings()
@@ -260,6 +303,14 @@ def _platform_secret_overrides(data: dict[str, Any]) -> None:
             platform["secret"] = os.environ[key]
 
 
+def _mailbox_password_overrides(data: dict[str, Any]) -> None:
+    """GATEWAY_MAILBOX_<ID>_PASSWORD gives the password of that mailbox."""
+    for mailbox in (data.get("mail_intake") or {}).get("mailboxes") or []:
+        key = "GATEWAY_MAILBOX_" + str(mailbox.get("id", "")).upper().replace("-", "_") + "_PASSWORD"
+        if key in os.environ:
+            mailbox["password"] = os.environ[key]
+
+
 def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     """Read the YAML file (GATEWAY_CONFIG or config/gateway.yaml), apply env overrides, validate."""
     path = Path(path or os.environ.get("GATEWAY_CONFIG") or DEFAULT_CONFIG)
@@ -267,6 +318,7 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     if path.exists():
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     _platform_secret_overrides(data)
+    _mailbox_password_overrides(data)
     token = _FILE_DATA.set(data)
     try:
         return Settings(**overrides)

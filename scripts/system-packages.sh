@@ -2,7 +2,8 @@
 # Debian/Ubuntu packages the gateway and its tests need. Installs what is missing when run as root.
 set -euo pipefail
 packages=(python3 python3-venv python3-dev build-essential redis-server postgresql chromium fonts-wqy-microhei nodejs
-          kamailio baresip sip-tester espeak-ng sox)  # the last line: the SIP hotline, its test peers and prompts
+          kamailio baresip sip-tester espeak-ng sox  # this line: the SIP hotline, its test peers and prompts
+          dovecot-imapd)  # the IMAP server the mail channel's tests start as their own process
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,5 +21,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # kamailio's package starts a system service on 5060; the gateway runs its own dispatcher instead
 if [[ " ${missing[*]} " == *" kamailio "* ]] && command -v systemctl >/dev/null; then systemctl disable --now kamailio 2>/dev/null || true; fi
+# dovecot-imapd's package may start a system service on 143/993; the tests run their own on a free port
+if [[ " ${missing[*]} " == *" dovecot-imapd "* ]] && command -v systemctl >/dev/null; then systemctl disable --now dovecot 2>/dev/null || true; fi
 # Debian starts a system Redis and PostgreSQL on install; the tests start their own Redis and use
 # PostgreSQL at 127.0.0.1:5432 when it accepts trust logins, else scripts/test-postgres.sh starts one.

@@ -320,3 +320,46 @@ class AdminSettingRow(Base):
     value: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime]
     updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class MailboxStateRow(Base):
+    """How far the mayor's mailbox channel has read one IMAP mailbox: the folder's UIDVALIDITY and the last UID taken."""
+
+    __tablename__ = "mail_mailboxes"
+
+    mailbox_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    polled_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class MailMessageRow(Base):
+    """A letter the mayor's mailbox has seen, by its Message-ID (or content hash): taken exactly once, and what it became."""
+
+    __tablename__ = "mail_messages"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True, comment="SHA-256 of the Message-ID, or of the whole message without one")
+    message_id: Mapped[str | None] = mapped_column(String(998), comment="The letter's Message-ID header as sent")
+    source: Mapped[str] = mapped_column(String(64), comment="The mailbox id, or smtp")
+    uid: Mapped[int | None] = mapped_column(BigInteger)
+    sender_key: Mapped[str | None] = mapped_column(String(64), index=True, comment="SHA-256 of the sender's address")
+    outcome: Mapped[str] = mapped_column(String(20), comment="case, joined, feedback or skipped")
+    reason: Mapped[str | None] = mapped_column(String(40), comment="Why it was skipped (too_large, auto_reply, …)")
+    detail: Mapped[str | None] = mapped_column(Text)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class MailAttachmentRow(Base):
+    """A letter's attachment that is no photo (a PDF, a document), kept for agents by its content name."""
+
+    __tablename__ = "mail_attachments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(80), comment="<sha256>.bin under the media directory's mail/ folder")

@@ -24,6 +24,7 @@ from gateway.store.accounts import AccountStore
 from gateway.store.calls import CallStore
 from gateway.store.casesearch import CaseSearchStore
 from gateway.store.clock import as_utc, utcnow
+from gateway.store.mailbox import MailboxStore
 from gateway.store.messaging import MessagingStore
 from gateway.store.models import (
     AdminSettingRow,
@@ -215,7 +216,7 @@ class Tx:
         return True
 
 
-class Store(AccountStore, CallStore, CaseSearchStore, MessagingStore):
+class Store(AccountStore, CallStore, CaseSearchStore, MessagingStore, MailboxStore):
     """Owns the engine; hands out transactions and answers read queries."""
 
     def __init__(self, engine: AsyncEngine) -> None:
