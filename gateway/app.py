@@ -14,12 +14,13 @@ from classifier.tables import load_tables
 from gateway.api import callbacks, cases, classify, deliveries, media, reports, rules, schema
 from gateway.api.auth import api_keys_ctx
 from gateway.api.errors import error_middleware, error_response
-from gateway.appkeys import CASEWORK, DEADLINES, MEDIA, PIPELINE, QUEUE, REDIS, SETTINGS, STORE, TABLES
+from gateway.appkeys import CASEWORK, DEADLINES, FIELDWORK, MEDIA, PIPELINE, QUEUE, REDIS, SETTINGS, STORE, TABLES
 from gateway.metrics import metrics_endpoint
 from gateway.media import LINK_SECRET_SETTING, NAME_PATTERN as MEDIA_NAME, RECORDING_PATTERN as RECORDING_NAME, RECORDING_TYPES, MediaStore, PhotoPool, check_link
 from gateway.outbox import Outbox
 from classifier import Classifier
 from gateway.casework import Casework
+from gateway.fieldwork import Fieldwork
 from gateway.dedup import Deduplicator
 from gateway.deadlines import load_deadlines
 from gateway.location import Locator
@@ -61,6 +62,7 @@ def build_app(
         outbox = Outbox(settings, app[TABLES], queue)
         app[PIPELINE] = Pipeline(store, outbox, app[TABLES], classifier, locator, dedup, app[MEDIA])
         app[CASEWORK] = Casework(store, outbox, app[TABLES], app[DEADLINES])
+        app[FIELDWORK] = Fieldwork(store, outbox, app[DEADLINES], settings.field)
         task = asyncio.create_task(run_sweeper(settings, store, queue)) if sweeper else None
         yield
         await app[PIPELINE].close()

@@ -15,6 +15,7 @@ from gateway.store.store import Store
 
 if TYPE_CHECKING:
     from gateway.casework import Casework
+    from gateway.fieldwork import Fieldwork
     from gateway.pipeline import Pipeline
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -24,5 +25,6 @@ QUEUE = web.AppKey("queue", Queue)
 TABLES = web.AppKey("tables", CodeTables)
 PIPELINE = web.AppKey("pipeline", "Pipeline")
 CASEWORK = web.AppKey("casework", "Casework")
+FIELDWORK = web.AppKey("fieldwork", "Fieldwork")
 MEDIA = web.AppKey("media", MediaStore)
 DEADLINES = web.AppKey("deadlines", Deadlines)

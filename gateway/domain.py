@@ -25,6 +25,8 @@ class Channel(StrEnum):
     OPEN311 = "open311"
     EMAIL = "email"
     API = "api"
+    SUPERVISOR = "supervisor"
+    LIAISON = "liaison"
 
 
 CASE_SOURCE: dict[Channel, str] = {
@@ -37,6 +39,8 @@ CASE_SOURCE: dict[Channel, str] = {
     Channel.SMS: "公众举报",
     Channel.WHATSAPP: "公众举报",
     Channel.API: "公众举报",
+    Channel.SUPERVISOR: "监督员上报",
+    Channel.LIAISON: "社区联络员",
 }
 
 

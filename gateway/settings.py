@@ -223,6 +223,18 @@ class ConsoleSettings(BaseModel):
     login_delay_max_seconds: float = Field(default=900.0, gt=0, description="The longest delay")
 
 
+class FieldSettings(BaseModel):
+    """Phones of supervisors and community liaisons (channels/field): enrolment, GPS checks, on-site tasks."""
+
+    enrol_minutes: float = Field(default=15.0, gt=0, description="How long an enrolment code (the console's QR code) stays good")
+    max_accuracy_m: float = Field(default=100.0, gt=0, description="A GPS fix less precise than this is refused")
+    warn_accuracy_m: float = Field(default=30.0, gt=0, description="A GPS fix less precise than this is taken with a warning")
+    grid_margin_m: float = Field(default=300.0, ge=0, description="A report this far outside every grid of its reporter is refused")
+    take_minutes: float = Field(default=10.0, gt=0, description="A task nobody took within this goes to the next supervisor on duty")
+    verify_hours: float = Field(default=1.0, gt=0, description="核实 due within this many working hours, unless the platform says when")
+    check_hours: float = Field(default=1.0, gt=0, description="核查 due within this many working hours, unless the platform says when")
+
+
 class Settings(BaseSettings):
     """Everything the gateway reads at start-up. Secrets may come from the environment."""
 
@@ -241,7 +253,7 @@ class Settings(BaseSettings):
     city_dir: Path | None = REPO_ROOT / "config" / "cities" / "sample"
     media_dir: Path = REPO_ROOT / "var" / "media"
     classifier_model_dir: Path | None = Field(default=None, description="Trained models; default CLASSIFIER_MODEL_DIR or var/classifier")
-    channels: list[str] = Field(default=["web", "open311", "hotline.sip"], description="Channel packages under channels/ whose setup(app) runs at start-up")
+    channels: list[str] = Field(default=["web", "open311", "hotline.sip", "field"], description="Channel packages under channels/ whose setup(app) runs at start-up")
     platforms: list[PlatformSettings] = []
     delivery: DeliverySettings = DeliverySettings()
     calendar: CalendarSettings = CalendarSettings()
@@ -254,6 +266,7 @@ class Settings(BaseSettings):
     sip: SipSettings = SipSettings()
     twilio: TwilioSettings | None = None
     console: ConsoleSettings = ConsoleSettings()
+    field: FieldSettings = FieldSettings()
     tile_url: str | None = Field(default=None, description="Map tiles {z}/{x}/{y} for the map pick; none: no map, the form still works")
     tile_crs: str = Field(default="wgs84", description="Datum the tiles are drawn in (gcj02 for AMap or Tencent tiles)")
 

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 log = logging.getLogger("gateway")
@@ -23,6 +26,40 @@ def describe(code: int) -> str:
     return f"exit status {code}"
 
 
+def _set_foreground(tty: int, group: int) -> None:
+    previous = signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # a process outside the foreground may change it only so
+    try:
+        os.tcsetpgrp(tty, group)
+    finally:
+        signal.signal(signal.SIGTTOU, previous)
+
+
+@contextmanager
+def terminal_to_ourselves() -> Iterator[None]:
+    """While inside, Ctrl-C on the controlling terminal reaches this process alone (its children are in groups of their
+    own): a `make run` around it sees a clean exit, not an interrupt. Nothing changes without a terminal, or when this
+    process does not have it in the foreground."""
+    try:
+        tty = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        yield
+        return
+    try:
+        previous = os.tcgetpgrp(tty)
+        if previous != os.getpgrp():
+            yield
+            return
+        if os.getpgrp() != os.getpid():
+            os.setpgid(0, 0)
+        _set_foreground(tty, os.getpgrp())
+        try:
+            yield
+        finally:
+            _set_foreground(tty, previous)
+    finally:
+        os.close(tty)
+
+
 @dataclass
 class Child:
     name: str
@@ -34,7 +71,8 @@ class Child:
     restart_at: float | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.argv, env=self.env)
+        """In a process group of its own: Ctrl-C reaches only the supervisor, which stops each child once."""
+        self.process = subprocess.Popen(self.argv, env=self.env, process_group=0)
         self.started_at, self.restart_at = time.monotonic(), None
         log.info("started %s (pid %d)", self.name, self.process.pid)
 

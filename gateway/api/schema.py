@@ -9,11 +9,12 @@ from pydantic import BaseModel
 
 from classifier import Rule
 from classifier.tables import EDITIONS
-from gateway.api.callbacks import CallbackIn
+from gateway.api.callbacks import CallbackIn, TaskCallbackIn
 from gateway.api.cases import NEARBY_TEXT_CHARS, ClassDecision, FeedbackIn, MergeRequest
 from gateway.api.classify import ClassifyIn
 from gateway.api.rules import RuleSetIn
 from gateway.domain import CaseStatus, ReportIn
+from gateway.fieldwork import TaskResultPayload
 from gateway.location.dedup import HARD_CAP_M
 from gateway.payload import CasePayload
 from gateway.store.models import BIGINT_MAX
@@ -81,6 +82,7 @@ def openapi() -> dict[str, Any]:
     report, case, callback, decision, classify_in, rule_set, merge, feedback = (
         _component(m, components) for m in (ReportIn, CasePayload, CallbackIn, ClassDecision, ClassifyIn, RuleSetIn, MergeRequest, FeedbackIn))
     rule = _component(Rule, components)
+    task_callback, task_result = _component(TaskCallbackIn, components), _component(TaskResultPayload, components)
     components["RuleSetIn"]["properties"]["rules"]["items"] = rule
     components["Error"] = {
         "type": "object",
@@ -116,6 +118,11 @@ def openapi() -> dict[str, Any]:
                 "A platform's status change, signed with X-Gateway-Signature", {"200": "Applied"}, secured=False,
                 params=[_path_param("platform_id", maxLength=64), {"name": "X-Gateway-Signature", "in": "header", "required": True, "schema": {"type": "string"}}],
                 body=_json(callback), errors=("401", "409"))},
+            "/platforms/{platform_id}/tasks": {"post": _op(
+                "A platform asks for 核实 or 核查 of a case on site (or withdraws it), signed like callbacks; the answer comes back as the "
+                "webhook field_task_answered", {"201": "Offered to a supervisor of the case's grid", "200": "Same task_id seen before, or withdrawn"},
+                secured=False, params=[_path_param("platform_id", maxLength=64), {"name": "X-Gateway-Signature", "in": "header", "required": True, "schema": {"type": "string"}}],
+                body=_json(task_callback), errors=("401", "409"))},
             "/deliveries": {"get": _op("Outbox rows (status=dead for dead letters)", {"200": "Deliveries"},
                                        params=[_query("status", type="string", enum=["pending", "delivering", "delivered", "dead"])])},
             "/deliveries/{delivery_id}/replay": {"post": _op("Replay a dead letter", {"200": "Queued again"}, params=[_path_param("delivery_id", maxLength=36)],
@@ -146,7 +153,9 @@ def openapi() -> dict[str, Any]:
             "/classifier/versions": {"get": _op("Model versions and their evaluation reports", {"200": "Versions"})},
         },
         "webhooks": {"case": {"post": {"summary": "A case delivered to a platform (headers X-Gateway-Event, X-Gateway-Delivery, X-Gateway-Signature)",
-                                       "requestBody": _json(case), "responses": {"2XX": {"description": "Received"}}}}},
+                                       "requestBody": _json(case), "responses": {"2XX": {"description": "Received"}}}},
+                     "field_task_answered": {"post": {"summary": "A supervisor answered the platform's 核实 / 核查 task (X-Gateway-Event: field.task_answered)",
+                                                      "requestBody": _json(task_result), "responses": {"2XX": {"description": "Received"}}}}},
     }
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shapely
+import shapely.affinity
 from shapely import STRtree
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
@@ -21,6 +24,7 @@ from gateway.location.errors import GridError, LocationError
 GRID_CODE = re.compile(r"^\d{15}$")
 # Shared edges may differ by float noise; anything larger than about 1 m² is an overlap.
 OVERLAP_TOLERANCE_DEG2 = 1e-10
+METRES_PER_DEGREE = 111_320.0  # of latitude, and of longitude at the equator (near enough for distances within a city)
 
 
 @dataclass(frozen=True)
@@ -166,3 +170,13 @@ class GridIndex:
         if len(hits) == 0:
             return None
         return min((self._cells[i] for i in hits.tolist()), key=lambda c: c.grid_code)
+
+    def distance_m(self, grid_codes: Iterable[str], lat: float, lon: float) -> float | None:
+        """Metres from a WGS-84 point to the nearest of the named grids (0 inside one); None when none of them exists."""
+        lat, lon = validate(lat, lon)
+        wanted = set(grid_codes)
+        kx, ky = METRES_PER_DEGREE * math.cos(math.radians(lat)), METRES_PER_DEGREE
+        point = Point(lon * kx, lat * ky)
+        distances = [shapely.affinity.scale(poly, kx, ky, origin=(0, 0)).distance(point)
+                     for cell, poly in zip(self._cells, self._polygons) if cell.grid_code in wanted]
+        return min(distances) if distances else None

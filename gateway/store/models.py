@@ -322,6 +322,94 @@ class AdminSettingRow(Base):
     updated_by: Mapped[str] = mapped_column(String(100))
 
 
+class FieldGridRow(Base):
+    """A unit grid a supervisor or community liaison answers for (the order is the duty roster's)."""
+
+    __tablename__ = "field_grids"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    grid_code: Mapped[str] = mapped_column(String(15), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+
+
+class FieldDeviceRow(Base):
+    """A phone of a field account: enrolled once with a short-lived code, then known by its token until revoked."""
+
+    __tablename__ = "field_devices"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    enrol_hash: Mapped[str | None] = mapped_column(String(64), unique=True, comment="SHA-256 of the enrolment code, until used")
+    enrol_expires_at: Mapped[datetime | None]
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, comment="SHA-256 of the device token, once enrolled")
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(100))
+    enrolled_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class FieldReportRow(Base):
+    """A report made on a field phone, by the id the phone gave it: a resend finds it and makes nothing twice."""
+
+    __tablename__ = "field_reports"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, comment="The phone's UUID of the report")
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("field_devices.id"))
+    grid_code: Mapped[str | None] = mapped_column(String(15))
+    accuracy_m: Mapped[float]
+    taken_at: Mapped[datetime] = mapped_column(comment="When the report was made, on the server's clock (the phone's corrected)")
+    received_at: Mapped[datetime]
+    clock_skew_s: Mapped[float] = mapped_column(Float, comment="Server time minus the phone's when it sent")
+    photos: Mapped[list[Any]] = mapped_column(comment="[{url, content_type, phase: before|after}]")
+
+
+class FieldTaskRow(Base):
+    """A platform's request to check a case on site (核实 before 立案, 核查 after 处置) and its answer."""
+
+    __tablename__ = "field_tasks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    platform_id: Mapped[str] = mapped_column(String(64))
+    platform_task_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10), comment="verify (核实) or check (核查)")
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    grid_code: Mapped[str | None] = mapped_column(String(15), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), index=True, comment="offered, taken, answered or withdrawn")
+    offered_to: Mapped[str | None] = mapped_column(String(64), index=True)
+    offered_at: Mapped[datetime | None]
+    offers: Mapped[int] = mapped_column(Integer, default=0, comment="How many supervisors it was offered to in turn")
+    taken_by: Mapped[str | None] = mapped_column(String(64))
+    taken_at: Mapped[datetime | None]
+    due_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    answer_id: Mapped[str | None] = mapped_column(String(36), comment="The phone's UUID of its answer: a resend of it is no second answer")
+    result: Mapped[str | None] = mapped_column(String(20))
+    answer_note: Mapped[str | None] = mapped_column(Text)
+    answer_photos: Mapped[list[Any] | None]
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    answered_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("platform_id", "platform_task_id", name="uq_field_tasks_platform_task"),)
+
+
+class FieldDutyRow(Base):
+    """Whether a field account is on duty now (told by its phone)."""
+
+    __tablename__ = "field_duty"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_at: Mapped[datetime]
+
+
 class MailboxStateRow(Base):
     """How far the mayor's mailbox channel has read one IMAP mailbox: the folder's UIDVALIDITY and the last UID taken."""
 

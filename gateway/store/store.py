@@ -22,6 +22,7 @@ from gateway.location.geo import bbox, haversine_m
 from gateway.payload import case_number
 from gateway.store.accounts import AccountStore
 from gateway.store.calls import CallStore
+from gateway.store.field import FieldStore
 from gateway.store.casesearch import CaseSearchStore
 from gateway.store.clock import as_utc, utcnow
 from gateway.store.mailbox import MailboxStore
@@ -216,7 +217,7 @@ class Tx:
         return True
 
 
-class Store(AccountStore, CallStore, CaseSearchStore, MessagingStore, MailboxStore):
+class Store(AccountStore, CallStore, CaseSearchStore, FieldStore, MessagingStore, MailboxStore):
     """Owns the engine; hands out transactions and answers read queries."""
 
     def __init__(self, engine: AsyncEngine) -> None:

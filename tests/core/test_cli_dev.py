@@ -1,11 +1,15 @@
 """`gateway dev`: one command brings up the store, an embedded Redis, the server and a worker."""
 from __future__ import annotations
 
+import fcntl
 import os
+import pty
 import re
+import select
 import signal
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -114,3 +118,60 @@ def test_dev_restarts_a_child_that_dies_and_says_so(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0, log.read_text(errors="replace")[-3000:]
+
+
+class Terminal:
+    """A pseudo-terminal that a command runs in as a user's shell would run it: the controlling terminal of a new session."""
+
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+        self.master, slave = pty.openpty()
+
+        def controlling_terminal() -> None:
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+        self.proc = subprocess.Popen(argv, cwd=REPO, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
+                                     preexec_fn=controlling_terminal)
+        os.close(slave)
+        self.output = b""
+
+    def read_until(self, pattern: str, timeout: float = 120) -> str:
+        deadline = time.monotonic() + timeout
+        while not re.search(pattern, text := self.output.decode(errors="replace")):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{pattern!r} not shown:\n{text[-3000:]}")
+            if select.select([self.master], [], [], 1)[0]:
+                try:
+                    chunk = os.read(self.master, 65536)
+                except OSError:  # EIO: every process holding the terminal has exited
+                    chunk = b""
+                if not chunk and self.proc.poll() is not None:
+                    raise AssertionError(f"{pattern!r} not shown before exit:\n{text[-3000:]}")
+                self.output += chunk
+        return text
+
+    def ctrl_c(self) -> None:
+        os.write(self.master, b"\x03")
+
+
+def test_ctrl_c_on_make_run_stops_everything_quietly_and_exits_0(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "GATEWAY_DATABASE_URL", "GATEWAY_PUBLIC_BASE_URL")}
+    env["GATEWAY_CONFIG"] = str(REPO / "config" / "gateway.yaml")
+    makefile = tmp_path / "Makefile"  # the `run` recipe of the project's Makefile, without its set-up step
+    makefile.write_text(f"run:\n\t{sys.executable} -m gateway dev --port {port} --data-dir {tmp_path / 'dev'}\n")
+    terminal = Terminal(["make", "-f", str(makefile), "run"], env)
+    try:
+        terminal.read_until(r"Gateway running at")
+        discovery = wait_http(f"http://127.0.0.1:{port}/open311/discovery.json").json()
+        assert discovery["endpoints"][0]["url"] == f"http://127.0.0.1:{port}/open311/v2", "links name the port served"
+        terminal.read_until(r"classifier loaded")
+        terminal.ctrl_c()
+        assert terminal.proc.wait(timeout=60) == 0
+        text = terminal.read_until(r"\Z")
+    finally:
+        if terminal.proc.poll() is None:
+            os.killpg(terminal.proc.pid, signal.SIGKILL)
+        os.close(terminal.master)
+    after = text[text.index("classifier loaded"):]
+    for alarming in ("Interrupt", "Error", "Unclosed", "failed", "Traceback", "WARNING"):
+        assert alarming not in after, after
