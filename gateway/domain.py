@@ -20,6 +20,7 @@ class Channel(StrEnum):
     VOICE = "voice"
     WEB = "web"
     TELEGRAM = "telegram"
+    WECHAT = "wechat"
     SMS = "sms"
     WHATSAPP = "whatsapp"
     OPEN311 = "open311"
@@ -36,6 +37,7 @@ CASE_SOURCE: dict[Channel, str] = {
     Channel.OPEN311: "网络上报",
     Channel.EMAIL: "市长信箱",
     Channel.TELEGRAM: "公众举报",
+    Channel.WECHAT: "公众举报",
     Channel.SMS: "公众举报",
     Channel.WHATSAPP: "公众举报",
     Channel.API: "公众举报",
@@ -259,6 +261,7 @@ class ContactIn(BaseModel):
     phone: str | None = Field(default=None, max_length=32, pattern=r"^\+?[0-9 ()-]{3,32}$")
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     telegram_chat_id: int | None = None
+    wechat_openid: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]{1,64}$")
     consent_updates: bool = False
 
 

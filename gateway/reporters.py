@@ -13,10 +13,10 @@ PHONE_CHANNELS = (Channel.HOTLINE, Channel.VOICE, Channel.SMS, Channel.WHATSAPP,
 def reporter_key(report: ReportIn) -> str | None:
     """A stable pseudonymous key of the reporter (hash of their contact), for follow-ups."""
     contact = report.contact
-    handle = contact and (contact.phone or contact.email or (str(contact.telegram_chat_id) if contact.telegram_chat_id else None))
+    handle = contact and (contact.phone or contact.email or (str(contact.telegram_chat_id) if contact.telegram_chat_id else None) or contact.wechat_openid)
     if not handle:
         return None
-    normalized = "".join(ch for ch in handle.lower() if ch.isalnum() or ch in "@.")
+    normalized = handle if handle == contact.wechat_openid else "".join(ch for ch in handle.lower() if ch.isalnum() or ch in "@.")
     return hashlib.sha256(f"{report.channel}:{normalized}".encode()).hexdigest()
 
 

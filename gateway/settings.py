@@ -107,6 +107,26 @@ class TelegramSettings(BaseModel):
     max_photos: int = Field(default=4, ge=0, le=8)
 
 
+class WechatSettings(BaseModel):
+    """The WeChat official account (channels/messaging/wechat); secrets usually come from the environment."""
+
+    token: str = Field(pattern=r"^[A-Za-z0-9]{3,32}$", description="The token set in the account's server configuration (服务器配置)")
+    app_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    app_secret: str = Field(min_length=1)
+    encoding_aes_key: str = Field(default="", pattern=r"^([A-Za-z0-9]{43})?$", description="43 characters (EncodingAESKey); empty: plain mode")
+    api_base_url: str = Field(default="https://api.weixin.qq.com", description="WeChat's API (a local one in tests)")
+    status_template_id: str | None = Field(default=None, description="Template message for status changes outside the 48 h window; none: those wait for the user")
+    template_fields: dict[str, str] = Field(
+        default={"text": "first", "case": "keyword1", "status": "keyword2", "note": "remark"},
+        description="Our values (text, case, status, note) -> the keys of the template's data")
+    timestamp_tolerance_seconds: int = Field(default=300, ge=30, description="Callbacks signed longer ago than this are refused as replays")
+    reply_seconds: float = Field(default=4.0, gt=0, le=4.5, description="Time to answer in the response; later answers go as customer-service messages")
+    state_ttl_seconds: int = Field(default=3600, ge=60, description="A conversation left this long starts over")
+    reports_per_user_per_hour: int = Field(default=5, ge=1)
+    messages_per_user_per_minute: int = Field(default=30, ge=1)
+    max_photos: int = Field(default=4, ge=0, le=8)
+
+
 class MailSettings(BaseModel):
     """The SMTP server that carries e-mail to reporters who gave an address."""
 
@@ -263,6 +283,7 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     open311: Open311Settings = Open311Settings()
     telegram: TelegramSettings | None = None
+    wechat: WechatSettings | None = None
     sip: SipSettings = SipSettings()
     twilio: TwilioSettings | None = None
     console: ConsoleSettings = ConsoleSettings()

@@ -1,4 +1,4 @@
-"""Per-chat rate limits: fixed windows counted in Redis."""
+"""Per-chat rate limits: fixed windows counted in Redis (the conversational channels each under their own prefix)."""
 from __future__ import annotations
 
 import time
@@ -9,14 +9,15 @@ from redis import Redis
 class RateLimiter:
     """At most `limit` events per `window_seconds` for each key."""
 
-    def __init__(self, redis: Redis, name: str, limit: int, window_seconds: int) -> None:
+    def __init__(self, redis: Redis, name: str, limit: int, window_seconds: int, prefix: str = "telegram") -> None:
         self.redis = redis
+        self.prefix = prefix
         self.name = name
         self.limit = limit
         self.window = window_seconds
 
     def _key(self, key: str | int) -> str:
-        return f"telegram:limit:{self.name}:{key}:{int(time.time()) // self.window}"
+        return f"{self.prefix}:limit:{self.name}:{key}:{int(time.time()) // self.window}"
 
     def hit(self, key: str | int) -> bool:
         """Count one event; False when it goes over the limit."""

@@ -49,34 +49,35 @@ class Conversation:
 
 
 class ConversationStore:
-    """Reads and writes conversations under `telegram:conv:<chat id>`; untouched ones expire."""
+    """Reads and writes conversations under `<prefix>:conv:<chat id>`; untouched ones expire. Used by every
+    conversational channel, each under its own prefix."""
 
-    def __init__(self, redis: Redis, ttl_seconds: int) -> None:
+    def __init__(self, redis: Redis, ttl_seconds: int, prefix: str = "telegram") -> None:
         self.redis = redis
         self.ttl = ttl_seconds
+        self.prefix = prefix
 
-    @staticmethod
-    def _key(chat_id: int) -> str:
-        return f"telegram:conv:{chat_id}"
+    def _key(self, chat_id: int | str) -> str:
+        return f"{self.prefix}:conv:{chat_id}"
 
-    def load(self, chat_id: int) -> Conversation | None:
+    def load(self, chat_id: int | str) -> Conversation | None:
         raw = self.redis.get(self._key(chat_id))
         return Conversation.from_json(raw) if raw is not None else None
 
-    def save(self, chat_id: int, conversation: Conversation) -> None:
+    def save(self, chat_id: int | str, conversation: Conversation) -> None:
         self.redis.set(self._key(chat_id), conversation.to_json(), ex=self.ttl)
 
-    def clear(self, chat_id: int) -> bool:
+    def clear(self, chat_id: int | str) -> bool:
         """Forget the chat's conversation; True when there was one."""
         return bool(self.redis.delete(self._key(chat_id)))
 
-    def language(self, chat_id: int) -> str | None:
+    def language(self, chat_id: int | str) -> str | None:
         """The language the chat last chose (kept beyond one conversation)."""
-        raw = self.redis.get(f"telegram:lang:{chat_id}")
+        raw = self.redis.get(f"{self.prefix}:lang:{chat_id}")
         return raw.decode() if raw is not None else None
 
-    def remember_language(self, chat_id: int, language: str) -> None:
-        self.redis.set(f"telegram:lang:{chat_id}", language, ex=365 * 24 * 3600)
+    def remember_language(self, chat_id: int | str, language: str) -> None:
+        self.redis.set(f"{self.prefix}:lang:{chat_id}", language, ex=365 * 24 * 3600)
 
     def first_delivery(self, update_id: int) -> bool:
         """True the first time an update id is seen (Telegram re-sends updates a webhook did not acknowledge)."""

@@ -1,0 +1,140 @@
+"""Whole conversations sent as WeChat callbacks end as classified, located cases, in plain and in safe mode."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import redis
+
+from gateway.location.crs import from_wgs84
+from gateway.payload import parse_case_number
+from tests.location.test_exif import picture
+from tests.wechat.conftest import Gateway, StartGateway
+from tests.wechat.users import User
+
+MANHOLE = "人民路和解放路路口的污水井盖不见了，晚上很危险"
+CROSSING = (31.3126, 120.6104)  # WGS-84
+
+
+def case_number_in(reply: str) -> str:
+    return next(word.strip("。.,\"“”") for word in reply.replace("“", " ").replace("”", " ").split()
+                if word.strip("。.,\"").isdigit() and len(word.strip("。.,\"")) >= 14)
+
+
+async def report_to_photos(user: User, description: str = MANHOLE) -> None:
+    await user.event("CLICK", "REPORT")
+    await user.say(description)
+    await user.say("1")
+
+
+async def test_report_with_text_photo_and_location(start_gateway: StartGateway, database_url: str) -> None:
+    gateway = await start_gateway(database_url)
+    user = gateway.user()
+    assert (await user.event("subscribe")).startswith("感谢关注")
+    assert (await user.event("CLICK", "REPORT")).startswith("请用文字或语音描述")
+    proposal = await user.say(MANHOLE)
+    assert proposal.startswith("我们认为这属于：") and "公用设施" in proposal and "0. 交由工作人员判断" in proposal, proposal
+    assert (await user.say("9")).startswith("请回复列表中的序号")
+    assert "问题在哪里" in await user.say("1")
+    lat, lon = from_wgs84(*CROSSING, "gcj02")  # WeChat sends GCJ-02
+    placed = await user.location(lat, lon, "苏州市姑苏区人民路")
+    assert placed.startswith("位置：苏州市姑苏区人民路") and "可以发送现场照片" in placed, placed
+    gateway.wechat_api.media["m-photo-1"] = picture("JPEG", size=(1600, 1200))
+    assert await user.photo("m-photo-1") == "已收到第 1 张照片。可继续发送，或回复“完成”。"
+    summary = await user.say("完成")
+    assert summary.startswith("请确认您的反映") and "照片：1 张" in summary and "回复 1 提交" in summary
+    received = await user.say("1")
+    assert received.startswith("已受理，案件编号 "), received
+    case = await gateway.case(case_number_in(received))
+    assert case["channel"] == "wechat" and case["case_source"] == "公众举报" and case["language"] == "zh"
+    assert case["class"]["major_name"] == "公用设施" and case["class_source"] == "agent"
+    assert case["location"]["lat"] == pytest.approx(CROSSING[0], abs=0.0005) and case["location"]["lon"] == pytest.approx(CROSSING[1], abs=0.0005)
+    async with gateway.api.store.transaction() as tx:
+        [stored_report] = await tx.reports_of_case(parse_case_number(case["case_id"]) or 0)
+    assert stored_report.contact == {"wechat_openid": user.openid, "consent_updates": True}
+    [media] = stored_report.media
+    assert media["content_type"] == "image/jpeg" and media["url"].startswith("http://gateway.test/media/")
+    assert (gateway.api.settings.media_dir / media["url"].rsplit("/", 1)[-1]).exists()
+    media = [c for c in gateway.wechat_api.calls if c[0] == "media"]
+    assert media and media[-1][1]["media_id"] == "m-photo-1"
+
+
+async def test_safe_mode_conversation_with_typed_address_and_voice(safe_gateway: Gateway) -> None:
+    user = safe_gateway.user()
+    assert (await user.say("上报")).startswith("请用文字或语音描述")
+    proposal = await user.voice(MANHOLE + "。")
+    assert proposal.startswith("我们认为这属于："), "the recognised voice is the description"
+    await user.say("1")
+    assert (await user.say("火星大道一千号")).startswith("没有找到地址")
+    assert "可以发送现场照片" in await user.say("人民路与解放路路口")
+    await user.say("完成")
+    received = await user.say("1")
+    case = await safe_gateway.case(case_number_in(received))
+    assert case["description"].startswith("人民路和解放路路口的污水井盖不见了") and case["grid_code"].startswith("320508")
+
+
+async def test_voice_without_recognition_asks_for_text(gateway: Gateway) -> None:
+    user = gateway.user()
+    await user.say("上报")
+    assert await user.voice(None) == "没能识别这段语音，请改用文字发送。"
+
+
+async def test_english_by_choice(gateway: Gateway) -> None:
+    user = gateway.user()
+    assert await user.say("English") == "Switched to English."
+    assert (await user.event("CLICK", "REPORT")).startswith("Please describe the problem")
+    proposal = await user.say("Overflowing rubbish bin at the crossing, rubbish all over the pavement")
+    assert proposal.startswith(("We think this is:", "We could not tell")) and "0. Let the staff decide" in proposal
+    assert (await user.say("0")).startswith("Class: the staff will decide")
+    await user.say("人民路与解放路路口")
+    assert (await user.say("done")).startswith("Please confirm your report")
+    assert (await user.say("1")).startswith("Received. Your case number is ")
+    assert (await user.say("cancel")).startswith("There is no report in progress")
+
+
+async def test_a_slow_photo_is_answered_by_customer_service_message(start_gateway: StartGateway, sqlite_url: str) -> None:
+    gateway = await start_gateway(sqlite_url, reply_seconds=0.2)
+    user = gateway.user()
+    await report_to_photos(user)
+    await user.say("人民路与解放路路口")
+    gateway.wechat_api.media["m-slow"] = picture("JPEG")
+    gateway.wechat_api.hold_media = asyncio.Event()
+    assert await user.photo("m-slow") == "", "WeChat is answered at once; the reply follows"
+    retry = user.fields("image", MediaId="m-slow")
+    gateway.wechat_api.hold_media.set()
+    while not await gateway.send_queued_replies():
+        await asyncio.sleep(0.05)
+    assert gateway.wechat_api.texts(user.openid) == ["已收到第 1 张照片。可继续发送，或回复“完成”。"]
+    assert retry["MsgId"] != user.replies, "a new message, not a retry"
+    assert "照片：1 张" in await user.say("完成")
+
+
+async def test_a_retried_message_is_handled_once(gateway: Gateway, redis_url: str) -> None:
+    user = gateway.user()
+    await user.say("上报")
+    message = user.fields("text", Content=MANHOLE)
+    first = await user.post(message)
+    again = await user.post(message)
+    assert first.startswith("我们认为这属于：") and again == first, "the retry gets the first answer"
+    assert (await user.say("1")).startswith("分类："), "the conversation moved on once"
+    event = user.fields("event", Event="CLICK", EventKey="MY_CASES")
+    assert await user.post(event) == "您最近没有未结案件。"
+    assert await user.post(event) == "您最近没有未结案件。"
+    assert len(redis.Redis.from_url(redis_url).keys("wechat:msg:*")) == 4
+
+
+async def test_status_my_cases_and_cancel(gateway: Gateway) -> None:
+    user = gateway.user()
+    await report_to_photos(user)
+    await user.say("人民路与解放路路口")
+    await user.say("完成")
+    number = case_number_in(await user.say("1"))
+    assert (await user.say(f"进度 {number}")).startswith(f"案件 {number}：")
+    assert (await user.say(number)).startswith(f"案件 {number}："), "a bare case number outside a report"
+    assert number in await user.event("CLICK", "MY_CASES")
+    assert (await user.event("CLICK", "STATUS")).startswith("请发送“进度 案件编号”")
+    assert await user.say("进度 20200101999999") == "未找到案件 20200101999999。"
+    await user.say("上报")
+    assert (await user.say("取消")).startswith("已取消")
+    assert (await user.say("你好")).startswith("发送“上报”开始上报")
+    assert parse_case_number(number)
