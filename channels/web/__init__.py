@@ -11,13 +11,15 @@ from channels.web import console, hints, views
 from channels.web.catalogue import text
 from channels.web.pages import TEMPLATES
 from channels.web.reporter import reporter_link
-from channels.web.vendor import add_vendor_routes
+from channels.web.staticfiles import StaticFiles
+from channels.web.vendor import vendor_files
 from gateway.domain import Channel
 from gateway.mail import send_mail
 from gateway.settings import Settings
 from gateway.store.store import Tx
 
 HERE = Path(__file__).resolve().parent
+FAVICON = HERE / "static" / "favicon.ico"
 CHANNEL = Channel.WEB
 send_notification = send_mail  # web reporters who gave an e-mail address hear back by e-mail
 
@@ -29,9 +31,17 @@ async def reporter_note(tx: Tx, settings: Settings, report_id: int, case_number:
 
 def setup(app: web.Application) -> None:
     """Add the web channel's routes to the gateway's application."""
-    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True, app_key=TEMPLATES)
+    env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True, app_key=TEMPLATES)
     app.add_routes(views.routes)
     app.add_routes(hints.routes)
-    app.router.add_static("/static/", HERE / "static")
-    add_vendor_routes(app)
+    served = [StaticFiles("/static/", HERE / "static"), *vendor_files()]
+    for files in served:
+        files.add_to(app)
+    env.globals["asset"] = lambda url: next(f.url(url.removeprefix(f.prefix)) for f in served if url.startswith(f.prefix))
+    app.router.add_get("/favicon.ico", favicon)
     console.setup(app)
+
+
+async def favicon(_: web.Request) -> web.FileResponse:
+    """The icon browsers ask every site for (pages name /static/favicon.svg too)."""
+    return web.FileResponse(FAVICON, headers={"Cache-Control": "public, max-age=86400"})

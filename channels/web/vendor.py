@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiohttp import web
+from channels.web.staticfiles import StaticFiles
 
 MODULES = Path(__file__).resolve().parent / "assets" / "node_modules"
 # URL name -> the folder of built files inside the npm package
@@ -15,7 +15,6 @@ def vendor_available(name: str) -> bool:
     return (MODULES / PACKAGES[name]).is_dir()
 
 
-def add_vendor_routes(app: web.Application) -> None:
-    for name, folder in PACKAGES.items():
-        if vendor_available(name):
-            app.router.add_static(f"/vendor/{name}/", MODULES / folder)
+def vendor_files() -> list[StaticFiles]:
+    """The installed libraries, each at /vendor/<name>/."""
+    return [StaticFiles(f"/vendor/{name}/", MODULES / folder) for name, folder in PACKAGES.items() if vendor_available(name)]
