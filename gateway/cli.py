@@ -1,4 +1,4 @@
-"""The `gateway` command: dev, serve, worker, sip, migrate, apikey, telegram. The one way to start a process."""
+"""The `gateway` command: dev, serve, worker, sip, migrate, apikey, telegram, wechat. The one way to start a process."""
 from __future__ import annotations
 
 import argparse
@@ -17,7 +17,8 @@ log = logging.getLogger("gateway")
 
 def _secrets_of(settings: Settings) -> list[str]:
     telegram = [settings.telegram.token, settings.telegram.webhook_secret] if settings.telegram else []
-    return [p.secret for p in settings.platforms] + ([settings.bootstrap_api_key] if settings.bootstrap_api_key else []) + telegram
+    wechat = [v for v in (settings.wechat.app_secret, settings.wechat.token, settings.wechat.encoding_aes_key) if v] if settings.wechat else []
+    return [p.secret for p in settings.platforms] + ([settings.bootstrap_api_key] if settings.bootstrap_api_key else []) + telegram + wechat
 
 
 def _setup_logging(settings: Settings) -> None:
@@ -201,6 +202,13 @@ def cmd_telegram(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_wechat(settings: Settings, _: argparse.Namespace) -> int:
+    from channels.messaging.wechat.menu import create_menu
+
+    print(f"menu created: {' / '.join(asyncio.run(create_menu(settings)))}", flush=True)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gateway", description="Intake gateway for city supervision platforms")
     sub = p.add_subparsers(dest="command", required=True)
@@ -225,10 +233,13 @@ def parser() -> argparse.ArgumentParser:
     revoke.add_argument("id", type=int, help="the id shown by gateway apikey list")
     telegram = sub.add_parser("telegram", help="the Telegram bot").add_subparsers(dest="action", required=True)
     telegram.add_parser("set-webhook", help="register <public_base_url>/channels/telegram/webhook and its secret with Telegram")
+    wechat = sub.add_parser("wechat", help="the WeChat official account").add_subparsers(dest="action", required=True)
+    wechat.add_parser("set-menu", help="create the account's menu: 我要上报, 查询进度, 我的案件")
     return p
 
 
-COMMANDS = {"dev": cmd_dev, "serve": cmd_serve, "worker": cmd_worker, "sip": cmd_sip, "migrate": cmd_migrate, "apikey": cmd_apikey, "telegram": cmd_telegram}
+COMMANDS = {"dev": cmd_dev, "serve": cmd_serve, "worker": cmd_worker, "sip": cmd_sip, "migrate": cmd_migrate, "apikey": cmd_apikey, "telegram": cmd_telegram,
+            "wechat": cmd_wechat}
 
 
 def main(argv: list[str] | None = None) -> None:

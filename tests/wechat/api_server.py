@@ -1,5 +1,5 @@
 """A local server speaking WeChat's API: the access token, media downloads (sent in pieces), customer-service and
-template messages, answering errors with errcode JSON as WeChat does (40001 invalid token, 45015 out of the 48 h
+template messages, the menu, answering errors with errcode JSON as WeChat does (40001 invalid token, 45015 out of the 48 h
 window)."""
 from __future__ import annotations
 
@@ -99,6 +99,9 @@ class WechatApiServer:
     async def template(self, request: web.Request) -> web.Response:
         return await self.send(request, "template")
 
+    async def menu_create(self, request: web.Request) -> web.Response:
+        return await self.send(request, "menu")
+
 
 @asynccontextmanager
 async def running_wechat_api(app_id: str, app_secret: str) -> AsyncIterator[WechatApiServer]:
@@ -108,6 +111,7 @@ async def running_wechat_api(app_id: str, app_secret: str) -> AsyncIterator[Wech
     app.router.add_get("/cgi-bin/media/get", server.media_get)
     app.router.add_post("/cgi-bin/message/custom/send", server.custom)
     app.router.add_post("/cgi-bin/message/template/send", server.template)
+    app.router.add_post("/cgi-bin/menu/create", server.menu_create)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -5,6 +5,7 @@ import time
 
 import pytest
 import redis
+import yaml
 
 from channels.messaging.wechat.api import WechatError
 from channels.messaging.wechat.crypto import MessageCrypto
@@ -87,3 +88,11 @@ async def test_unsubscribe_stops_notifications_and_subscribe_restores_them(gatew
     assert await gateway.api.store.opted_out("wechat", user.openid)
     await user.event("subscribe")
     assert not await gateway.api.store.opted_out("wechat", user.openid)
+
+
+def test_the_example_settings_document_every_wechat_key() -> None:
+    from gateway.settings import REPO_ROOT, WechatSettings
+
+    example = yaml.safe_load((REPO_ROOT / "config" / "gateway.example.yaml").read_text(encoding="utf-8"))
+    assert set(example["wechat"]) == set(WechatSettings.model_fields)
+    assert WechatSettings(**example["wechat"]).api_base_url == "https://api.weixin.qq.com"

@@ -24,6 +24,7 @@ async def test_calls_in_progress_live_events_and_webhook_health(browser: Browser
     beats = redis.Redis.from_url(console.settings.redis_url or "")
     worker_heartbeat(beats, "gw:sip-0", 1)
     await report(console, key, text="路口的红绿灯不亮了", channel="telegram")
+    await report(console, key, text="小区门口的垃圾桶满了", channel="wechat")
 
     page = await admin_page(browser, console, make_user, "/console/admin/channels", locale="en-GB", language="en")
     assert await page.inner_text("#calls-count") == "1"
@@ -31,7 +32,8 @@ async def test_calls_in_progress_live_events_and_webhook_health(browser: Browser
     assert (await page.inner_text("#workers tbody")).split("\t") == ["sip-0", "1 / 4"]
     assert "sip-0" in await page.content() and "sip-1" in await page.content()
     assert "gw:sip-0 (1)" in await page.inner_text("#workers-alive")
-    for provider in ("telegram", "twilio"):
+    assert (await page.inner_text("#health-wechat")).startswith("WeChat official account")
+    for provider in ("telegram", "twilio", "wechat"):
         row = (await page.inner_text(f"#health-{provider}")).split("\t")
         assert row[1] == "no" and row[2] != "—" and row[3:5] == ["0", "0"], (provider, row)
 

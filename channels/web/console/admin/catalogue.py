@@ -224,6 +224,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "provider": {"zh": "服务商", "en": "Provider"},
     "provider_telegram": {"zh": "Telegram", "en": "Telegram"},
     "provider_twilio": {"zh": "Twilio（短信、WhatsApp、语音）", "en": "Twilio (SMS, WhatsApp, voice)"},
+    "provider_wechat": {"zh": "微信公众号", "en": "WeChat official account"},
     "configured": {"zh": "已配置", "en": "Configured"},
     "last_inbound": {"zh": "最近收到", "en": "Last inbound"},
     "notifications_sent": {"zh": "已发通知", "en": "Notifications sent"},

@@ -1,5 +1,5 @@
 """Channel status: SIP workers and the calls in progress (live from the call events), and the health of the Twilio and
-Telegram webhooks as far as the store can tell it."""
+Telegram webhooks and the WeChat endpoint as far as the store can tell it."""
 from __future__ import annotations
 
 import json
@@ -21,6 +21,7 @@ HEALTH_HOURS = 24
 # provider -> (report channels, inbound message providers, call channel) it brings in
 PROVIDERS = {
     "telegram": ([Channel.TELEGRAM.value], [], None),
+    "wechat": ([Channel.WECHAT.value], [], None),
     "twilio": ([Channel.SMS.value, Channel.WHATSAPP.value, Channel.VOICE.value], ["twilio"], "twilio"),
 }
 
@@ -33,7 +34,7 @@ async def channel_status(request: web.Request) -> web.Response:
     since = utcnow() - timedelta(hours=HEALTH_HOURS)
     recent = await store.calls(since=since, limit=1000)
     health = {name: await queries.channel_health(store, *spec, since=since) for name, spec in PROVIDERS.items()}
-    configured = {"telegram": settings.telegram is not None, "twilio": settings.twilio is not None}
+    configured = {"telegram": settings.telegram is not None, "twilio": settings.twilio is not None, "wechat": settings.wechat is not None}
     context = {
         "sip": settings.sip, "calls": calls, "per_worker": Counter(c.worker or "—" for c in calls if c.channel == "sip"),
         "workers_alive": sorted(live_workers(request.config_dict[REDIS]).items()),
