@@ -102,13 +102,17 @@ class Field:
             return resp.status, await resp.json()
 
     async def deliver_all(self) -> None:
-        """Deliver every pending delivery in this process, as a worker would."""
-        deliverer = Deliverer(self.settings, Store(create_engine(self.settings.database_url)), make_queue(self.settings))
-        try:
-            for row in await self.store.deliveries(status="pending"):
-                await deliverer.deliver(row.id)
-        finally:
-            await deliverer.close()
+        await deliver_all(self.settings, self.store)
+
+
+async def deliver_all(settings: Settings, store: Store) -> None:
+    """Deliver every pending delivery in this process, as a worker would."""
+    deliverer = Deliverer(settings, Store(create_engine(settings.database_url)), make_queue(settings))
+    try:
+        for row in await store.deliveries(status="pending"):
+            await deliverer.deliver(row.id)
+    finally:
+        await deliverer.close()
 
 
 @pytest.fixture

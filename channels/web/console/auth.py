@@ -28,8 +28,8 @@ from gateway.settings import ConsoleSettings, Settings
 from gateway.store.models import UserRow
 from gateway.store.store import Store
 
-ROLES = ("agent", "admin")
-RANK = {"agent": 0, "admin": 1}
+ROLES = ("agent", "admin", "supervisor", "liaison")
+RANK = {"supervisor": -1, "liaison": -1, "agent": 0, "admin": 1}  # field accounts work on their phones (channels/field), not here
 SESSION_COOKIE = "console_session"
 LOGIN_PATH = "/console/login"
 HOME_PATH = "/console/"

@@ -14,6 +14,8 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "signed_in_as": {"zh": "当前用户：{username}（{role}）", "en": "Signed in as {username} ({role})"},
     "role_agent": {"zh": "坐席", "en": "agent"},
     "role_admin": {"zh": "管理员", "en": "administrator"},
+    "role_supervisor": {"zh": "监督员", "en": "supervisor"},
+    "role_liaison": {"zh": "社区联络员", "en": "community liaison"},
     "logout": {"zh": "退出登录", "en": "Sign out"},
     "login_title": {"zh": "登录", "en": "Sign in"},
     "username": {"zh": "用户名", "en": "Username"},
