@@ -21,6 +21,7 @@ HEALTH_HOURS = 24
 # provider -> (report channels, inbound message providers, call channel) it brings in
 PROVIDERS = {
     "telegram": ([Channel.TELEGRAM.value], [], None),
+    "mail": ([Channel.EMAIL.value], [], None),
     "wechat": ([Channel.WECHAT.value], [], None),
     "twilio": ([Channel.SMS.value, Channel.WHATSAPP.value, Channel.VOICE.value], ["twilio"], "twilio"),
 }
@@ -35,7 +36,11 @@ async def channel_status(request: web.Request) -> web.Response:
     recent = await store.calls(since=since, limit=1000)
     health = {name: await queries.channel_health(store, *spec, since=since) for name, spec in PROVIDERS.items()}
     configured = {"telegram": settings.telegram is not None, "twilio": settings.twilio is not None, "wechat": settings.wechat is not None}
+    configured["mail"] = "mail" in settings.channels
+    states = await store.mailbox_states()
     context = {
+        "mailboxes": [(box, states.get(box.id)) for box in settings.mail_intake.mailboxes],
+        "smtp": settings.mail_intake.smtp, "skipped_letters": await store.skipped_letters(),
         "sip": settings.sip, "calls": calls, "per_worker": Counter(c.worker or "—" for c in calls if c.channel == "sip"),
         "workers_alive": sorted(live_workers(request.config_dict[REDIS]).items()),
         "workers_seen": sorted({c.worker for c in recent if c.channel == "sip" and c.worker}),
