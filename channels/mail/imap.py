@@ -7,27 +7,34 @@ import asyncio
 import logging
 import re
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aioimaplib
 from redis import Redis
 from redis.exceptions import LockError
+from redis.lock import Lock
 
 from channels.mail.intake import MailDesk
-from channels.mail.letters import letter_key
 from gateway.settings import MailboxSettings
 from gateway.store.store import Store
 
 log = logging.getLogger(__name__)
 UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]")
 SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
-MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
+UID = re.compile(rb"UID (\d+)")
+FETCH_START = re.compile(rb"^\d+ FETCH \(")
+HEAD_ITEMS = "(UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID FROM)])"
 TAKEN_FLAGS = r"(\Seen $GatewayTaken)"
 TIMEOUT = 60.0
+MAX_BACKOFF = 300.0
 
 
 class MailboxError(RuntimeError):
     """The server refused a command (login, select, fetch …)."""
+
+
+class LockLost(RuntimeError):
+    """The mailbox's lock expired (this process stalled): another process may be reading it now."""
 
 
 def lines_ok(response: aioimaplib.Response, what: str) -> list[bytes]:
@@ -49,31 +56,45 @@ class MailboxPoller:
     redis: Redis
     poll_seconds: float
     batch: int
+    lock: Lock = field(init=False)
 
     @property
     def lock_name(self) -> str:
         return f"mail:mailbox:{self.config.id}"
 
+    def __post_init__(self) -> None:
+        self.lock: Lock = self.redis.lock(self.lock_name, timeout=max(30.0, self.poll_seconds * 3), blocking=False)
+
+    def hold(self) -> None:
+        """Renew the lock before each step; raises LockLost when it is no longer ours."""
+        if not self.lock.reacquire():
+            raise LockLost(self.lock_name)
+
     async def run(self) -> None:
-        """Poll for as long as the process serves; errors are kept for the channel status and the poll is tried again."""
-        lock = self.redis.lock(self.lock_name, timeout=max(30.0, self.poll_seconds * 3), blocking=False)
+        """Poll for as long as the process serves; an error is kept for the channel status and the poll tried again after
+        a pause that doubles with each failure in a row (up to MAX_BACKOFF seconds)."""
+        failures = 0
         while True:
             try:
-                if lock.acquire():
+                if self.lock.acquire():
                     try:
-                        await self.session(lock)
+                        await self.session()
                     finally:
                         try:
-                            lock.release()
+                            self.lock.release()
                         except LockError:
                             pass  # expired while the connection hung: another process may hold it now
+                failures = 0
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # a server, network or store failure: recorded, and the next poll tries again
+            except LockLost:
+                log.warning("mailbox %s: lock lost, another process may read it now", self.config.id)
+            except Exception as exc:  # a server, network or store failure: recorded, and the poll is tried again
+                failures += 1
                 error = f"{type(exc).__name__}: {exc}"[:300]
-                log.warning("mailbox %s: %s", self.config.id, error)
+                log.warning("mailbox %s (failure %d in a row): %s", self.config.id, failures, error)
                 await self.store.mailbox_error(self.config.id, error)
-            await asyncio.sleep(self.poll_seconds)
+            await asyncio.sleep(min(MAX_BACKOFF, self.poll_seconds * 2 ** failures))
 
     async def connect(self) -> aioimaplib.IMAP4:
         config = self.config
@@ -83,17 +104,15 @@ class MailboxPoller:
         lines_ok(await client.login(config.user, config.password or ""), "login")
         return client
 
-    async def session(self, lock: object) -> None:
+    async def session(self) -> None:
         """One connection: read what is new, then wait (IDLE or a pause) and read again while the lock is ours."""
         client = await self.connect()
         try:
             while True:
                 await self.read_new(client)
-                if not lock.reacquire():  # type: ignore[attr-defined]
-                    return
+                self.hold()
                 await self.wait(client)
-                if not lock.reacquire():  # type: ignore[attr-defined]
-                    return
+                self.hold()
         finally:
             try:
                 await client.logout()
@@ -123,41 +142,53 @@ class MailboxPoller:
         last = state.last_uid if state is not None and state.uidvalidity == validity else 0
         found = lines_ok(await client.uid_search(f"UID {last + 1}:*"), "search")
         uids = sorted(int(n) for n in b" ".join(found[:-1]).split() if n.isdigit() and int(n) > last)[: self.batch]
-        for uid in uids:
-            await self.take(client, uid)
-            await self.store.save_mailbox_state(config.id, validity, uid)
-        if not uids:
-            await self.store.save_mailbox_state(config.id, validity, last)
+        if uids:
+            fetched = await client.uid("fetch", f"{uids[0]}:{uids[-1]}", HEAD_ITEMS)
+            lines_ok(fetched, "fetch headers")
+            heads = headers(fetched.lines)
+            for uid in uids:
+                self.hold()
+                size, header = heads.get(uid, (0, b""))
+                if await self.desk.screen(header, size, config.id, uid) is None:
+                    await self.take(client, uid)
+            self.hold()
+            await self.after(client, ",".join(map(str, uids)))
+        await self.store.save_mailbox_state(config.id, validity, uids[-1] if uids else last)
         return len(uids)
 
     async def take(self, client: aioimaplib.IMAP4, uid: int) -> None:
-        """One message: its size and Message-ID first (a letter too large or already taken is not downloaded)."""
-        head = await client.uid("fetch", str(uid), "(RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
-        lines_ok(head, f"fetch {uid}")
-        size = next((int(m.group(1)) for line in head.lines if (m := SIZE.search(bytes(line)))), 0)
-        header = literal(head) or b""
-        message_id = MESSAGE_ID.search(header)
-        seen = await self.store.letter(letter_key(message_id.group(1))) if message_id else None
-        if seen is None and size > self.desk.settings.mail_intake.max_message_bytes:
-            key = letter_key(message_id.group(1)) if message_id else letter_key(f"{self.config.id}:{uid}:{size}".encode())
-            await self.desk.skip(key, message_id.group(1).decode(errors="replace") if message_id else None, self.config.id, uid,
-                                 None, "too_large", f"{size} bytes")
-        elif seen is None:
-            body = await client.uid("fetch", str(uid), "(BODY.PEEK[])")
-            raw = literal(body)
-            lines_ok(body, f"fetch {uid}")
-            if raw is None:
-                raise MailboxError(f"fetch {uid}: no message in the answer")
-            taken = await self.desk.take(raw, self.config.id, uid)
-            log.info("mailbox %s uid %s: %s %s", self.config.id, uid, taken.outcome, taken.reason or taken.case_number or "")
-        await self.after(client, uid)
+        """One message downloaded and handed to the desk."""
+        body = await client.uid("fetch", str(uid), "(BODY.PEEK[])")
+        raw = literal(body)
+        lines_ok(body, f"fetch {uid}")
+        if raw is None:
+            raise MailboxError(f"fetch {uid}: no message in the answer")
+        taken = await self.desk.take(raw, self.config.id, uid)
+        log.info("mailbox %s uid %s: %s %s", self.config.id, uid, taken.outcome, taken.reason or taken.case_number or "")
 
-    async def after(self, client: aioimaplib.IMAP4, uid: int) -> None:
-        """Flag the message as taken, or move it to `move_to` (created if missing)."""
+    async def after(self, client: aioimaplib.IMAP4, uids: str) -> None:
+        """Flag the messages looked at as taken, or move them to `move_to` (created if missing)."""
         if self.config.after == "flag":
-            lines_ok(await client.uid("store", str(uid), "+FLAGS", TAKEN_FLAGS), f"flag {uid}")
+            lines_ok(await client.uid("store", uids, "+FLAGS", TAKEN_FLAGS), "flag")
             return
-        moved = await client.uid("move", str(uid), self.config.move_to)
+        moved = await client.uid("move", uids, self.config.move_to)
         if moved.result != "OK":
             await client.create(self.config.move_to)
-            lines_ok(await client.uid("move", str(uid), self.config.move_to), f"move {uid}")
+            lines_ok(await client.uid("move", uids, self.config.move_to), "move")
+
+
+def headers(lines: list[bytes | bytearray]) -> dict[int, tuple[int, bytes]]:
+    """UID → (RFC822.SIZE, the header fields fetched) from one FETCH answer over many messages (a literal is a bytearray)."""
+    entries: list[list[int | bytes | None]] = []
+    for line in lines:
+        if isinstance(line, bytearray):
+            if entries:
+                entries[-1][2] = bytes(line)
+            continue
+        if FETCH_START.match(line):
+            entries.append([None, 0, b""])
+        if entries and (m := UID.search(line)):
+            entries[-1][0] = int(m.group(1))
+        if entries and (m := SIZE.search(line)):
+            entries[-1][1] = int(m.group(1))
+    return {int(uid): (int(size or 0), bytes(header or b"")) for uid, size, header in entries if uid is not None}

@@ -2,18 +2,20 @@
 answered by e-mail (a notification row, sent with retries like every other)."""
 from __future__ import annotations
 
+import email
 import hashlib
 import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from email.utils import parseaddr
 
 from pydantic import ValidationError
 from rq import Queue
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from channels.mail.letters import Letter, MalformedLetter, Part, letter_key, parse_letter
+from channels.mail.letters import MESSAGE_ID, SENDER, Letter, MalformedLetter, Part, decode_header_value, letter_key, parse_letter
 from channels.mail.texts import text
 from channels.messaging.twilio.keywords import parse as parse_keyword
 from gateway.casework import Casework, CaseworkError
@@ -70,7 +72,7 @@ class MailDesk:
         who = sender_key(letter.sender_address)
         if letter.auto is not None:
             return await self.skip(letter.key, letter.message_id, source, uid, who, letter.auto)
-        if await self.store.letters_from(who, utcnow() - timedelta(hours=1)) >= limits.letters_per_sender_per_hour:
+        if await self.over_allowance(who):
             return await self.skip(letter.key, letter.message_id, source, uid, who, "rate_limited")
         if len(letter.with_topic()) > self.settings.intake.max_text_chars:
             return await self.skip(letter.key, letter.message_id, source, uid, who, "too_long", f"{len(letter.with_topic())} characters")
@@ -80,6 +82,29 @@ class MailDesk:
         if not visible(letter.text if case_id is not None else letter.with_topic()) and not letter.photos:
             return await self.skip(letter.key, letter.message_id, source, uid, who, "no_text")
         return await self.report(letter, case_id, source, uid, who)
+
+    async def screen(self, header: bytes, size: int, source: str, uid: int) -> Taken | None:
+        """Before a message is downloaded, from its size and its Message-ID and From headers: a letter seen before, one too
+        large, or one from a sender over the hourly allowance (a mail bomb is not downloaded); None: download it."""
+        head = email.message_from_bytes(header)
+        message_id = next(iter(MESSAGE_ID.findall(str(head.get("Message-ID") or ""))), None)
+        if message_id is None:
+            return None  # known only by its bytes: it has to be read
+        key = letter_key(message_id.encode())
+        seen = await self.store.letter(key)
+        if seen is not None:
+            return Taken(seen.outcome, seen.reason, again=True)
+        if size > self.settings.mail_intake.max_message_bytes:
+            return await self.skip(key, message_id, source, uid, None, "too_large", f"{size} bytes")
+        _, address = parseaddr(decode_header_value(head.get("From")))
+        who = sender_key(address) if SENDER.match(address) else None
+        if who is not None and await self.over_allowance(who):
+            return await self.skip(key, message_id, source, uid, who, "rate_limited")
+        return None
+
+    async def over_allowance(self, who: str) -> bool:
+        since = utcnow() - timedelta(hours=1)
+        return await self.store.letters_from(who, since) >= self.settings.mail_intake.letters_per_sender_per_hour
 
     async def thread_case(self, letter: Letter) -> int | None:
         """The case a reply belongs to: by the Message-IDs it answers, else by a case number in its subject when the

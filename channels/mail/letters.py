@@ -6,7 +6,7 @@ import email
 import hashlib
 import re
 from dataclasses import dataclass, field
-from email.header import decode_header
+from email.header import Header, decode_header
 from email.message import Message
 from email.utils import parseaddr
 
@@ -93,15 +93,14 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
     return data.decode("gb18030", errors="replace")
 
 
-def decode_header_value(value: str | None) -> str:
+def decode_header_value(value: str | Header | None) -> str:
     """A header with RFC 2047 words in any charset, or raw 8-bit bytes (as some Chinese mailers send), as text."""
     if not value:
         return ""
-    raw = str(value)
-    if any("\udc80" <= ch <= "\udcff" for ch in raw):  # 8-bit bytes the parser kept as surrogates
-        return decode_bytes(raw.encode("ascii", "surrogateescape"), None)
+    if isinstance(value, str) and any("\udc80" <= ch <= "\udcff" for ch in value):  # 8-bit bytes kept as surrogates
+        return decode_bytes(value.encode("ascii", "surrogateescape"), None)
     chunks = []
-    for chunk, charset in decode_header(raw):
+    for chunk, charset in decode_header(value):  # a Header holds raw 8-bit bytes as charset unknown-8bit
         chunks.append(decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk)
     return re.sub(r"\s*\r?\n\s*", " ", "".join(chunks)).strip()
 

@@ -23,9 +23,12 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from classifier import Classifier
+from gateway.location import Locator
 from gateway.settings import MailboxSettings, MailIntakeSettings, MailSettings, Settings
 from tests.conftest import eventually, free_port
 from tests.core.conftest import Api, make_settings, start_api
+from tests.core.test_full_pipeline import classifier, locator  # noqa: F401  (session fixtures)
 
 GATEWAY_ADDRESS = "mayor@city.example.cn"
 _users = itertools.count(1)
@@ -151,18 +154,20 @@ class Mailbox:
         client.login(self.user, self.password)
         return client
 
-    def _append(self, raw: bytes, folder: str) -> None:
+    def _append(self, messages: list[bytes], folder: str) -> None:
         client = self._client()
         try:
             client.create(folder)
-            status, answer = client.append(folder, "", None, raw)
-            assert status == "OK", answer
+            for raw in messages:
+                status, answer = client.append(folder, "", None, raw)
+                assert status == "OK", answer
         finally:
             client.logout()
 
-    async def deliver(self, message: EmailMessage | bytes, folder: str = "INBOX") -> None:
-        raw = message if isinstance(message, bytes) else message.as_bytes()
-        await asyncio.to_thread(self._append, raw, folder)
+    async def deliver(self, *messages: EmailMessage | bytes, folder: str = "INBOX") -> None:
+        """APPEND the messages, in this order, over one connection."""
+        raws = [m if isinstance(m, bytes) else m.as_bytes() for m in messages]
+        await asyncio.to_thread(self._append, raws, folder)
 
     def _flags(self, folder: str) -> dict[int, str]:
         client = self._client()
@@ -223,16 +228,17 @@ class MailGateway:
 
     async def letters(self, count: int) -> list[Any]:
         """Wait until the mailbox has recorded `count` letters; their rows, oldest first."""
-        from sqlalchemy import select
+        from sqlalchemy import func, select
 
         from gateway.store.models import MailMessageRow
 
-        async def recorded() -> list[Any] | None:
+        async def recorded() -> bool:
             async with self.api.store.transaction() as tx:
-                rows = list(await tx.session.scalars(select(MailMessageRow).order_by(MailMessageRow.received_at, MailMessageRow.key)))
-            return rows if len(rows) >= count else None
+                return (await tx.session.scalar(select(func.count()).select_from(MailMessageRow)) or 0) >= count
 
-        return await eventually(recorded, timeout=60)
+        await eventually(recorded, timeout=300, interval=0.2)
+        async with self.api.store.transaction() as tx:
+            return list(await tx.session.scalars(select(MailMessageRow).order_by(MailMessageRow.received_at, MailMessageRow.key)))
 
     async def send_notifications(self) -> int:
         """Send every pending notification as the worker would; how many were sent."""
@@ -254,8 +260,9 @@ class MailGateway:
 
 @pytest.fixture
 async def gateway(aiohttp_client: Any, tmp_path: Path, database_url: str, redis_url: str, receiver: Any, mailbox: Mailbox,
-                  relay: tuple[Relay, int]) -> AsyncIterator[MailGateway]:
+                  relay: tuple[Relay, int], classifier: Classifier, locator: Locator) -> AsyncIterator[MailGateway]:
+    """The gateway with the real pipeline (the shipped classifier, the sample city's locator) reading the test's mailbox."""
     settings = mail_settings(database_url, redis_url, receiver.url, tmp_path / "media", mailbox, relay[1])
-    api = await start_api(aiohttp_client, settings)
+    api = await start_api(aiohttp_client, settings, classifier=classifier, locator=locator)
     yield MailGateway(api, mailbox, relay[0])
     await api.store.close()

@@ -37,3 +37,6 @@ def reply(to: EmailMessage | object, sender: str, body: str, name: str = "张三
     quoted = "\n".join(f"> {line}" for line in to.get_content().splitlines())  # type: ignore[attr-defined]
     message.set_content(f"{body}\n\n在 2026年12月2日 周三 10:00，市长信箱 <mayor@city.example.cn> 写道：\n{quoted}\n")
     return message
+
+OTHER = ("尊敬的市长您好！我想反映一下学府路与文化街交叉口附近的问题：那里的垃圾桶已经好几天没有人清运了，垃圾堆满溢出到人行道上，"
+         "天气一热臭味很大，还招来很多苍蝇，附近居民和过路的学生都深受其扰。恳请环卫部门尽快清理，并增加清运次数。")
