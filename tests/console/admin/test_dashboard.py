@@ -3,6 +3,7 @@ readable by spreadsheet programs, in pages that neither repeat nor drop a case."
 from __future__ import annotations
 
 import csv
+import json
 import io
 from datetime import timedelta
 
@@ -113,3 +114,12 @@ async def test_csv_export_hands_no_formula_to_a_spreadsheet(browser: Browser, co
                                              ("-120.500000", "-120.500000"), ("人民路 = 1", "人民路 = 1"), ("", "")])
 def test_a_cell_beginning_like_a_formula_is_marked_as_text(value: str, exported: str) -> None:
     assert export.cell(value) == exported
+
+
+async def test_wechat_cases_in_the_channel_breakdown(browser: Browser, console: Site, make_user: MakeUser, key: str) -> None:
+    await report(console, key, **(LITTER | {"channel": "wechat"}))
+    await report(console, key, **LAMP)
+    page = await admin_page(browser, console, make_user, "/console/admin/?days=7", locale="en-GB", language="en")
+    data = json.loads(await page.locator("#dashboard-data").text_content() or "{}")
+    assert {name: sum(counts) for name, counts in data["by_channel"]} == {"wechat": 1, LAMP.get("channel", "api"): 1}
+    await page.context.close()
