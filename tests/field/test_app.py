@@ -4,6 +4,7 @@ platform's 核查 task appears on the phone, is answered with a photo, and the p
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from gateway.store.store import CaseFilter
 from tests.conftest import eventually
 from tests.console.conftest import MakeUser, console, console_db_url, console_settings_update, login, make_user  # noqa: F401
 from tests.core.conftest import SECRET
-from tests.field.conftest import GRID, INSIDE, deliver_all, jpeg
+from tests.field.conftest import FAR, GRID, INSIDE, deliver_all, jpeg
 from tests.support.receiver import Receiver
 from tests.web.conftest import DESKTOP, PHONE, Site, browser, out, receiver, screenshots, serious_violations  # noqa: F401
 
@@ -124,4 +125,38 @@ async def test_a_supervisor_reports_offline_and_answers_a_check_task_from_the_ph
     assert await page.locator("h2#queue-title").inner_text() == "Outbox"
     await check_page(page)
     await screenshots(page, out, "field-queue")
+    await context.close()
+
+
+async def test_in_english_a_refused_report_is_kept_with_its_reason_and_a_revoked_phone_is_signed_out(
+    browser: Browser, console: Site, make_user: MakeUser,  # noqa: F811
+) -> None:
+    supervisor, _ = await make_user("supervisor", language="en")
+    await console.store.set_grids(supervisor, [GRID], "test")
+    await console.store.add_device(supervisor, "phone", "english-enrol-code-0123", datetime.now(timezone.utc) + timedelta(minutes=5), "test")
+    context = await phone_context(browser, console, locale="en-GB")
+    await context.set_geolocation({"latitude": FAR["lat"], "longitude": FAR["lon"], "accuracy": 8})
+    page = await context.new_page()
+    await page.goto("/field/")
+    await page.wait_for_function("() => document.body.dataset.ready === 'enrol'")
+    assert await page.locator("#enrol-title").inner_text() == "Enrol this phone"
+    await check_page(page)
+    await page.fill("#enrol-code", "english-enrol-code-0123")
+    await page.click("#enrol-form button")
+    await ready(page)
+    await page.set_input_files("#photo-before", files=[PHOTO | {"buffer": jpeg()}])
+    await page.click("#send-report")
+    refused = page.locator("#queue li.state-refused")
+    await page.click("button[data-tab=queue]")
+    await refused.wait_for()
+    assert "outside your grids" in await refused.inner_text()
+    assert (await console.store.cases(CaseFilter()))[1] == 0
+    await check_page(page)
+    await refused.locator("button").click()
+    await page.wait_for_function("() => document.querySelector('#queue-count').textContent === '0'")
+    device = (await console.store.devices(supervisor))[0]
+    await console.store.revoke_device(device.id, "test")
+    await page.click("button[data-tab=tasks]")
+    await page.wait_for_function("() => !document.querySelector('#enrol-view').hidden")
+    assert "no longer valid" in await page.locator("#notice").inner_text()
     await context.close()
