@@ -14,6 +14,7 @@ from scipy import sparse
 from classifier.families import Families, load_families
 from classifier.features import SentenceFeatures, combine, sentence_features
 from classifier.model import LinearModel
+from classifier.phrases import phrase
 from classifier.registry import REPORT_FILE, ModelStore, default_model_dir
 from classifier.rules import Rule, RuleOutcome, RuleSet
 from classifier.segment import Segmenter
@@ -383,7 +384,8 @@ class Classifier:
         out = []
         for j in order:
             kind, _, token = names[a.idx[j]].partition(":")
-            out.append({"token": token, "type": FEATURE_KINDS[kind], "weight": round(float(contrib[j]), 4)})
+            out.append({"token": token, "type": FEATURE_KINDS[kind], "weight": round(float(contrib[j]), 4),
+                        "phrase": phrase(token, FEATURE_KINDS[kind], a.words)})
         return out
 
 

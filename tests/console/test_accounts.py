@@ -119,7 +119,7 @@ async def test_an_administrator_cannot_disable_themselves(console: Site, make_us
 
 async def test_a_report_posted_without_the_csrf_header_is_refused(console: Site, make_user: MakeUser) -> None:
     async with signed_in_http(console, *(await make_user("agent", language="en"))) as (http, token):
-        body = {"text": "路灯不亮", "anonymous": True}
+        body = {"text": "路灯不亮", "anonymous": True, "submission": "csrf-test-report"}
         async with http.post("/console/api/reports", json=body, headers={"Accept": "application/json"}) as resp:
             assert resp.status == 403
             assert (await resp.json())["error"]["code"] == "csrf_failed"

@@ -105,8 +105,8 @@ async def test_an_anonymous_report_by_keyboard_gets_a_case_number(browser: Brows
     await expect(page.locator("#anonymous")).to_be_checked()
     await page.keyboard.press("Alt+S")
     await expect(page.locator("#result-number")).to_have_text(re.compile(r"^\d{14,}$"))
-    await expect(page.locator("#result-lead")).to_have_text("Case created, number:")
-    await expect(page.locator("#result-detail")).to_have_text("Read the number back to the caller.")
+    await expect(page.locator("#result-lead")).to_have_text("Received, case number:")
+    await expect(page.locator("#result-detail")).to_have_text(re.compile(r"^Status now: (Categorised|Waiting for review|Passed to the platform)\. Read the number back to the caller\."))
     await ring(console, "+12025550199", call.id + 1, kind="voicemail_recorded", language="en")
     await expect(page.locator("#vm-note")).to_have_text("+12025550199 just left a voicemail; it waits in the voicemail queue.")
     row = await console.store.call(call.id)
@@ -141,7 +141,7 @@ async def test_a_bad_report_is_refused_with_a_message_and_stores_nothing(
     console: Site, make_user: MakeUser, body: dict[str, Any], field: str | None, said: str
 ) -> None:
     async with signed_in_http(console, *(await make_user("agent", language="en"))) as (http, token):
-        async with http.post("/console/api/reports", json=body, headers={"X-CSRF-Token": token}) as resp:
+        async with http.post("/console/api/reports", json=body | {"submission": "test-bad-report"}, headers={"X-CSRF-Token": token}) as resp:
             answer = await resp.json()
             assert resp.status in (400, 404), answer
     assert answer["error"]["message"].startswith(said)

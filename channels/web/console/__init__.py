@@ -7,7 +7,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from channels.web.console import accounts, assist, review, voicemails
+from channels.web.console import accounts, assist, class_picker, review, voicemails
 from channels.web.console.admin import routes as admin_routes
 from channels.web.console.auth import setup_sessions
 from channels.web.console.cases import china_time
@@ -36,5 +36,6 @@ def setup(app: web.Application) -> None:
     assist.track_sockets(app)
     app.add_routes(voicemails.routes)
     app.add_routes(review.routes)
+    app.add_routes(class_picker.routes)
     app.add_routes(admin_routes)
     app.router.add_static("/console/static/", HERE / "static")

@@ -15,6 +15,7 @@ from gateway.reporters import phone_contact
 from channels.web.console.catalogue import TEXTS
 from channels.web.console.catalogue import text as console_text
 from channels.web.console.cases import case_brief, china_time
+from channels.web.console.class_picker import class_options
 from channels.web.console.jsonapi import json_errors, refusal
 from channels.web.console.pages import render
 from channels.web.hints import NEARBY_RADIUS_M, SAME_PROBLEM
@@ -41,7 +42,8 @@ POP_KINDS = ("ringing", "answered", "handed_off")
 JS_TEXTS = (
     "feed_connecting", "feed_live", "also", "feed_down", "unknown_caller", "none_yet", "confidence", "why", "why_rules", "place_none",
     "grid_code", "coordinates", "nearby_case", "join_case", "result_new", "result_joined", "result_read_back",
-    "result_read_back_once", "result_review", "failed", "call_ended", "vm_new", *(f"call_kind_{kind}" for kind in ("ringing", "answered", "handed_off", "hung_up", "dropped")),
+    "result_read_back_once", "result_review", "result_status", "result_replayed", "failed", "call_ended", "vm_new", "feed_call",
+    "class_required", *(f"call_kind_{kind}" for kind in ("ringing", "answered", "handed_off", "hung_up", "dropped")),
 )
 
 
@@ -56,7 +58,8 @@ async def assist_page(request: web.Request) -> web.Response:
     view = map_view(request.app[SETTINGS], request.app[PIPELINE].locator)
     lang = console_lang(request)
     texts = {key: TEXTS[key][lang] for key in JS_TEXTS}
-    return render(request, "console/assist.html", {"map": view, "texts": texts | {"pop_kinds": POP_KINDS}})
+    return render(request, "console/assist.html", {"map": view, "texts": texts | {"pop_kinds": POP_KINDS},
+                                                   "classes": class_options(request.app[TABLES], lang)})
 
 
 @routes.get("/console/ws")
@@ -66,13 +69,20 @@ async def call_feed(request: web.Request) -> web.WebSocketResponse:
 
     If the feed from Redis fails, the socket is closed with "try again later" and the screen reconnects."""
     ws = web.WebSocketResponse(heartbeat=30)
-    await ws.prepare(request)
+    try:
+        await ws.prepare(request)
+    except ConnectionResetError:  # the screen left while the feed opened (a reload): normal, nothing to log
+        log.debug("call feed for %s: the screen left before the feed opened", current_user(request).username)
+        return ws
     request.app[SOCKETS].add(ws)
     events = call_events(request.app[SETTINGS].redis_url or "")
 
     async def forward() -> None:
         async for event in events:
-            await ws.send_json(event.model_dump(mode="json"))
+            try:
+                await ws.send_json(event.model_dump(mode="json"))
+            except ConnectionResetError:  # the screen went away (a reload, a closed tab): nothing to report
+                return
 
     async def listen() -> None:
         async for message in ws:
@@ -88,7 +98,7 @@ async def call_feed(request: web.Request) -> web.WebSocketResponse:
         await asyncio.gather(feed, screen, return_exceptions=True)
         await events.aclose()
     failure = feed.exception() if feed.done() and not feed.cancelled() else None
-    if failure is not None and not ws.closed:
+    if failure is not None and not ws.closed and not screen.done():
         log.warning("call feed for %s lost: %r", current_user(request).username, failure)
         await ws.close(code=WSCloseCode.TRY_AGAIN_LATER)
     return ws
@@ -129,12 +139,15 @@ def top_classes(classifier: Classifier, request: web.Request, text: str) -> list
 
 
 def _why(candidates: Any) -> list[str]:
-    """The words that pushed the candidates most, first ones first, without repeats."""
+    """The whole words (or phrases) that pushed the candidates most, first ones first, without repeats or fragments."""
     words: list[str] = []
     for candidate in candidates:
         for feature in candidate["features"]:
-            if feature["weight"] > 0 and feature["token"] not in words:
-                words.append(feature["token"])
+            said = feature["phrase"]
+            if feature["weight"] <= 0 or not said or any(said in w for w in words):
+                continue
+            inside = [i for i, w in enumerate(words) if w in said]  # a shorter word it holds gives way to it, in place
+            words = [said if i == inside[0] else w for i, w in enumerate(words) if i not in inside[1:]] if inside else words + [said]
     return words[:WHY_TOKENS]
 
 
@@ -198,6 +211,8 @@ class AgentReport(BaseModel):
     consent: bool = False
     join: str | None = Field(default=None, max_length=32, description="Number of the open case the caller is added to")
     call_id: int | None = None
+    submission: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$",
+                            description="The screen's key for this report: sent again (a second Ctrl+Enter), it answers with the first")
 
 
 @routes.post("/console/api/reports")
@@ -212,7 +227,7 @@ async def submit_report(request: web.Request) -> web.Response:
     if contact is None and body.caller and not body.anonymous:
         return refusal(request, 400, "caller_invalid", at="caller")
     report = ReportIn(text=body.text, channel=Channel.HOTLINE, language=body.language, address=body.address or None,
-                      contact=contact, class_id=body.class_id or None)
+                      contact=contact, class_id=body.class_id or None, client_ref=f"console-{body.submission}")
     target = (await load_case(store, body.join)).id if body.join else None
     try:
         result = await request.app[PIPELINE].submit(report, actor=f"agent:{user.username}", join_case=target)
@@ -223,4 +238,13 @@ async def submit_report(request: web.Request) -> web.Response:
     case = await store.case(result.case_id)
     assert case is not None
     return web.json_response({"case": case_brief(case, request.app[TABLES], console_lang(request)), "joined": result.joined,
-                              "needs_review": result.needs_review}, status=201)
+                              "needs_review": result.needs_review, "replayed": result.replayed}, status=200 if result.replayed else 201)
+
+
+@routes.post("/console/")
+@login_required()
+async def without_script(request: web.Request) -> web.Response:
+    """The form sent without scripts: nothing is filed, and the screen says it needs JavaScript."""
+    view = map_view(request.app[SETTINGS], request.app[PIPELINE].locator)
+    classes = class_options(request.app[TABLES], console_lang(request))
+    return render(request, "console/assist.html", {"map": view, "texts": {}, "needs_script": True, "classes": classes}, status=400)

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from channels.web.console.auth import console_lang, current_user, login_required, require_csrf
 from channels.web.console.cases import case_brief
+from channels.web.console.class_picker import class_options
 from channels.web.console.catalogue import text
 from channels.web.console.pages import flash, render
 from gateway.api.cases import load_case
@@ -48,8 +49,7 @@ async def _page(request: web.Request, *, error: tuple[str, str] | None = None, s
             "suggested": suggested_classes(request, case),
             "original": case_brief(original, tables, lang) if original is not None else None,
         })
-    classes = sorted(((c.class_id, tables.label(c.class_id, lang, major=False)) for c in tables.classes()), key=lambda item: item[0])
-    return render(request, "console/review.html", {"items": items, "classes": classes, "error": error}, status=status)
+    return render(request, "console/review.html", {"items": items, "classes": class_options(tables, lang), "error": error}, status=status)
 
 
 @routes.get(QUEUE_PATH)
@@ -70,7 +70,9 @@ async def decide(request: web.Request) -> web.Response:
         case = await load_case(request.app[STORE], number)
         action = str(form.get("action", ""))
         if action == "class":
-            class_id = str(form.get("class_id", ""))
+            class_id = str(form.get("class_id", "")).strip()
+            if not class_id:
+                return await _page(request, error=(number, text("class_required", lang)), status=400)
             await casework.set_class(case.id, class_id, actor)
             flash(request, text("review_classified", lang, number=number, name=request.app[TABLES].get(class_id).name))  # type: ignore[union-attr]
         elif action == "merge" and case.possible_duplicate_of is not None:

@@ -14,11 +14,25 @@
   let nearest = null;
   let typing = null;
   let asked = 0;
+  let feedState = "connecting";
+  let sending = null;
+  // The key of the report being written: sent with every submit until the form is cleared, so the server files it once.
+  const newKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+  let submission = newKey();
 
+  // The feed line: connecting, lost, or live; while a call is on the screen it names the call's state, not "waiting".
   function setFeed(state) {
+    if (state) feedState = state;
     const feed = $("feed");
-    feed.dataset.state = state;
-    feed.textContent = T[`feed_${state}`];
+    const onCall = feedState === "live" && call && call.state;
+    feed.dataset.state = onCall ? "call" : feedState;
+    feed.textContent = onCall ? fmt("feed_call", { state: T[`call_kind_${call.state}`] }) : T[`feed_${feed.dataset.state}`];
+  }
+
+  function callState(kind) {
+    call.state = kind;
+    $("call-state").textContent = T[`call_kind_${kind}`] + (kind === "hung_up" || kind === "dropped" ? ` · ${T.call_ended}` : "");
+    setFeed(null);
   }
 
   function connect() {
@@ -31,25 +45,25 @@
   function onEvent(event) {
     if (T.pop_kinds.includes(event.kind)) {
       if (!call || call.call_id !== event.call_id) pop(event);
-      else $("call-state").textContent = T[`call_kind_${event.kind}`];
+      else callState(event.kind);
     } else if (event.kind === "voicemail_recorded") {
       const note = $("vm-note");
       note.firstElementChild.textContent = fmt("vm_new", { caller: event.caller || T.unknown_caller });
       note.hidden = false;
     } else if (call && call.call_id === event.call_id && (event.kind === "hung_up" || event.kind === "dropped")) {
-      $("call-state").textContent = `${T[`call_kind_${event.kind}`]} · ${T.call_ended}`;
+      callState(event.kind);
     }
   }
 
   function pop(event) {
     clear();
-    call = event;
+    call = { ...event };
     $("no-call").hidden = true;
     $("call-facts").hidden = false;
     $("call-caller").textContent = event.caller || T.unknown_caller;
     $("call-line").textContent = event.line;
     $("call-language").textContent = event.language === "en" ? "English" : "中文";
-    $("call-state").textContent = T[`call_kind_${event.kind}`];
+    callState(event.kind);
     $("call-id").value = String(event.call_id);
     $("caller").value = event.caller || "";
     $("language").value = event.language;
@@ -147,7 +161,8 @@
     const also = $("also");
     also.textContent = found.also && found.also.length ? fmt("also", { names: found.also.join("、") }) : "";
     also.hidden = !also.textContent;
-    const again = chosen && chosen.value && form.querySelector(`#classes input[value="${CSS.escape(chosen.value)}"]`);
+    const again = chosen && chosen.id === "class-other" ? chosen
+      : chosen && chosen.value && form.querySelector(`#classes input[value="${CSS.escape(chosen.value)}"]`);
     if (again) again.checked = true; else $("class-auto").checked = true;
     showPlace(found.place);
     showNearby(found.nearby);
@@ -159,13 +174,32 @@
     typing = setTimeout(suggest, 300);
   }
 
-  async function submit(join) {
-    $("form-error").hidden = true;
+  function chosenClass() {
     const chosen = form.querySelector("input[name=class_id]:checked");
+    if (chosen && chosen.id === "class-other") return $("other-class").value || undefined;
+    return (chosen && chosen.value) || null;
+  }
+
+  function submit(join) {
+    if (!sending) sending = send(join).finally(() => { sending = null; });
+    return sending;
+  }
+
+  async function send(join) {
+    $("form-error").hidden = true;
+    const classId = chosenClass();
+    if (classId === undefined) {
+      const error = $("form-error");
+      error.textContent = T.class_required;
+      error.hidden = false;
+      otherClass();
+      return;
+    }
     const body = {
+      submission,
       text: $("text").value,
       address: $("address").value || null,
-      class_id: (chosen && chosen.value) || null,
+      class_id: classId,
       language: $("language").value,
       caller: $("caller").value || null,
       anonymous: $("anonymous").checked,
@@ -180,9 +214,11 @@
     });
     const answer = await resp.json().catch(() => null);
     if (!resp.ok || !answer) { failed(resp, answer); return; }
-    $("result-lead").textContent = answer.joined ? T.result_joined : T.result_new;
+    $("result-lead").textContent = answer.replayed ? T.result_replayed : answer.joined ? T.result_joined : T.result_new;
     $("result-number").textContent = answer.case.number;
-    $("result-detail").textContent = [(answer.case.reports_count > 1 ? fmt("result_read_back", { count: answer.case.reports_count }) : T.result_read_back_once), answer.needs_review ? T.result_review : ""].filter(Boolean).join(" ");
+    $("result-detail").textContent = [fmt("result_status", { status: answer.case.status_name }),
+      (answer.case.reports_count > 1 ? fmt("result_read_back", { count: answer.case.reports_count }) : T.result_read_back_once),
+      answer.needs_review ? T.result_review : ""].filter(Boolean).join(" ");
     const result = $("result");
     result.hidden = false;
     result.focus();
@@ -190,6 +226,7 @@
 
   function clear() {
     form.reset();
+    submission = newKey();
     $("caller").disabled = $("consent").disabled = false;
     call = null;
     $("call-id").value = "";
@@ -203,6 +240,14 @@
     $("no-call").hidden = false;
     $("call-facts").hidden = true;
     nearest = null;
+    setFeed(null);
+  }
+
+  function otherClass() {
+    $("class-other").checked = true;
+    const picker = $("other-class").nextElementSibling;
+    const input = picker && picker.querySelector("input[role=combobox]");
+    (input || $("other-class")).focus();
   }
 
   function choose(index) {
@@ -213,6 +258,7 @@
   const keys = {
     t: () => $("text").focus(),
     a: () => $("address").focus(),
+    o: otherClass,
     p: () => $("caller").focus(),
     c: () => $("consent").click(),
     n: () => $("anonymous").click(),
@@ -228,6 +274,7 @@
     const code = event.code.startsWith("Key") ? event.code.slice(3).toLowerCase() : event.code.replace("Digit", "");
     if (keys[code]) { event.preventDefault(); keys[code](); }
   });
+  $("other-class").addEventListener("change", () => { if ($("other-class").value) $("class-other").checked = true; });
   $("text").addEventListener("input", later);
   $("address").addEventListener("input", later);
   form.addEventListener("submit", (event) => { event.preventDefault(); submit(null); });
