@@ -6,15 +6,13 @@ from datetime import timedelta
 
 from telegram import CallbackQuery, Message
 
+from channels.messaging.steps import contact_key, find_case, reported_by
 from channels.messaging.telegram import keyboards
 from channels.messaging.telegram.texts import text
 from classifier.tables import CodeTables
-from gateway.api.cases import load_case
-from gateway.api.errors import ApiError
 from gateway.casework import Casework
-from gateway.domain import CaseStatus, Channel, ContactIn, ReportIn, Satisfaction, satisfaction_name, status_name
+from gateway.domain import CaseStatus, Channel, ContactIn, Satisfaction, satisfaction_name, status_name
 from gateway.payload import case_number
-from gateway.reporters import reporter_key
 from gateway.store.models import CaseRow
 from gateway.store.store import Store, utcnow
 
@@ -31,25 +29,9 @@ def describe_case(case: CaseRow, tables: CodeTables, lang: str) -> str:
     )
 
 
-async def find_case(store: Store, number: str) -> CaseRow | None:
-    try:
-        return await load_case(store, number)
-    except ApiError:
-        return None
-
-
-async def reported_by(store: Store, case: CaseRow, chat_id: int) -> bool:
-    """True when the chat sent one of the case's reports."""
-    key = chat_reporter_key(chat_id)
-    async with store.transaction() as tx:
-        return any(r.reporter_key == key for r in await tx.reports_of_case(case.id))
-
-
 def chat_reporter_key(chat_id: int) -> str:
     """The pipeline's reporter key of a chat (the same one its reports are stored under)."""
-    key = reporter_key(ReportIn(text="-", channel=Channel.TELEGRAM, contact=ContactIn(telegram_chat_id=chat_id)))
-    assert key is not None
-    return key
+    return contact_key(Channel.TELEGRAM, ContactIn(telegram_chat_id=chat_id))
 
 
 @dataclass
@@ -74,7 +56,7 @@ class CaseCommands:
             await message.reply_text(text(lang, "case_not_found", case=args[0]) if len(args) == 1 else text(lang, "status_usage"))
             return
         await message.reply_text(describe_case(case, self.tables, lang))
-        if case.status == CaseStatus.CLOSED and await reported_by(self.store, case, chat_id):
+        if case.status == CaseStatus.CLOSED and await reported_by(self.store, case, chat_reporter_key(chat_id)):
             number = case_number(case.id, case.created_at)
             await message.reply_text(text(lang, "satisfaction_question", case=number), reply_markup=keyboards.satisfaction(lang, number))
 
@@ -82,7 +64,7 @@ class CaseCommands:
         """Record a 回访 answer from the chat that reported the case."""
         number, _, answer = choice.partition(":")
         case = await find_case(self.store, number)
-        refused = case is None or not await reported_by(self.store, case, chat_id)
+        refused = case is None or not await reported_by(self.store, case, chat_reporter_key(chat_id))
         if case is not None and not refused:
             try:
                 await self.casework.record_feedback(case.id, Satisfaction(answer), Channel.TELEGRAM.value, "telegram")

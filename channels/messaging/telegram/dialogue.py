@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from telegram import CallbackQuery, Message, Update
 from telegram.ext import ContextTypes
 
+from channels.messaging import steps
 from channels.messaging.telegram import keyboards
 from channels.messaging.telegram.commands import CaseCommands
 from channels.messaging.telegram.limits import RateLimiter
@@ -15,17 +16,13 @@ from channels.messaging.telegram.state import Conversation, ConversationStore, S
 from channels.messaging.telegram.texts import text
 from classifier.tables import CodeTables
 from gateway.domain import Channel, ContactIn, MediaIn, PointIn, ReportIn
-from gateway.location.dedup import DEFAULT_WINDOW
 from gateway.location.errors import PhotoError
 from gateway.media import MediaStore
-from gateway.payload import case_number
 from gateway.pipeline import Pipeline
 from gateway.settings import Settings, TelegramSettings
-from gateway.store.store import Store, utcnow
+from gateway.store.store import Store
 
 log = logging.getLogger(__name__)
-MAX_PROPOSALS = 4
-DUPLICATE_RADIUS_M = 200.0
 SUMMARY_TEXT_CHARS = 300
 
 
@@ -131,13 +128,7 @@ class Dialogue:
 
     def propose(self, complaint: str, lang: str) -> tuple[list[str], bool]:
         """Classes to offer, best first, and whether the first is the model's confident answer."""
-        classifier = self.pipeline.classifier
-        if classifier is None:
-            return [], False
-        result = classifier.classify(complaint, channel=Channel.TELEGRAM.value, language=lang)
-        ids = ([result.class_id] if result.class_id else []) + [c.class_id for c in result.candidates]
-        named = [c for c in dict.fromkeys(ids) if c in self.tables]
-        return named[:MAX_PROPOSALS], bool(result.class_id and named and named[0] == result.class_id)
+        return steps.propose(self.pipeline.classifier, self.tables, complaint, Channel.TELEGRAM, lang)
 
     async def place(self, message: Message, chat_id: int, conversation: Conversation) -> None:
         lang = conversation.language
@@ -156,34 +147,17 @@ class Dialogue:
         await self.offer_duplicate(message, chat_id, conversation)
 
     def geocode(self, conversation: Conversation, address: str) -> bool:
-        """Place a typed address; without a city gazetteer the address is kept as typed for the platform."""
-        locator = self.pipeline.locator
-        conversation.address = address[:300]
-        if locator is None:
-            conversation.lat = conversation.lon = None
-            conversation.place_label = conversation.address
-            return True
-        found = locator.gazetteer.geocode(address)
-        if found is None:
-            return False
-        conversation.lat, conversation.lon, conversation.place_label = found.lat, found.lon, found.label
-        return True
+        return steps.geocode(self.pipeline.locator, conversation, address)
 
     async def offer_duplicate(self, message: Message, chat_id: int, conversation: Conversation) -> None:
         """Offer the nearest open case of the same class (any class if the staff decide), else go on to photos."""
         lang = conversation.language
-        nearby = []
-        if conversation.lat is not None and conversation.lon is not None:
-            found = await self.store.nearby_open_cases(conversation.lat, conversation.lon, DUPLICATE_RADIUS_M, utcnow() - DEFAULT_WINDOW)
-            nearby = [(c, d) for c, d in found if not conversation.class_id or c.class_id == conversation.class_id]
-        if not nearby:
+        nearby = await steps.offer_nearby(self.store, conversation)
+        if nearby is None:
             await self.ask_photos(message, chat_id, conversation)
             return
-        case, distance = nearby[0]
+        case, distance = nearby
         conversation.step = Step.DUPLICATE
-        conversation.duplicate_of = case_number(case.id, case.created_at)
-        conversation.duplicate_class_id = case.class_id
-        conversation.duplicate_lat, conversation.duplicate_lon = case.lat, case.lon
         self.conversations.save(chat_id, conversation)
         offer = text(lang, "duplicate_offer", case=conversation.duplicate_of, name=self.tables.label(case.class_id, lang) or "-",
                      distance=round(distance), text=case.text[:100])
@@ -270,15 +244,8 @@ class Dialogue:
         return text(conversation.language, "class_chosen", name=name) if name else text(conversation.language, "class_staff")
 
     async def chose_duplicate(self, query: CallbackQuery, message: Message, chat_id: int, conversation: Conversation, join: bool) -> None:
-        """Joining reports the same class at the case's own point, so the pipeline's dedup can fold it in."""
-        lang = conversation.language
-        if join:
-            if conversation.duplicate_class_id:
-                conversation.class_id, conversation.class_chosen = conversation.duplicate_class_id, True
-            conversation.lat, conversation.lon, conversation.address = conversation.duplicate_lat, conversation.duplicate_lon, None
-        else:
-            conversation.duplicate_of = None
-        await query.edit_message_text(text(lang, "duplicate_yes" if join else "duplicate_no"))
+        steps.answer_offer(conversation, join)
+        await query.edit_message_text(text(conversation.language, "duplicate_yes" if join else "duplicate_no"))
         await self.ask_photos(message, chat_id, conversation)
 
     async def summarize(self, query: CallbackQuery, message: Message, chat_id: int, conversation: Conversation) -> None:

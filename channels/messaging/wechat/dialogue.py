@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from channels.messaging.telegram.commands import find_case
+from channels.messaging import steps
 from channels.messaging.telegram.limits import RateLimiter
 from channels.messaging.telegram.state import Conversation, ConversationStore, Step
 from channels.messaging.wechat.api import WechatApi, WechatError
@@ -18,19 +18,15 @@ from gateway.bodies import BodyTooLarge
 from gateway.casework import Casework, CaseworkError
 from gateway.domain import CaseStatus, Channel, ContactIn, MediaIn, PointIn, ReportIn, Satisfaction, satisfaction_name, status_name
 from gateway.location.crs import to_wgs84
-from gateway.location.dedup import DEFAULT_WINDOW
 from gateway.location.errors import PhotoError
 from gateway.media import MediaStore
 from gateway.payload import case_number, parse_case_number
 from gateway.pipeline import Pipeline
-from gateway.reporters import reporter_key
 from gateway.settings import Settings, WechatSettings
 from gateway.store.models import CaseRow
 from gateway.store.store import Store, utcnow
 
 log = logging.getLogger(__name__)
-MAX_PROPOSALS = 4
-DUPLICATE_RADIUS_M = 200.0
 SUMMARY_TEXT_CHARS = 300
 MY_CASES_WINDOW = timedelta(days=30)
 MENU_KEYS = {"REPORT": "report", "STATUS": "status", "MY_CASES": "my_cases"}
@@ -44,9 +40,7 @@ def say(lang: str, key: str, **params: object) -> Replies:
 
 def openid_reporter_key(openid: str) -> str:
     """The pipeline's reporter key of a WeChat user (the one its reports are stored under)."""
-    key = reporter_key(ReportIn(text="-", channel=Channel.WECHAT, contact=ContactIn(wechat_openid=openid)))
-    assert key is not None
-    return key
+    return steps.contact_key(Channel.WECHAT, ContactIn(wechat_openid=openid))
 
 
 def opens_window(message: Inbound) -> bool:
@@ -157,20 +151,15 @@ class Dialogue:
             return say(lang, "no_cases")
         return say(lang, "my_cases", lines="\n".join(self.describe_case(case, lang) for case in unique))
 
-    async def reported_by(self, case: CaseRow, openid: str) -> bool:
-        key = openid_reporter_key(openid)
-        async with self.store.transaction() as tx:
-            return any(r.reporter_key == key for r in await tx.reports_of_case(case.id))
-
     async def status(self, openid: str, lang: str, number: str) -> Replies:
         """A case's status; a closed case the user reported also gets the 回访 question."""
         if not number:
             return say(lang, "status_usage", example=case_number(1, utcnow()))
-        case = await find_case(self.store, number)
+        case = await steps.find_case(self.store, number)
         if case is None:
             return say(lang, "case_not_found", case=number[:30])
         replies = [Outgoing(self.describe_case(case, lang))]
-        if case.status == CaseStatus.CLOSED and await self.reported_by(case, openid):
+        if case.status == CaseStatus.CLOSED and await steps.reported_by(self.store, case, openid_reporter_key(openid)):
             replies.append(satisfaction_question(lang, case_number(case.id, case.created_at)))
         return replies
 
@@ -178,8 +167,8 @@ class Dialogue:
         """A 回访 answer chosen from the question's menu: `<case number><1-3>`."""
         number, index = choice[:-1], choice[-1:]
         answers = list(Satisfaction)
-        case = await find_case(self.store, number) if index in ("1", "2", "3") else None
-        if case is None or not await self.reported_by(case, openid):
+        case = await steps.find_case(self.store, number) if index in ("1", "2", "3") else None
+        if case is None or not await steps.reported_by(self.store, case, openid_reporter_key(openid)):
             return say(lang, "feedback_refused", case=number[:30])
         answer = answers[int(index) - 1]
         try:
@@ -196,7 +185,7 @@ class Dialogue:
         if len(typed) > limit:
             return say(lang, "text_too_long", limit=limit)
         conversation.text = typed.strip()
-        conversation.proposals, top = self.propose(conversation.text, lang)
+        conversation.proposals, top = steps.propose(self.pipeline.classifier, self.tables, conversation.text, Channel.WECHAT, lang)
         conversation.step = Step.CLASS
         self.conversations.save(openid, conversation)
         names = [self.tables.label(c, lang) or c for c in conversation.proposals]
@@ -204,16 +193,6 @@ class Dialogue:
         if top:
             return say(lang, "propose_class", proposal=names[0], choices=choices)
         return say(lang, "no_proposal", choices=choices)
-
-    def propose(self, complaint: str, lang: str) -> tuple[list[str], bool]:
-        """Classes to offer, best first, and whether the first is the model's confident answer."""
-        classifier = self.pipeline.classifier
-        if classifier is None:
-            return [], False
-        result = classifier.classify(complaint, channel=Channel.WECHAT.value, language=lang)
-        ids = ([result.class_id] if result.class_id else []) + [c.class_id for c in result.candidates]
-        named = [c for c in dict.fromkeys(ids) if c in self.tables]
-        return named[:MAX_PROPOSALS], bool(result.class_id and named and named[0] == result.class_id)
 
     def class_line(self, conversation: Conversation) -> str:
         name = self.tables.label(conversation.class_id, conversation.language)
@@ -239,56 +218,30 @@ class Dialogue:
             conversation.address = None
             conversation.place_label = message.label or text(lang, "shared_location", lat=message.lat, lon=message.lon)
         elif typed.strip():
-            if not self.geocode(conversation, typed.strip()):
+            if not steps.geocode(self.pipeline.locator, conversation, typed.strip()):
                 return say(lang, "address_not_found", address=typed.strip()[:100])
         else:
             return say(lang, "expect_place")
         placed = text(lang, "place_ok", place=conversation.place_label)
         return [Outgoing(placed)] + await self.offer_duplicate(openid, conversation)
 
-    def geocode(self, conversation: Conversation, address: str) -> bool:
-        """Place a typed address; without a city gazetteer the address is kept as typed for the platform."""
-        locator = self.pipeline.locator
-        conversation.address = address[:300]
-        if locator is None:
-            conversation.lat = conversation.lon = None
-            conversation.place_label = conversation.address
-            return True
-        found = locator.gazetteer.geocode(address)
-        if found is None:
-            return False
-        conversation.lat, conversation.lon, conversation.place_label = found.lat, found.lon, found.label
-        return True
-
     async def offer_duplicate(self, openid: str, conversation: Conversation) -> Replies:
         """Offer the nearest open case of the same class (any class if the staff decide), else go on to photos."""
         lang = conversation.language
-        nearby = []
-        if conversation.lat is not None and conversation.lon is not None:
-            found = await self.store.nearby_open_cases(conversation.lat, conversation.lon, DUPLICATE_RADIUS_M, utcnow() - DEFAULT_WINDOW)
-            nearby = [(c, d) for c, d in found if not conversation.class_id or c.class_id == conversation.class_id]
-        if not nearby:
+        nearby = await steps.offer_nearby(self.store, conversation)
+        if nearby is None:
             return self.ask_photos(openid, conversation)
-        case, distance = nearby[0]
+        case, distance = nearby
         conversation.step = Step.DUPLICATE
-        conversation.duplicate_of = case_number(case.id, case.created_at)
-        conversation.duplicate_class_id = case.class_id
-        conversation.duplicate_lat, conversation.duplicate_lon = case.lat, case.lon
         self.conversations.save(openid, conversation)
         return say(lang, "duplicate_offer", case=conversation.duplicate_of, name=self.tables.label(case.class_id, lang) or "-",
                    distance=round(distance), text=case.text[:100])
 
     async def chose_duplicate(self, openid: str, conversation: Conversation, typed: str) -> Replies:
-        """Joining reports the same class at the case's own point, so the pipeline's dedup can fold it in."""
         choice = typed.strip()
         if choice not in ("1", "2"):
             return say(conversation.language, "expect_number", last=2)
-        if choice == "1":
-            if conversation.duplicate_class_id:
-                conversation.class_id, conversation.class_chosen = conversation.duplicate_class_id, True
-            conversation.lat, conversation.lon, conversation.address = conversation.duplicate_lat, conversation.duplicate_lon, None
-        else:
-            conversation.duplicate_of = None
+        steps.answer_offer(conversation, choice == "1")
         return self.ask_photos(openid, conversation)
 
     def ask_photos(self, openid: str, conversation: Conversation) -> Replies:
