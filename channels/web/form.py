@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import phonenumbers
 from aiohttp import BodyPartReader, web
 from pydantic import ValidationError
 
@@ -139,11 +140,21 @@ def _contact(posted: Posted, lang: Lang, errors: dict[str, str]) -> ContactIn | 
                 ContactIn.model_validate({key: value})
             except ValidationError:
                 errors[key] = text(code, lang)
+    if phone is not None and "phone" not in errors and not callable_number(phone):
+        errors["phone"] = text("error_phone", lang)
     if consent and not (phone or email):
         errors["consent"] = text("error_consent_needs_contact", lang)
     if not (name or phone or email) or any(k in errors for k in ("name", "phone", "email")):
         return None
     return ContactIn(name=name, phone=phone, email=email, consent_updates=consent)
+
+
+def callable_number(phone: str) -> bool:
+    """A number that can be called: valid for its country (China's unless it starts with +), "12345" is not."""
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(phone, "CN"))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 async def _photos(uploads: list[Upload], lang: Lang, settings: Settings, media: MediaStore, errors: dict[str, str]) -> list[Photo]:

@@ -20,6 +20,7 @@ from gateway.appkeys import PIPELINE, REDIS, SETTINGS, STORE, TABLES
 from gateway.domain import Channel, PointIn, ReportIn, status_name
 from gateway.i18n import InputError, message
 from gateway.location import LocationError
+from gateway.location.crs import to_wgs84
 from gateway.location.dedup import DEFAULT_WINDOW
 from gateway.payload import case_number
 from gateway.privacy import rough_place
@@ -109,6 +110,20 @@ async def address_hint(request: web.Request) -> web.Response:
         return answer(request, {"suggestions": []})
     names = {name for name, _ in locator.gazetteer.names() if typed in name}
     return answer(request, {"suggestions": sorted(names, key=lambda n: (not n.startswith(typed), len(n), n))[:SUGGESTIONS]})
+
+
+@routes.get("/hints/place")
+@limited
+async def place_hint(request: web.Request) -> web.Response:
+    """Where a point from the device or the map is, in words (the nearest junction, estate, landmark or road); null far
+    from every known place or for a point that is none."""
+    locator = request.config_dict[PIPELINE].locator
+    try:
+        point = PointIn(lat=float(request.query["lat"]), lon=float(request.query["lon"]), crs=request.query.get("crs") or "wgs84")
+        lat, lon = to_wgs84(point.lat, point.lon, point.crs)
+    except (KeyError, ValueError, ValidationError, InputError, LocationError):
+        return answer(request, {"place": None})
+    return answer(request, {"place": locator.describe(lat, lon, page_lang(request)) if locator is not None else None})
 
 
 @routes.post("/hints/nearby")

@@ -19,16 +19,30 @@ from gateway.appkeys import CASEWORK, MEDIA, PIPELINE, REDIS, SETTINGS, STORE, T
 from gateway.casework import CaseworkError
 from gateway.domain import CaseStatus, Satisfaction, satisfaction_name, status_name
 from gateway.payload import case_number
+from gateway.location import LocationError
+from gateway.location.crs import to_wgs84
 from gateway.privacy import rough_place
 from gateway.store.models import CaseRow
 
 routes = web.RouteTableDef()
 
 
+def in_words(request: web.Request, lat: object, lon: object, crs: str, lang: str) -> str | None:
+    """A point (as stored, or as the form sent it back) as the nearest known place in words; None when it is none."""
+    locator = request.config_dict[PIPELINE].locator
+    try:
+        point = to_wgs84(float(lat), float(lon), crs or "wgs84")  # type: ignore[arg-type]
+    except (TypeError, ValueError, LocationError):
+        return None
+    return locator.describe(*point, lang) if locator is not None else None
+
+
 def form_page(request: web.Request, posted: Posted | None = None, errors: dict[str, str] | None = None, status: int = 200) -> web.Response:
     settings = request.config_dict[SETTINGS]
+    values = posted.fields if posted else {}
     context = {
-        "values": posted.fields if posted else {}, "errors": errors or {}, "max_photos": settings.web.max_photos,
+        "values": values, "errors": errors or {}, "max_photos": settings.web.max_photos, "max_text": settings.intake.max_text_chars,
+        "place": in_words(request, values.get("lat"), values.get("lon"), values.get("crs", "wgs84"), page_lang(request)) if values.get("lat") else None,
         "map": map_view(settings, request.config_dict[PIPELINE].locator),
     }
     return render(request, "form.html", context, status, path="/")
@@ -116,7 +130,8 @@ async def status_page(request: web.Request, number: str, errors: dict[str, str] 
     merged_into = (await store.case_numbers([case.merged_into])).get(case.merged_into) if case.merged_into else None
     audit = await store.audit_of("case", case.id) if reporter is not None else []
     given = answer_of(audit, reporter) if reporter is not None else None
-    place = case.address if reporter is not None else rough_place(case.address, case.lat, case.lon, request.config_dict[PIPELINE].locator)
+    place = (case.address or in_words(request, case.lat, case.lon, "wgs84", lang)) if reporter is not None \
+        else rough_place(case.address, case.lat, case.lon, request.config_dict[PIPELINE].locator)
     context = {
         "number": case_number(case.id, case.created_at),
         "case": case,

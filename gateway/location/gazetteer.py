@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from shapely.geometry import LineString, Point
 from shapely.ops import nearest_points
@@ -17,7 +17,10 @@ from gateway.location.address import ParsedAddress, parse
 from gateway.location.crs import to_wgs84, validate
 from gateway.location.errors import GazetteerError, LocationError
 from gateway.location.geo import metres_per_degree
+from gateway.location.latin import LatinNames
 
+# How far from a point its nearest junction, estate or landmark, or road may lie to describe where it is.
+NEAR_JUNCTION_M, NEAR_SPOT_M, NEAR_ROAD_M = 40.0, 120.0, 150.0
 # Two road lines closer than this meet at a T-junction even if they do not cross.
 JUNCTION_GAP_M = 30.0
 NEAR_FACTOR = 0.85
@@ -35,6 +38,15 @@ class Place:
     confidence: float
     source: str = "gazetteer"
     kind: str = "name"
+
+
+@dataclass(frozen=True)
+class Nearby:
+    """The known place nearest a point: a junction of two roads, an estate or landmark, or a road, by Chinese name."""
+
+    kind: Literal["junction", "spot", "road"]
+    names: tuple[str, ...]
+    distance_m: float
 
 
 @dataclass(frozen=True)
@@ -117,6 +129,10 @@ def _names(entry: dict[str, Any], where: str) -> tuple[str, tuple[str, ...]]:
     return name, tuple(a for a in entry.get("aliases", ()) if isinstance(a, str) and a)
 
 
+def _latin(entry: dict[str, Any], name: str) -> list[tuple[str, str]]:
+    return [(latin, name) for latin in entry.get("latin", ()) if isinstance(latin, str) and latin]
+
+
 class Gazetteer:
     """Names and coordinates of one city, with geocoding of parsed addresses."""
 
@@ -128,8 +144,10 @@ class Gazetteer:
         spots: list[Spot],
         plane: _Plane,
         admin_names: tuple[str, ...] = (),
+        latin: Iterable[tuple[str, str]] = (),
     ) -> None:
         self.roads = {r.name: r for r in roads}
+        self.latin = LatinNames(latin)
         self.estates = {e.name: e for e in estates}
         self.spots = spots
         self.admin_names = admin_names
@@ -159,6 +177,7 @@ class Gazetteer:
             raise GazetteerError("gazetteer_malformed", reason="not_an_object")
         crs = data.get("crs", "wgs84")
         raw_points: list[tuple[float, float]] = []
+        latin: list[tuple[str, str]] = []  # (Latin name, the Chinese name it stands for), from each entry's "latin"
 
         def pt(raw: Any, where: str) -> tuple[float, float]:
             p = _point(raw, crs, where)
@@ -168,6 +187,7 @@ class Gazetteer:
         road_lines = []
         for i, r in enumerate(data.get("roads", [])):
             name, aliases = _names(r, f"roads[{i}]")
+            latin += _latin(r, name)
             line = [pt(v, f"roads[{i}]") for v in r.get("line", [])]
             if len(line) < 2:
                 raise GazetteerError("gazetteer_road_too_short", where=f"roads[{i}]", name=name)
@@ -177,12 +197,14 @@ class Gazetteer:
         estates = []
         for i, e in enumerate(data.get("communities", [])):
             name, _ = _names(e, f"communities[{i}]")
+            latin += _latin(e, name)
             gates = {g: pt(p, f"communities[{i}].gates.{g}") for g, p in (e.get("gates") or {}).items()}
             estates.append(Estate(name, pt(e.get("point"), f"communities[{i}]"), gates, e.get("address")))
         spots = []
         for group, default_kind in (("landmarks", "landmark"), ("pois", "poi")):
             for i, s in enumerate(data.get(group, [])):
                 name, aliases = _names(s, f"{group}[{i}]")
+                latin += _latin(s, name)
                 spots.append(Spot(name, aliases, s.get("kind", default_kind), pt(s.get("point"), f"{group}[{i}]")))
         if not raw_points:
             raise GazetteerError("gazetteer_empty")
@@ -194,7 +216,7 @@ class Gazetteer:
             if len(pair) != 2:
                 raise GazetteerError("gazetteer_intersection_malformed", where=f"intersections[{i}]")
             listed[pair] = Junction(j.get("name") or None, pt(j.get("point"), f"intersections[{i}]"))
-        return cls(roads, listed, estates, spots, plane, admin_names)
+        return cls(roads, listed, estates, spots, plane, admin_names, latin)
 
     @classmethod
     def load(cls, path: Path, admin_names: Iterable[str] = ()) -> Gazetteer:
@@ -253,7 +275,7 @@ class Gazetteer:
     # ----- geocoding --------------------------------------------------------------------
     def geocode(self, address: str | ParsedAddress) -> Place | None:
         """Place of an address (text or already parsed), or None when nothing matches."""
-        parsed = parse(address, self.admin_names) if isinstance(address, str) else address
+        parsed = parse(self.latin.to_chinese(address), self.admin_names) if isinstance(address, str) else address
         handler = {
             "intersection": self._intersection,
             "house_number": self._house_number,
@@ -344,6 +366,25 @@ class Gazetteer:
         mid = road.line.interpolate(0.5, normalized=True)
         lat, lon = self._plane.latlon(mid.x, mid.y)
         return Place(lat, lon, road.name, math.ceil(road.line.length / 2), confidence, kind="road")
+
+    def nearest(self, lat: float, lon: float) -> Nearby | None:
+        """What a WGS-84 point is nearest to: a junction within 40 m, else an estate or landmark within 120 m, else a road
+        within 150 m; None farther from everything (the point stays a point)."""
+        here = Point(self._plane.xy(lat, lon))
+
+        def metres(point: tuple[float, float]) -> float:
+            return here.distance(Point(self._plane.xy(*point)))
+
+        junctions = [(metres(j.point), tuple(sorted(pair))) for pair, j in self._junctions.items()]
+        spots = [(metres(e.point), (e.name,)) for e in self.estates.values()]
+        spots += [(metres(s.point), (s.name,)) for s in self.spots if s.kind == "landmark"]
+        roads = [(r.line.distance(here), (r.name,)) for r in self.roads.values()]
+        for kind, found, reach in (("junction", junctions, NEAR_JUNCTION_M), ("spot", spots, NEAR_SPOT_M), ("road", roads, NEAR_ROAD_M)):
+            if found:
+                distance, names = min(found)
+                if distance <= reach:
+                    return Nearby(kind, names, round(distance, 1))  # type: ignore[arg-type]
+        return None
 
     def distance_to_road_m(self, name: str, lat: float, lon: float) -> float:
         """Distance in metres from a point to a named road (for checks and tests)."""

@@ -89,8 +89,23 @@ class Locator:
                         source, place.label, self.grid_of(place.lat, place.lon), phrase)
 
     def _point(self, lat: float, lon: float, precision_m: float, source: Source) -> Location:
-        label = f"{lat:.6f},{lon:.6f}"
-        return Location(lat, lon, precision_m, 1.0, source, label, self.grid_of(lat, lon))
+        """A point stays a point: its label says the nearest known place ("" far from all), never its coordinates."""
+        return Location(lat, lon, precision_m, 1.0, source, self.describe(lat, lon, "zh") or "", self.grid_of(lat, lon))
+
+    def describe(self, lat: float, lon: float, lang: str) -> str | None:
+        """Where a WGS-84 point is, in words of the language: the nearest junction, estate, landmark or road (in
+        English by its Latin name), and in Chinese its community; None far from every known place."""
+        near = self.gazetteer.nearest(lat, lon)
+        if near is None:
+            return None
+        if lang == "en":
+            names = [self.gazetteer.latin.english(name) or name for name in near.names]
+            said = f"{names[0]} & {names[1]} junction" if near.kind == "junction" else names[0]
+            return said if near.kind == "junction" and near.distance_m < 25 else f"near {said}"
+        said = f"{near.names[0]}与{near.names[1]}路口" if near.kind == "junction" else near.names[0]
+        cell = self.grid_of(lat, lon)
+        where = f"（{cell.street}{cell.community}）" if cell is not None else ""
+        return (said if near.kind == "junction" and near.distance_m < 25 else f"{said}附近") + where
 
     def locate(
         self,
@@ -115,7 +130,7 @@ class Locator:
         if photo_gps is not None:
             lat, lon = validate(*photo_gps)
             return self._point(lat, lon, PHOTO_PRECISION_M, "photo")
-        found = self.finder.find(text) if text else None
+        found = self.finder.find(self.gazetteer.latin.to_chinese(text)) if text else None
         in_text = found.place if found is not None else None
         # A vague address ("人民路") gives way to a sharper place named in the text, if one lies within its reach.
         if typed is not None and not (

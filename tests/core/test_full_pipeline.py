@@ -174,3 +174,13 @@ async def test_a_report_held_for_review_still_finds_the_case_it_repeats(aiohttp_
         assert second["joined_existing"] or case["possible_duplicate_of"] == first["case_id"], (second, case)
     finally:
         await api.store.close()
+
+
+async def test_a_case_placed_by_a_point_has_no_address_only_coordinates_in_every_payload(full: Api, receiver: Receiver) -> None:
+    result = await full.report(text="路灯不亮了，晚上很黑", channel="web", location={"lat": 31.3126, "lon": 120.6104})
+    await deliver_all(full)
+    [sent] = [r.payload for r in receiver.received if r.payload["case_number"] == result["case_id"]]
+    assert sent["location"]["address"] is None
+    assert sent["location"]["lat"] == pytest.approx(31.3126, abs=1e-5) and sent["location"]["lon"] == pytest.approx(120.6104, abs=1e-5)
+    served = await (await full.client.get(f"/open311/v2/requests/{result['case_id']}.json")).json()
+    assert served[0]["address"] is None and served[0]["lat"] == pytest.approx(31.3126, abs=1e-3), "the public sees a rough point"

@@ -65,7 +65,7 @@ async def test_browser_geolocation_places_the_report(browser: Browser, site: Sit
     await page.goto("/")
     await page.get_by_label("What is the problem?").fill("Street vendors blocking the pavement")
     await page.get_by_role("button", name="Use my location").click()
-    await expect(page.locator("#location-status")).to_have_text("Your location is used (31.312600, 120.610400).")
+    await expect(page.locator("#location-status")).to_have_text("Your location is used: Renmin Road & Jiefang Road junction.")
     await page.get_by_role("button", name="Send report").click()
     case = await site.store.case(int((await case_number_of(page))[8:]))
     assert case is not None and case.lat == pytest.approx(PLACE[0], abs=1e-5) and case.lon == pytest.approx(PLACE[1], abs=1e-5)

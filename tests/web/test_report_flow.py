@@ -82,9 +82,9 @@ async def test_invalid_form_shows_errors_by_field_and_stores_nothing(browser: Br
     await page.get_by_label("I agree to receive updates on this report").check()
     await page.get_by_role("button", name="Send report").click()
     await expect(page.locator("#text-error")).to_have_text("Please describe the problem.")
-    await expect(page.locator("#phone-error")).to_have_text("The phone number is not valid.")
+    await expect(page.locator("#phone-error")).to_have_text("This is not a phone number that can be called: enter a mobile number (such as 13812345678) or a landline with its area code (such as 0512-65123456).")
     await expect(page.locator("#text")).to_have_attribute("aria-invalid", "true")
-    await expect(page.locator("#text")).to_have_attribute("aria-describedby", "text-help text-error")
+    await expect(page.locator("#text")).to_have_attribute("aria-describedby", "text-help text-count text-error")
     await expect(page.locator("#phone")).to_have_value("call me maybe")
     assert await serious_violations(page) == []
     await screenshots(page, out, "errors-en")

@@ -93,7 +93,7 @@
         lat.value = position.coords.latitude.toFixed(6);
         lon.value = position.coords.longitude.toFixed(6);
         crs.value = "wgs84";
-        locationStatus.textContent = locate.dataset.done.replace("{lat}", lat.value).replace("{lon}", lon.value);
+        locationStatus.textContent = locate.dataset.done;
         form.dispatchEvent(new CustomEvent("placechange", { detail: { source: "device" } }));
       }, function () {
         locationStatus.textContent = locate.dataset.failed;
@@ -101,7 +101,32 @@
     });
   }
 
+  // The point in words (the nearest junction, estate or road), never as coordinates.
+  var mapElement = document.getElementById("map");
+  function describePlace(event) {
+    var template = event.detail.source === "map" ? mapElement && mapElement.dataset.pickedAt : locate.dataset.doneAt;
+    var asked = lat.value + "," + lon.value;
+    getJSON("/hints/place", { lat: lat.value, lon: lon.value, crs: crs.value }, function (body) {
+      if (body.place && template && asked === lat.value + "," + lon.value) {
+        locationStatus.textContent = template.replace("{place}", body.place);
+      }
+    });
+  }
+
+  // Characters typed against the limit (as the server counts them: code points); told aloud only near the limit.
+  var count = document.getElementById("text-count");
+  function showCount() {
+    var typed = Array.from(text.value).length;
+    var limit = Number(count.dataset.limit);
+    count.textContent = count.dataset.template.replace("{count}", typed).replace("{limit}", limit);
+    count.setAttribute("aria-live", typed >= limit * 0.9 ? "polite" : "off");
+    count.classList.toggle("near", typed >= limit * 0.9);
+  }
+  text.addEventListener("input", showCount);
+  showCount();
+
   form.addEventListener("placechange", checkDuplicate);
+  form.addEventListener("placechange", describePlace);
   text.addEventListener("input", later(showClasses, 400));
   address.addEventListener("input", later(suggest, 250));
   var summary = document.getElementById("error-summary");

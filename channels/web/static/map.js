@@ -30,7 +30,7 @@
     lat.value = point.lat.toFixed(6);
     lon.value = point.lng.toFixed(6);
     crs.value = data.crs;
-    status.textContent = data.picked.replace("{lat}", lat.value).replace("{lon}", lon.value);
+    status.textContent = data.picked;
     form.dispatchEvent(new CustomEvent("placechange", { detail: { source: "map" } }));
   }
 

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 
 import yaml
 from shapely.geometry import LineString, Point
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[2]))
+from gateway.location.latin import latin_names  # noqa: E402  (the repository's, wherever this runs from)
+
 CITY = yaml.safe_load((HERE / "city.yaml").read_text(encoding="utf-8"))
 BOUNDS = CITY["bounds"]
 COLS, ROWS = 12, 12
@@ -105,10 +109,15 @@ def house_number(road: str, point: list[float]) -> int:
     return number + (number - first) % 2
 
 
+def latin(*names: str) -> list[str]:
+    """English and pinyin names (pypinyin), made from the Chinese ones (POIs keep their Chinese names only)."""
+    return [form for name in names for form in latin_names(name)]
+
+
 def gazetteer() -> dict:
     """Roads, listed intersections, estates with gates, landmarks and POIs."""
     roads = [
-        {"name": name, "aliases": aliases, "line": line}
+        {"name": name, "aliases": aliases, "latin": latin(name, *aliases), "line": line}
         | ({"numbers": {"first": nums[0], "last": nums[1]}} if nums else {})
         for name, aliases, line, nums in ROADS
     ]
@@ -116,6 +125,7 @@ def gazetteer() -> dict:
     for name, kind, (lon, lat), gates, road, buildings in ESTATES:
         communities.append({
             "name": name,
+            "latin": latin(name),
             "kind": kind,
             "point": [lon, lat],
             "address": f"{road}{house_number(road, [lon, lat])}号",
@@ -128,7 +138,7 @@ def gazetteer() -> dict:
         "roads": roads,
         "intersections": INTERSECTIONS,
         "communities": communities,
-        "landmarks": [{"name": n, "aliases": a, "point": p} for n, a, p in LANDMARKS],
+        "landmarks": [{"name": n, "aliases": a, "latin": latin(n), "point": p} for n, a, p in LANDMARKS],
         "pois": [{"name": n, "kind": k, "point": p} for n, k, p in POIS],
     }
 
