@@ -96,3 +96,16 @@ def test_the_example_settings_document_every_wechat_key() -> None:
     example = yaml.safe_load((REPO_ROOT / "config" / "gateway.example.yaml").read_text(encoding="utf-8"))
     assert set(example["wechat"]) == set(WechatSettings.model_fields)
     assert WechatSettings(**example["wechat"]).api_base_url == "https://api.weixin.qq.com"
+
+
+def test_the_encoding_aes_key_must_be_one() -> None:
+    from pydantic import ValidationError
+
+    from gateway.settings import WechatSettings
+
+    base = {"token": "t0ken", "app_id": "wx1", "app_secret": "s"}
+    assert WechatSettings(**base).encoding_aes_key == ""
+    assert WechatSettings(**base, encoding_aes_key="ab+/" + "c" * 39).encoding_aes_key.startswith("ab+/")
+    for bad in ("c" * 42, "c" * 44, "!" * 43):
+        with pytest.raises(ValidationError, match="EncodingAESKey"):
+            WechatSettings(**base, encoding_aes_key=bad)

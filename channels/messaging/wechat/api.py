@@ -22,6 +22,7 @@ JSON_LIMIT = 1024 * 1024
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})  # invalid, malformed, expired access_token
 OUT_OF_WINDOW = 45015  # the user has not written within 48 h
 NOT_SUBSCRIBED = 43004
+ERROR_TYPES = frozenset({"application/json", "text/plain", "text/html"})  # media/get answers a refusal as JSON
 
 
 class WechatError(RuntimeError):
@@ -134,7 +135,7 @@ class WechatApi:
                     raise
                 except (aiohttp.ClientError, TimeoutError) as exc:
                     raise WechatError(f"cgi-bin/media/get: {type(exc).__name__}: {exc}") from exc
-                if kind.startswith(("image/", "audio/", "video/")) and resp.status == 200:
+                if resp.status == 200 and kind not in ERROR_TYPES and not data.startswith(b"{"):
                     return data, kind
                 try:
                     error = _refused("cgi-bin/media/get", json.loads(data)) or WechatError("cgi-bin/media/get: no media")

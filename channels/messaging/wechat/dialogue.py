@@ -2,6 +2,7 @@
 message or a typed address), duplicate offer, photos, summary, submit; commands and menu events around it."""
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -302,7 +303,7 @@ class Dialogue:
             contact=ContactIn(wechat_openid=openid, consent_updates=True),
             media=[MediaIn(**item) for item in conversation.media],
             class_id=conversation.class_id if conversation.class_chosen else None,
-            client_ref=f"wx:{openid}:{message.dedup_key}",
+            client_ref="wx:" + hashlib.sha256(f"{openid}:{message.dedup_key}".encode()).hexdigest()[:40],
         )
         result = await self.pipeline.submit(report, actor="wechat")
         self.reports.hit(openid)

@@ -34,7 +34,7 @@ class Inbound(BaseModel):
     openid: str = Field(alias="FromUserName", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     create_time: int = Field(alias="CreateTime", ge=0)
     msg_type: str = Field(alias="MsgType", min_length=1, max_length=32)
-    msg_id: str | None = Field(default=None, alias="MsgId", pattern=r"^[0-9]{1,32}$")
+    msg_id: str | None = Field(default=None, alias="MsgId", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     content: str = Field(default="", alias="Content")
     media_id: str | None = Field(default=None, alias="MediaId", max_length=256)
     recognition: str = Field(default="", alias="Recognition")
