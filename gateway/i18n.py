@@ -102,6 +102,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "field_clock_wrong": {"zh": "手机时间与服务器相差约 {minutes} 分钟，已按服务器时间更正，请校准手机时间。",
                           "en": "The phone's clock is about {minutes} minutes off the server's; times were corrected. Please set the phone's clock."},
     "field_report_id_taken": {"zh": "编号 {id} 已被其他账号的上报使用。", "en": "Id {id} is already used by another account's report."},
+    "field_track_no_consent": {"zh": "未同意记录巡查轨迹，位置未保存。", "en": "No consent to a patrol track: the positions were not kept."},
     "task_not_found": {"zh": "未找到任务 {task}。", "en": "Task {task} not found."},
     "task_withdrawn": {"zh": "任务 {task} 已被平台撤回，无需再回复。", "en": "Task {task} was withdrawn by the platform; no answer is needed."},
     "task_already_answered": {"zh": "任务 {task} 已经回复过，不能再次回复。", "en": "Task {task} was already answered; it cannot be answered again."},

@@ -79,6 +79,22 @@ class AnswerIn(Strict):
 
 class DutyIn(Strict):
     on_duty: bool
+    share_track: bool | None = Field(default=None, description="Consent to a patrol track while on duty (unchanged when absent)")
+
+
+class TrackPointIn(Strict):
+    at: Moment = Field(description="When the phone took the position, on its clock")
+    lat: Coordinate
+    lon: Coordinate
+    accuracy_m: float = Field(ge=0, le=1_000_000)
+    crs: str = "wgs84"
+
+
+class TrackIn(Strict):
+    """Positions of a patrol, sent in batches; a batch sent again adds nothing."""
+
+    points: list[TrackPointIn] = Field(min_length=1, max_length=500)
+    sent_at: Moment = Field(description="When this request left the phone, on the phone's clock")
 
 
 class SuggestIn(Strict):
@@ -175,7 +191,7 @@ async def me(request: web.Request) -> web.Response:
     grids = [{"grid_code": code, "street": cells[code].street if code in cells else None,
               "community": cells[code].community if code in cells else None} for code in codes]
     return web.json_response({"username": user.username, "role": user.role, "language": user.language, "grids": grids,
-                              "on_duty": await store.on_duty(user.username),
+                              **dict(zip(("on_duty", "share_track"), await store.duty(user.username))),
                               "limits": {"max_accuracy_m": settings.max_accuracy_m, "warn_accuracy_m": settings.warn_accuracy_m}})
 
 
@@ -325,6 +341,23 @@ async def answer_task(request: web.Request) -> web.Response:
 async def set_duty(request: web.Request) -> web.Response:
     user = await field_user(request)
     body: DutyIn = await body_of(request, DutyIn)
-    await request.config_dict[STORE].set_duty(user.username, body.on_duty)
-    return web.json_response({"on_duty": body.on_duty})
+    row = await request.config_dict[STORE].set_duty(user.username, body.on_duty, body.share_track)
+    return web.json_response({"on_duty": row.on_duty, "share_track": row.share_track})
+
+
+@routes.post("/track")
+async def post_track(request: web.Request) -> web.Response:
+    """A batch of patrol positions, taken only from an account that consented to its track."""
+    user = await field_user(request)
+    body: TrackIn = await body_of(request, TrackIn)
+    store = request.config_dict[STORE]
+    if not (await store.duty(user.username))[1]:
+        raise ApiError(409, "field_track_no_consent")
+    skew = skew_of(body.sent_at)
+    points = []
+    for point in body.points:
+        lat, lon = to_wgs84(point.lat, point.lon, PointIn(lat=point.lat, lon=point.lon, crs=point.crs).crs)
+        points.append((on_server_clock(point.at, skew), lat, lon, point.accuracy_m))
+    stored = await store.add_track(user.username, points)
+    return web.json_response({"stored": stored, "known": len(points) - stored, "warnings": clock_warnings(request, skew)})
 

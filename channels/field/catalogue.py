@@ -16,6 +16,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "tab_tasks": {"zh": "任务", "en": "Tasks"},
     "tab_queue": {"zh": "待发送", "en": "Outbox"},
     "on_duty": {"zh": "在岗", "en": "On duty"},
+    "share_track": {"zh": "在岗时记录巡查轨迹", "en": "Share my patrol track while on duty"},
     "photo_before": {"zh": "拍照（处置前）", "en": "Photo (before)"},
     "photo_after": {"zh": "拍照（处置后，可选）", "en": "Photo (after, optional)"},
     "gps": {"zh": "定位", "en": "GPS"},

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from channels.field.api import AnswerIn, DutyIn, EnrolIn, FieldReportIn, SuggestIn
+from channels.field.api import AnswerIn, DutyIn, EnrolIn, FieldReportIn, SuggestIn, TrackIn
 from gateway.api.schema import _component, _json, _op, _path_param, _query
 
 routes = web.RouteTableDef()
@@ -16,7 +16,7 @@ IMAGE = {"content": {kind: {"schema": {"type": "string", "format": "binary"}} fo
 @cache
 def field_openapi() -> dict[str, Any]:
     components: dict[str, Any] = {}
-    enrol, report, answer, duty, suggest = (_component(m, components) for m in (EnrolIn, FieldReportIn, AnswerIn, DutyIn, SuggestIn))
+    enrol, report, answer, duty, suggest, track = (_component(m, components) for m in (EnrolIn, FieldReportIn, AnswerIn, DutyIn, SuggestIn, TrackIn))
     components["Error"] = {"type": "object", "required": ["error"], "properties": {"error": {
         "type": "object", "required": ["code", "message"],
         "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}}}}}
@@ -49,7 +49,9 @@ def field_openapi() -> dict[str, Any]:
             "/tasks/{task_id}/answer": {"post": _op("Answer a task; the same answer_id sent again is no second answer",
                                                     {"201": "Answered (sent on to the platform)", "200": "Same answer seen before"},
                                                     params=[task], body=_json(answer), errors=("409",))},
-            "/duty": {"post": _op("On or off duty (tasks go to those on duty first)", {"200": "Duty"}, body=_json(duty))},
+            "/duty": {"post": _op("On or off duty (tasks go to those on duty first), and consent to a patrol track", {"200": "Duty"}, body=_json(duty))},
+            "/track": {"post": _op("Positions of a patrol (only with consent); a batch sent again adds nothing", {"200": "How many were new"},
+                                   body=_json(track), errors=("409",))},
             "/openapi.json": {"get": _op("This description", {"200": "OpenAPI 3.1"}, secured=False)},
         },
     }

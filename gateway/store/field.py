@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from gateway.store.clock import as_utc, utcnow
-from gateway.store.models import FieldDeviceRow, FieldDutyRow, FieldGridRow, FieldReportRow, FieldTaskRow, UserRow
+from gateway.store.models import FieldDeviceRow, FieldDutyRow, FieldGridRow, FieldReportRow, FieldTaskRow, FieldTrackRow, UserRow
 
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
@@ -18,6 +19,30 @@ if TYPE_CHECKING:
     from gateway.store.store import Tx
 
 FIELD_ROLES = ("supervisor", "liaison")
+
+
+@dataclass
+class FieldCounts:
+    """What one account (or one grid) did in a period."""
+
+    reports: int = 0
+    tasks: int = 0
+    answer_minutes: float = 0.0
+    track_points: int = 0
+
+    @property
+    def mean_answer_minutes(self) -> float | None:
+        return self.answer_minutes / self.tasks if self.tasks else None
+
+
+@dataclass
+class FieldStats:
+    people: dict[str, FieldCounts]
+    grids: dict[str, FieldCounts]
+
+    @staticmethod
+    def line(lines: dict[str, FieldCounts], key: str) -> FieldCounts:
+        return lines.setdefault(key, FieldCounts())
 
 
 def digest(secret: str) -> str:
@@ -97,19 +122,67 @@ class FieldStore:
                 await tx.audit("field_device", row.id, "revoked", actor, username=row.username)
             return row
 
-    async def set_duty(self, username: str, on_duty: bool) -> None:
+    async def set_duty(self, username: str, on_duty: bool, share_track: bool | None = None) -> FieldDutyRow:
+        """On or off duty, and (when given) consent to a patrol track; audited."""
         async with self.transaction() as tx:
             row = await tx.session.get(FieldDutyRow, username, with_for_update=True)
             if row is None:
-                tx.session.add(FieldDutyRow(username=username, on_duty=on_duty, changed_at=utcnow()))
+                row = FieldDutyRow(username=username, on_duty=on_duty, share_track=bool(share_track), changed_at=utcnow())
+                tx.session.add(row)
             elif row.on_duty != on_duty:
                 row.on_duty, row.changed_at = on_duty, utcnow()
-            await tx.audit("user", username, "on_duty" if on_duty else "off_duty", username)
+            if share_track is not None:
+                row.share_track = share_track
+            await tx.audit("user", username, "on_duty" if on_duty else "off_duty", username, share_track=row.share_track)
+            return row
 
-    async def on_duty(self, username: str) -> bool:
+    async def duty(self, username: str) -> tuple[bool, bool]:
+        """(on duty, consents to a patrol track)."""
         async with self.transaction() as tx:
             row = await tx.session.get(FieldDutyRow, username)
-            return bool(row and row.on_duty)
+            return (row.on_duty, row.share_track) if row else (False, False)
+
+    async def add_track(self, username: str, points: Sequence[tuple[datetime, float, float, float]]) -> int:
+        """Store positions (at, lat, lon, accuracy) not stored before (a resent batch adds nothing); how many were new."""
+        if not points:
+            return 0
+        async with self.transaction() as tx:
+            moments = [at for at, *_ in points]
+            known = {as_utc(at) for at in await tx.session.scalars(select(FieldTrackRow.at).where(
+                FieldTrackRow.username == username, FieldTrackRow.at.between(min(moments), max(moments))))}
+            fresh = {as_utc(at): (lat, lon, accuracy) for at, lat, lon, accuracy in points if as_utc(at) not in known}
+            now = utcnow()
+            tx.session.add_all([FieldTrackRow(username=username, at=at, lat=lat, lon=lon, accuracy_m=accuracy, received_at=now)
+                                for at, (lat, lon, accuracy) in fresh.items()])
+            return len(fresh)
+
+    async def track(self, username: str, since: datetime) -> list[FieldTrackRow]:
+        async with self.transaction() as tx:
+            return list(await tx.session.scalars(select(FieldTrackRow).where(FieldTrackRow.username == username, FieldTrackRow.at >= since)
+                                                 .order_by(FieldTrackRow.at)))
+
+    async def field_stats(self, since: datetime) -> FieldStats:
+        """Per account and per grid since a moment: reports, tasks answered and the mean time to answer, track positions."""
+        async with self.transaction() as tx:
+            reports = list(await tx.session.execute(select(FieldReportRow.username, FieldReportRow.grid_code, func.count())
+                                                    .where(FieldReportRow.received_at >= since)
+                                                    .group_by(FieldReportRow.username, FieldReportRow.grid_code)))
+            tasks = list(await tx.session.execute(select(FieldTaskRow.answered_by, FieldTaskRow.grid_code, FieldTaskRow.created_at, FieldTaskRow.answered_at)
+                                                  .where(FieldTaskRow.status == "answered", FieldTaskRow.answered_at >= since)))
+            points = dict(list(await tx.session.execute(select(FieldTrackRow.username, func.count()).where(FieldTrackRow.at >= since)
+                                                        .group_by(FieldTrackRow.username))))
+        stats = FieldStats({}, {})
+        for username, grid, count in reports:
+            stats.line(stats.people, username).reports += count
+            stats.line(stats.grids, grid or "-").reports += count
+        for username, grid, created, answered in tasks:
+            minutes = (as_utc(answered) - as_utc(created)).total_seconds() / 60
+            for line in (stats.line(stats.people, username or "-"), stats.line(stats.grids, grid or "-")):
+                line.tasks += 1
+                line.answer_minutes += minutes
+        for username, count in points.items():
+            stats.line(stats.people, username).track_points = count
+        return stats
 
     async def field_tasks(self, case_id: int | None = None) -> list[FieldTaskRow]:
         """Tasks (all, or of one case), oldest first."""

@@ -408,6 +408,7 @@ class FieldDutyRow(Base):
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     on_duty: Mapped[bool] = mapped_column(Boolean, default=False)
     changed_at: Mapped[datetime]
+    share_track: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", comment="Consent to a patrol track while on duty")
 
 
 class MailboxStateRow(Base):

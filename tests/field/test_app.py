@@ -13,7 +13,7 @@ from playwright.async_api import Browser, BrowserContext, Page
 from gateway.signing import sign
 from gateway.store.store import CaseFilter
 from tests.conftest import eventually
-from tests.console.conftest import MakeUser, console, console_db_url, console_settings_update, login, make_user  # noqa: F401
+from tests.console.conftest import MakeUser, console, console_db_url, console_settings_update, login, make_user, signed_in_http  # noqa: F401
 from tests.core.conftest import SECRET
 from tests.field.conftest import FAR, GRID, INSIDE, deliver_all, jpeg
 from tests.support.receiver import Receiver
@@ -120,6 +120,10 @@ async def test_a_supervisor_reports_offline_and_answers_a_check_task_from_the_ph
     event = next(r for r in receiver.received if r.event == "field.task_answered")
     assert event.signature_ok
     assert (event.payload["task_id"], event.payload["result_name"], len(event.payload["photos"])) == ("CHECK-1", "已处置", 1)
+    async with signed_in_http(console, *(await make_user("admin"))) as (http, _):
+        async with http.get("/console/admin/field") as resp:
+            counts = await resp.text()
+    assert f'<tr><th scope="row">{supervisor}</th><td>1</td><td>1</td>' in counts, "one report and one task answered"
     await page.click("#lang")
     await page.click("button[data-tab=queue]")
     assert await page.locator("h2#queue-title").inner_text() == "Outbox"
@@ -154,6 +158,11 @@ async def test_in_english_a_refused_report_is_kept_with_its_reason_and_a_revoked
     await check_page(page)
     await refused.locator("button").click()
     await page.wait_for_function("() => document.querySelector('#queue-count').textContent === '0'")
+    await page.check("#duty")
+    await page.check("#share-track")
+    since = datetime.now(timezone.utc) - timedelta(hours=1)
+    points = await eventually(lambda: console.store.track(supervisor, since))
+    assert abs(points[0].lat - FAR["lat"]) < 1e-6, "the patrol track is kept while on duty, with consent"
     device = (await console.store.devices(supervisor))[0]
     await console.store.revoke_device(device.id, "test")
     await page.click("button[data-tab=tasks]")

@@ -101,6 +101,46 @@
     const grids = state.me.grids.map((g) => g.community ? `${g.grid_code} ${g.community}` : g.grid_code).join("、");
     $("#who").textContent = `${state.me.username} · ${grids}`;
     $("#duty").checked = Boolean(state.me.on_duty);
+    $("#share-track").checked = Boolean(state.me.share_track);
+  }
+
+  async function setDuty(event) {
+    const duty = { on_duty: $("#duty").checked, share_track: $("#share-track").checked };
+    try {
+      const answer = await api("/duty", { body: duty });
+      if (answer.status !== 200) throw new Error(errorText(answer));
+      state.me = { ...state.me, ...answer.data };
+      await FieldDB.set("me", state.me);
+      if (state.fix) await keepPosition(state.fix);
+      flush();
+    } catch (error) {
+      event.target.checked = !event.target.checked;
+      say(error instanceof Offline ? t("offline") : error.message, true);
+    }
+  }
+
+  // ----- patrol track: positions while on duty, only with consent, sent in batches ---------------------------------------
+  const TRACK_METRES = 20, TRACK_MS = 60000;
+  async function keepPosition(fix) {
+    if (!state.me || !state.me.on_duty || !state.me.share_track) return;
+    const track = (await FieldDB.get("track")) || [];
+    const last = track[track.length - 1] || state.lastPoint;
+    const metres = last ? Math.hypot((fix.lat - last.lat) * 111320, (fix.lon - last.lon) * 111320 * Math.cos(fix.lat * Math.PI / 180)) : Infinity;
+    if (last && metres < TRACK_METRES && Date.now() - Date.parse(last.at) < TRACK_MS) return;
+    state.lastPoint = { at: new Date().toISOString(), lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy_m };
+    track.push(state.lastPoint);
+    await FieldDB.set("track", track.slice(-5000));
+  }
+
+  async function sendTrack() {
+    const points = ((await FieldDB.get("track")) || []).slice(0, 500);
+    if (!points.length) return "ok";
+    const answer = await api("/track", { body: { points, sent_at: new Date().toISOString() } });
+    if (retryLater(answer.status)) return "stop";
+    const left = ((await FieldDB.get("track")) || []).filter((p) => !points.some((sent) => sent.at === p.at));
+    await FieldDB.set("track", answer.status === 409 ? [] : left);
+    if (answer.status !== 200) say(errorText(answer), true);
+    return "ok";
   }
 
   async function loadClasses() {
@@ -133,6 +173,7 @@
       state.fix = { lat: latitude, lon: longitude, accuracy_m: accuracy };
       showFix();
       placeFix();
+      keepPosition(state.fix);
     }, () => { state.fix = null; showFix(); }, { enableHighAccuracy: true, maximumAge: 10000 });
     showFix();
   }
@@ -235,9 +276,11 @@
     flushing = true;
     try {
       const items = (await FieldDB.all()).filter((item) => item.state === "queued").sort((a, b) => a.created.localeCompare(b.created));
+      let going = true;
       for (const item of items) {
-        if ((await send(item)) === "stop") break;
+        if ((await send(item)) === "stop") { going = false; break; }
       }
+      if (going) await sendTrack().catch((error) => { if (!(error instanceof Offline)) throw error; });
     } finally {
       flushing = false;
       await showQueue();
@@ -495,15 +538,8 @@
     $("#photo-before").addEventListener("change", previews);
     $("#photo-after").addEventListener("change", previews);
     $("#tasks-refresh").addEventListener("click", loadTasks);
-    $("#duty").addEventListener("change", async (event) => {
-      try {
-        const answer = await api("/duty", { body: { on_duty: event.target.checked } });
-        if (answer.status !== 200) { event.target.checked = !event.target.checked; say(errorText(answer), true); }
-      } catch (error) {
-        event.target.checked = !event.target.checked;
-        say(t("offline"), true);
-      }
-    });
+    $("#duty").addEventListener("change", setDuty);
+    $("#share-track").addEventListener("change", setDuty);
     for (const button of document.querySelectorAll(".tabs button")) button.addEventListener("click", () => showTab(button.dataset.tab));
     window.addEventListener("online", () => { showNet(); flush(); placeFix(); });
     window.addEventListener("offline", showNet);

@@ -46,7 +46,18 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "field_no_device": {"zh": "没有这部手机。", "en": "No such phone."},
     "field_no_account": {"zh": "{username} 不是监督员或社区联络员账号。", "en": "{username} is not a supervisor or liaison account."},
     "field_never": {"zh": "从未", "en": "never"},
+    "field_stats": {"zh": "近 {days} 天的工作量", "en": "Work of the last {days} days"},
+    "field_stats_people": {"zh": "按人员", "en": "By person"},
+    "field_stats_grids": {"zh": "按网格", "en": "By grid"},
+    "field_account": {"zh": "账号", "en": "Account"},
+    "field_grid": {"zh": "网格", "en": "Grid"},
+    "field_reports": {"zh": "上报", "en": "Reports"},
+    "field_tasks": {"zh": "已回复任务", "en": "Tasks answered"},
+    "field_answer_minutes": {"zh": "平均回复用时（分钟）", "en": "Mean time to answer (minutes)"},
+    "field_track_points": {"zh": "巡查轨迹点", "en": "Patrol positions"},
+    "field_stats_none": {"zh": "这段时间没有记录。", "en": "Nothing recorded in this period."},
 }
+STATS_DAYS = 7
 add_nav(FIELD, TEXTS["field_title"], role="admin")
 
 
@@ -61,7 +72,8 @@ async def field_page(request: web.Request, *, error: str | None = None, enrolmen
     cells = locator.grids.cells if locator else ()
     accounts = [{"user": user, "grids": await store.grids_of(user.username), "devices": await store.devices(user.username)}
                 for user in await store.field_users()]
-    context = {"china": CHINA, "accounts": accounts, "cells": cells, "error": error, "enrolment": enrolment,
+    stats = await store.field_stats(utcnow() - timedelta(days=STATS_DAYS))
+    context = {"china": CHINA, "accounts": accounts, "cells": cells, "error": error, "enrolment": enrolment, "stats": stats, "stats_days": STATS_DAYS,
                "enrol_minutes": round(request.config_dict[SETTINGS].field.enrol_minutes)}
     return render(request, "admin/field.html", context, status=status, catalogue=ADMIN_TEXTS | TEXTS)
 
