@@ -411,6 +411,19 @@ class FieldDutyRow(Base):
     share_track: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", comment="Consent to a patrol track while on duty")
 
 
+class FieldTrackRow(Base):
+    """One position of a patrol track, sent by a phone on duty whose account consented."""
+
+    __tablename__ = "field_track"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(primary_key=True, comment="When the phone took it, on the server's clock")
+    lat: Mapped[float]
+    lon: Mapped[float]
+    accuracy_m: Mapped[float]
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class MailboxStateRow(Base):
     """How far the mayor's mailbox channel has read one IMAP mailbox: the folder's UIDVALIDITY and the last UID taken."""
 
