@@ -163,3 +163,30 @@ async def test_messages_per_minute_are_limited(start_gateway: StartGateway, sqli
     answers = [await user.say("帮助") for _ in range(5)]
     assert answers[3] == "消息过于频繁，请稍后再试。" and answers[4] == "", "told once, then only 'success'"
     assert (await gateway.user().say("帮助")).startswith("发送“上报”"), "another user has their own count"
+
+
+async def test_a_report_may_start_with_a_photo_and_skip_the_questions(gateway: Gateway) -> None:
+    user = gateway.user()
+    gateway.wechat_api.media["m-first"] = picture("JPEG")
+    assert await user.photo("m-first") == "已收到第 1 张照片。请再用文字或语音描述问题（什么问题、在哪里）。"
+    assert (await user.say(MANHOLE)).startswith("我们认为这属于：")
+    lat, lon = from_wgs84(*CROSSING, "gcj02")
+    placed = await user.location(lat, lon, "人民路与解放路路口")
+    assert placed.startswith("分类：由工作人员判断\n位置：人民路与解放路路口"), "a location instead of a number: the staff decide"
+    assert "照片：1 张" in await user.say("完成")
+    received = await user.say("提交")
+    case = await gateway.case(case_number_in(received))
+    assert case["channel"] == "wechat" and case["location"]["lat"] == pytest.approx(CROSSING[0], abs=0.0005)
+
+
+async def test_a_report_may_start_with_its_description_and_place(gateway: Gateway) -> None:
+    user = gateway.user()
+    assert (await user.say("你好")).startswith("发送“上报”开始上报"), "a greeting is no report"
+    lat, lon = from_wgs84(*CROSSING, "gcj02")
+    assert (await user.location(lat, lon, "人民路与解放路路口")).startswith("位置：人民路与解放路路口\n请再用文字或语音描述")
+    assert (await user.say(MANHOLE)).startswith("我们认为这属于：")
+    assert (await user.say("1")).startswith("分类：") and "可以发送现场照片" in user.last(), "the place is not asked again"
+    gateway.wechat_api.media["m-late"] = picture("JPEG")
+    assert await user.photo("m-late") == "已收到第 1 张照片。可继续发送，或回复“完成”。"
+    await user.say("done")
+    assert (await user.say("ok")).startswith("已受理，案件编号 ")

@@ -30,6 +30,7 @@ from gateway.store.store import Store, utcnow
 log = logging.getLogger(__name__)
 SUMMARY_TEXT_CHARS = 300
 MY_CASES_WINDOW = timedelta(days=30)
+MIN_DESCRIPTION_CHARS = 5  # shorter words outside a report ("你好") get the help line, longer ones start a report
 MENU_KEYS = {"REPORT": "report", "STATUS": "status", "MY_CASES": "my_cases"}
 WINDOW_EVENTS = frozenset({"subscribe", "click", "view", "scan"})
 Replies = list[Outgoing]
@@ -88,11 +89,19 @@ class Dialogue:
             return say(lang, "unsupported")
         conversation = self.conversations.load(openid)
         if conversation is None:
-            return await self.status(openid, lang, typed) if parse_case_number(typed.strip()) and len(typed.strip()) >= 14 else say(lang, "not_started")
+            if parse_case_number(typed.strip()) and len(typed.strip()) >= 14:
+                return await self.status(openid, lang, typed)
+            if message.msg_type not in ("image", "location") and len(typed.strip()) < MIN_DESCRIPTION_CHARS:
+                return say(lang, "not_started")
+            conversation = Conversation(Step.DESCRIBE, language=lang)  # a report starts with whatever the user sends first
         if conversation.step is Step.DESCRIBE:
-            return self.describe(openid, conversation, typed)
+            return await self.describe(openid, conversation, message, typed)
         if conversation.step is Step.CLASS:
-            return self.chose_class(openid, conversation, typed)
+            if message.msg_type in ("image", "location"):  # the class question skipped: the staff decide
+                conversation.class_id, conversation.class_chosen, conversation.step = None, False, Step.PLACE
+                self.conversations.save(openid, conversation)
+                return [Outgoing(self.class_line(conversation))] + await self.place(openid, conversation, message, typed)
+            return await self.chose_class(openid, conversation, typed)
         if conversation.step is Step.PLACE:
             return await self.place(openid, conversation, message, typed)
         if conversation.step is Step.DUPLICATE:
@@ -178,8 +187,16 @@ class Dialogue:
             return say(lang, "feedback_refused", case=number)
         return say(lang, "feedback_thanks", answer=satisfaction_name(answer, lang))
 
-    def describe(self, openid: str, conversation: Conversation, typed: str) -> Replies:
+    async def describe(self, openid: str, conversation: Conversation, message: Inbound, typed: str) -> Replies:
+        """The description; a photo or place sent before it is kept, and the description asked for."""
         lang = conversation.language
+        if message.msg_type == "image":
+            kept, refused = await self.keep_photo(openid, conversation, message)
+            return refused or say(lang, "photo_then_describe", count=len(kept.media))
+        if message.msg_type == "location":
+            self.locate(conversation, message)
+            self.conversations.save(openid, conversation)
+            return say(lang, "place_then_describe", place=conversation.place_label)
         if not typed.strip():
             return say(lang, "describe")
         limit = self.settings.intake.max_text_chars
@@ -199,7 +216,7 @@ class Dialogue:
         name = self.tables.label(conversation.class_id, conversation.language)
         return text(conversation.language, "class_chosen", name=name) if name else text(conversation.language, "class_staff")
 
-    def chose_class(self, openid: str, conversation: Conversation, typed: str) -> Replies:
+    async def chose_class(self, openid: str, conversation: Conversation, typed: str) -> Replies:
         lang, last = conversation.language, len(conversation.proposals)
         choice = typed.strip()
         if not (choice.isascii() and choice.isdigit() and int(choice) <= last):
@@ -209,15 +226,24 @@ class Dialogue:
         conversation.class_chosen = bool(index)
         conversation.step = Step.PLACE
         self.conversations.save(openid, conversation)
+        if conversation.place_label:  # the place came before the description
+            return [Outgoing(self.class_line(conversation))] + await self.offer_duplicate(openid, conversation)
         return [Outgoing(self.class_line(conversation) + "\n" + text(lang, "ask_place"))]
+
+    def locate(self, conversation: Conversation, message: Inbound) -> None:
+        """The place of a location message; WeChat sends GCJ-02, the conversation keeps WGS-84 like the store."""
+        assert message.lat is not None and message.lon is not None
+        conversation.lat, conversation.lon = to_wgs84(message.lat, message.lon, "gcj02")
+        conversation.address = None
+        conversation.place_label = message.label or text(conversation.language, "shared_location", lat=message.lat, lon=message.lon)
 
     async def place(self, openid: str, conversation: Conversation, message: Inbound, typed: str) -> Replies:
         lang = conversation.language
-        if message.msg_type == "location" and message.lat is not None and message.lon is not None:
-            # WeChat's location messages are in GCJ-02; the conversation keeps WGS-84 like the store.
-            conversation.lat, conversation.lon = to_wgs84(message.lat, message.lon, "gcj02")
-            conversation.address = None
-            conversation.place_label = message.label or text(lang, "shared_location", lat=message.lat, lon=message.lon)
+        if message.msg_type == "image":
+            kept, refused = await self.keep_photo(openid, conversation, message)
+            return refused or say(lang, "photo_then_place", count=len(kept.media))
+        if message.msg_type == "location":
+            self.locate(conversation, message)
         elif typed.strip():
             if not steps.geocode(self.pipeline.locator, conversation, typed.strip()):
                 return say(lang, "address_not_found", address=typed.strip()[:100])
@@ -251,29 +277,37 @@ class Dialogue:
         return say(conversation.language, "ask_photo", limit=self.config.max_photos)
 
     async def photo(self, openid: str, conversation: Conversation, message: Inbound, typed: str) -> Replies:
-        """Keep one photo, fetched through the media API; photos sent together arrive as parallel messages, so the
-        count is checked again after the download."""
         lang = conversation.language
         if word(typed) == "done":
             return self.summarize(openid, conversation)
+        if message.msg_type == "location":  # a better place, sent late
+            self.locate(conversation, message)
+            self.conversations.save(openid, conversation)
+            return [Outgoing(text(lang, "place_ok", place=conversation.place_label) + "\n" + text(lang, "ask_photo", limit=self.config.max_photos))]
         if message.msg_type != "image" or not message.media_id:
             return say(lang, "expect_photo")
+        kept, refused = await self.keep_photo(openid, conversation, message)
+        return refused or say(lang, "photo_saved", count=len(kept.media))
+
+    async def keep_photo(self, openid: str, conversation: Conversation, message: Inbound) -> tuple[Conversation, Replies | None]:
+        """Fetch a photo through the media API and add it to the report in progress; the conversation as saved, and
+        the answer when the photo is refused. Photos sent together arrive as parallel messages, so the conversation
+        is read again after the download."""
+        lang = conversation.language
         if len(conversation.media) >= self.config.max_photos:
-            return say(lang, "photo_limit", limit=self.config.max_photos)
+            return conversation, say(lang, "photo_limit", limit=self.config.max_photos)
         try:
-            data, _ = await self.api.media(message.media_id, self.settings.intake.max_photo_bytes)
+            data, _ = await self.api.media(message.media_id or "", self.settings.intake.max_photo_bytes)
             stored = self.media.save_photo(await self.media.clean_photo(data))
         except (WechatError, PhotoError, BodyTooLarge) as exc:
             log.info("WeChat photo not taken: %s", exc)
-            return say(lang, "photo_unreadable")
-        current = self.conversations.load(openid)
-        if current is None or current.step is not Step.PHOTOS:
-            return say(lang, "not_started")
+            return conversation, say(lang, "photo_unreadable")
+        current = self.conversations.load(openid) or conversation
         if len(current.media) >= self.config.max_photos:
-            return say(lang, "photo_limit", limit=self.config.max_photos)
+            return current, say(lang, "photo_limit", limit=self.config.max_photos)
         current.media.append({"url": f"{self.settings.public_base_url.rstrip('/')}/media/{stored.name}", "content_type": stored.content_type})
         self.conversations.save(openid, current)
-        return say(lang, "photo_saved", count=len(current.media))
+        return current, None
 
     def summarize(self, openid: str, conversation: Conversation) -> Replies:
         lang = conversation.language
@@ -285,11 +319,11 @@ class Dialogue:
 
     async def confirm(self, openid: str, conversation: Conversation, typed: str, message: Inbound) -> Replies:
         lang = conversation.language
-        choice = typed.strip()
-        if choice == "2":
+        choice = word(typed) or typed.strip()
+        if choice in ("2", "no"):
             self.conversations.clear(openid)
             return say(lang, "cancelled")
-        if choice != "1":
+        if choice not in ("1", "yes"):
             return say(lang, "expect_number", last=2)
         if self.reports.count(openid) >= self.reports.limit:
             return say(lang, "rate_limited", limit=self.reports.limit)
