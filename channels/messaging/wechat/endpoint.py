@@ -105,12 +105,15 @@ def respond(config: WechatSettings, message: Inbound, reply: str | None, nonce: 
     return web.Response(text=xml, content_type="application/xml")
 
 
+def claim_key(message: Inbound) -> str:
+    return f"wechat:msg:{message.dedup_key}"
+
+
 def claim(redis: Redis, message: Inbound) -> str | None:
     """None when the message is new (now claimed); else what its first delivery answered ('' while still working)."""
-    key = f"wechat:msg:{message.dedup_key}"
-    if redis.set(key, "", nx=True, ex=RETRY_MEMORY_SECONDS):
+    if redis.set(claim_key(message), "", nx=True, ex=RETRY_MEMORY_SECONDS):
         return None
-    return (redis.get(key) or b"").decode()
+    return (redis.get(claim_key(message)) or b"").decode()
 
 
 def split(replies: list[Outgoing]) -> tuple[str | None, list[Outgoing]]:
@@ -150,7 +153,7 @@ async def receive(request: web.Request) -> web.Response:
         task.add_done_callback(send_later)
         return respond(config, message, None, nonce)
     first, rest = split(task.result())
-    redis.set(f"wechat:msg:{message.dedup_key}", first or "", ex=RETRY_MEMORY_SECONDS)
+    redis.set(claim_key(message), first or "", ex=RETRY_MEMORY_SECONDS)
     enqueue_replies(queue, message.openid, rest)
     return respond(config, message, first, nonce)
 
