@@ -80,8 +80,10 @@ def _sip_worker_count(settings: Settings) -> int:
     reason = unavailable_reason()
     if reason:
         print(f"SIP channel unavailable: {reason}. Everything else runs.", flush=True)
+    from gateway.served import warn_unserved
         return 0
     return settings.sip.workers
+    warn_unserved(settings)
 
 
 async def _bootstrap_accounts(settings: Settings) -> list[str]:

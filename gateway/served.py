@@ -43,3 +43,10 @@ def with_served_address(settings: Settings, host: str, port: int) -> Settings:
                     "platforms use the configured address; remove public_base_url to use the served one",
                     settings.public_base_url, served)
     return settings
+
+
+def warn_unserved(settings: Settings) -> None:
+    """A process that serves nothing (the worker) cannot know the port: say so when public_base_url is not set."""
+    if "public_base_url" not in settings.model_fields_set:
+        log.warning("public_base_url is not set: links this process sends (photo URLs for platforms, reporters' links) name "
+                    "%s; set it to the address `gateway serve` is reached at", settings.public_base_url)

@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from gateway.served import served_base_url, with_served_address
+from gateway.served import served_base_url, warn_unserved, with_served_address
 from gateway.settings import Settings
 
 
@@ -33,3 +33,12 @@ def test_a_public_or_matching_address_is_kept_silently(url: str, caplog: pytest.
     with caplog.at_level(logging.WARNING, logger="gateway"):
         assert with_served_address(Settings(public_base_url=url), "127.0.0.1", 18080).public_base_url == url
     assert caplog.records == []
+
+
+def test_a_worker_without_a_configured_address_says_what_its_links_name(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="gateway"):
+        warn_unserved(Settings(public_base_url="https://12319.city.example"))
+        assert caplog.records == []
+        warn_unserved(Settings())
+    [record] = caplog.records
+    assert "public_base_url is not set" in record.getMessage() and "http://127.0.0.1:8080" in record.getMessage()
