@@ -161,6 +161,7 @@ class MailboxSettings(BaseModel):
     host: str
     port: int = Field(default=993, gt=0, lt=65536)
     tls: bool = Field(default=True, description="Implicit TLS (IMAPS); false: plain IMAP, for a server on this host or a private network")
+    ca_file: Path | None = Field(default=None, description="Certificates to trust besides the system's (a city's own CA), PEM")
     user: str
     password: str | None = Field(default=None, description="Usually from GATEWAY_MAILBOX_<ID>_PASSWORD")
     folder: str = "INBOX"

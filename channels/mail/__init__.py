@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from channels.mail.attachments import routes as attachment_routes
 from channels.mail.imap import MailboxPoller
 from channels.mail.intake import MailDesk
 from channels.mail.outbound import send_notification
@@ -63,3 +64,5 @@ def setup(app: web.Application) -> None:
     if settings.mail_intake.smtp.enabled and not settings.mail_intake.smtp.domains:
         raise MailChannelNotConfigured("mail_intake.smtp needs the domains it takes mail for")
     app.cleanup_ctx.append(mail_context)
+    if "web" in settings.channels:  # the console's sign-in guards the attachments
+        app.add_routes(attachment_routes)

@@ -4,6 +4,7 @@ IDLE where the server offers it, each letter flagged or moved once taken."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import re
 import ssl
@@ -41,6 +42,26 @@ def lines_ok(response: aioimaplib.Response, what: str) -> list[bytes]:
     if response.result != "OK":
         raise MailboxError(f"{what}: {response.result} {b' '.join(bytes(line) for line in response.lines)[:200].decode(errors='replace')}")
     return [bytes(line) for line in response.lines]
+
+
+def folder_name(name: str) -> str:
+    """A folder as IMAP names it: modified UTF-7 (RFC 3501 5.1.3: 台北 is `&U,BTFw-`), quoted."""
+    encoded, run = [], []
+
+    def flush() -> None:
+        if run:
+            chunk = base64.b64encode("".join(run).encode("utf-16-be")).decode().rstrip("=").replace("/", ",")
+            encoded.append(f"&{chunk}-")
+            run.clear()
+
+    for ch in name:
+        if 0x20 <= ord(ch) <= 0x7E:
+            flush()
+            encoded.append("&-" if ch == "&" else ch)
+        else:
+            run.append(ch)
+    flush()
+    return aioimaplib.quoted("".join(encoded))
 
 
 def literal(response: aioimaplib.Response) -> bytes | None:
@@ -98,7 +119,8 @@ class MailboxPoller:
 
     async def connect(self) -> aioimaplib.IMAP4:
         config = self.config
-        client = (aioimaplib.IMAP4_SSL(config.host, config.port, ssl_context=ssl.create_default_context(), timeout=TIMEOUT)
+        context = ssl.create_default_context(cafile=str(config.ca_file) if config.ca_file else None)
+        client = (aioimaplib.IMAP4_SSL(config.host, config.port, ssl_context=context, timeout=TIMEOUT)
                   if config.tls else aioimaplib.IMAP4(config.host, config.port, timeout=TIMEOUT))
         await client.wait_hello_from_server()
         lines_ok(await client.login(config.user, config.password or ""), "login")
@@ -136,7 +158,7 @@ class MailboxPoller:
     async def read_new(self, client: aioimaplib.IMAP4) -> int:
         """Take the letters after the last UID taken (up to `batch`); the number looked at."""
         config = self.config
-        selected = lines_ok(await client.select(config.folder), f"select {config.folder}")
+        selected = lines_ok(await client.select(folder_name(config.folder)), f"select {config.folder}")
         validity = next((int(m.group(1)) for line in selected if (m := UIDVALIDITY.search(line))), 0)
         state = await self.store.mailbox_state(config.id)
         last = state.last_uid if state is not None and state.uidvalidity == validity else 0
@@ -171,10 +193,11 @@ class MailboxPoller:
         if self.config.after == "flag":
             lines_ok(await client.uid("store", uids, "+FLAGS", TAKEN_FLAGS), "flag")
             return
-        moved = await client.uid("move", uids, self.config.move_to)
+        target = folder_name(self.config.move_to)
+        moved = await client.uid("move", uids, target)
         if moved.result != "OK":
-            await client.create(self.config.move_to)
-            lines_ok(await client.uid("move", uids, self.config.move_to), "move")
+            await client.create(target)
+            lines_ok(await client.uid("move", uids, target), "move")
 
 
 def headers(lines: list[bytes | bytearray]) -> dict[int, tuple[int, bytes]]:

@@ -64,8 +64,9 @@ class MailDesk:
             return await self.skip(letter_key(raw), None, source, uid, None, "too_large", f"{len(raw)} bytes")
         try:
             letter = parse_letter(raw)
-        except MalformedLetter as exc:
-            return await self.skip(letter_key(raw), None, source, uid, None, "malformed", str(exc))
+        except Exception as exc:  # a message no parser path can read must not hold up the mailbox: skipped, with why
+            detail = str(exc) if isinstance(exc, MalformedLetter) else f"{type(exc).__name__}: {exc}"
+            return await self.skip(letter_key(raw), None, source, uid, None, "malformed", detail[:300])
         seen = await self.store.letter(letter.key)
         if seen is not None:
             return Taken(seen.outcome, seen.reason, again=True)

@@ -80,6 +80,10 @@ class MailboxStore:
             return list(await tx.session.scalars(select(MailMessageRow).where(MailMessageRow.outcome == "skipped")
                                                  .order_by(MailMessageRow.received_at.desc()).limit(limit)))
 
+    async def attachment(self, attachment_id: int) -> MailAttachmentRow | None:
+        async with self.transaction() as tx:
+            return await tx.session.get(MailAttachmentRow, attachment_id)
+
     async def attachments(self, report_id: int) -> list[MailAttachmentRow]:
         async with self.transaction() as tx:
             return list(await tx.session.scalars(select(MailAttachmentRow).where(MailAttachmentRow.report_id == report_id)

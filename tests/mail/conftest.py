@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import grp
 import imaplib
+import ipaddress
 import itertools
 import os
 import pwd
@@ -15,6 +16,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -22,6 +24,10 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from classifier import Classifier
 from gateway.location import Locator
@@ -46,13 +52,32 @@ def unprivileged_user() -> pwd.struct_passwd:
     return pwd.getpwuid(os.getuid()) if os.getuid() != 0 else pwd.getpwnam("dovecot")
 
 
+def self_signed(ip: str) -> tuple[bytes, bytes]:
+    """A key and a certificate for `ip`, both PEM, valid for two days."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ip)])
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    return (key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+            cert.public_bytes(serialization.Encoding.PEM))
+
+
 class Dovecot:
     """Dovecot's imap service on loopback, plaintext logins, users in a passwd file it re-reads when it changes."""
 
     def __init__(self, root: Path) -> None:
-        self.root, self.port, self.user = root, free_port(), unprivileged_user()
+        self.root, self.port, self.tls_port, self.user = root, free_port(), free_port(), unprivileged_user()
         self.passwd = root / "passwd"
         self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def cert(self) -> Path:
+        """The server's self-signed certificate: the CA a mailbox with TLS is told to trust."""
+        return self.root / "cert.pem"
 
     def config(self) -> str:
         name, uid, gid = self.user.pw_name, self.user.pw_uid, self.user.pw_gid
@@ -62,7 +87,9 @@ state_dir = {self.root}/state
 log_path = {self.root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <{self.root}/cert.pem
+ssl_key = <{self.root}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain
 default_internal_user = {name}
@@ -84,7 +111,8 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    port = {self.tls_port}
+    ssl = yes
   }}
 }}
 service anvil {{
@@ -96,6 +124,9 @@ service anvil {{
         for folder in ("run", "state", "home"):
             (self.root / folder).mkdir(parents=True, exist_ok=True)
         self.passwd.write_text("")
+        key, cert = self_signed("127.0.0.1")
+        (self.root / "key.pem").write_bytes(key)
+        self.cert.write_bytes(cert)
         (self.root / "dovecot.conf").write_text(self.config())
         os.chmod(self.root, 0o755)
         if os.getuid() == 0:

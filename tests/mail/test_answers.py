@@ -9,6 +9,7 @@ from gateway.store.models import CaseRow, FeedbackRow, ReportRow
 from tests.core.conftest import deliver_all
 from tests.core.test_callbacks import post_callback
 from tests.mail.conftest import MailGateway
+from tests.support.receiver import Receiver
 from tests.mail.letters import LETTER, letter, reply
 
 ENGLISH = ("Dear Mayor, I live on Renmin Road near the east gate of Xingfu estate. The street lamp outside the bus stop has "
@@ -22,7 +23,8 @@ async def only_case(gateway: MailGateway) -> CaseRow:
         return case
 
 
-async def test_status_mails_and_the_satisfaction_question_come_in_the_letters_language_and_a_reply_answers_it(gateway: MailGateway) -> None:
+async def test_status_mails_and_the_satisfaction_question_come_in_the_letters_language_and_a_reply_answers_it(gateway: MailGateway,
+                                                                                                               receiver: Receiver) -> None:
     await gateway.mailbox.deliver(letter(sender="tom@example.org", name="Tom Lee", subject="Broken street lamp on Renmin Road", body=ENGLISH))
     await gateway.letters(1)
     case = await only_case(gateway)
@@ -32,6 +34,8 @@ async def test_status_mails_and_the_satisfaction_question_come_in_the_letters_la
     assert ack["Subject"] == f"Mayor's mailbox: case {number}" and "Dear Tom Lee," in ack.get_content()
     assert f"accepted as case {number}" in ack.get_content()
     await deliver_all(gateway.api)
+    [delivered] = [r.payload for r in receiver.received if r.signature_ok]
+    assert delivered["source"] == {"channel": "email", "case_source": "市长信箱"}
     for status in ("accepted", "dispatched", "closed"):
         resp = await post_callback(gateway.api, {"case_id": number, "status": status, "note": "Lamp replaced." if status == "closed" else None})
         assert resp.status == 200, await resp.text()
@@ -61,3 +65,18 @@ async def test_a_second_letter_from_the_same_writer_about_the_same_problem_joins
     await gateway.send_notifications()
     number = gateway.relay.messages[0][1]["Subject"].rsplit(" ", 1)[1]
     assert f"已并入案件 {number}" in gateway.relay.messages[1][1].get_content()
+
+
+async def test_a_case_number_in_the_subject_joins_only_for_one_of_the_cases_reporters(gateway: MailGateway) -> None:
+    await gateway.mailbox.deliver(letter())
+    [first] = await gateway.letters(1)
+    case = await only_case(gateway)
+    number = case_number(case.id, case.created_at)
+    await gateway.mailbox.deliver(letter(subject=f"关于案件 {number} 的补充", body="今天晚上路灯依然不亮，请尽快处理。"))
+    await gateway.mailbox.deliver(letter(sender="stranger@example.cn", name="路人", subject=f"关于案件 {number}",
+                                         body="尊敬的市长您好！学府路与文化街交叉口的垃圾桶满了好几天，臭气熏天，请派人清运。"))
+    rows = await gateway.letters(3)
+    by_sender = {r.sender_key: r for r in rows}
+    assert len(by_sender) == 2
+    assert [r.case_id for r in rows].count(case.id) == 2, "the reporter's letter joins; the stranger's makes its own case"
+    assert rows[1].outcome == "joined" and rows[2].case_id != case.id

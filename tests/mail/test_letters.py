@@ -90,3 +90,13 @@ def test_a_delivery_report_is_a_bounce_and_mail_without_a_sender_is_malformed() 
         parse_letter(b"Subject: hello\r\n\r\nno sender")
     with pytest.raises(MalformedLetter):
         parse_letter(b"\x00\xff\xfe garbage without headers")
+
+
+def test_malformed_mime_is_read_as_far_as_it_goes() -> None:
+    broken = (b"From: wang@example.cn\r\nSubject: =?utf-8?B?5Z6D5Zy+?=\r\nMessage-ID: <b1@example.cn>\r\nMIME-Version: 1.0\r\n"
+              b"Content-Type: multipart/mixed; boundary=\"never-closed\"\r\n\r\n--never-closed\r\nContent-Type: text/plain; charset=utf-8\r\n"
+              b"Content-Transfer-Encoding: base64\r\n\r\n5bCP5Yy66Zeo5Y+j5Z6D5Zy+5aCG56ev\r\n--never-closed\r\nContent-Type: image/jpeg; name=a.jpg\r\n"
+              b"Content-Transfer-Encoding: base64\r\n\r\n!!!not base64!!!")
+    found = parse_letter(broken)
+    assert found.subject == "垃圾" and found.text == "小区门口垃圾堆积"
+    assert [p.filename for p in found.photos] == ["a.jpg"], "kept for the photo check, which refuses what is no picture"

@@ -8,12 +8,13 @@ from typing import Any
 from PIL import Image
 from sqlalchemy import select
 
+from channels.mail.imap import folder_name
 from gateway.payload import case_number
 from gateway.store.models import CaseRow, MailMessageRow, ReportRow
 from tests.conftest import eventually
 from tests.core.conftest import start_api
 from tests.mail.conftest import MailGateway, mail_settings
-from tests.mail.letters import LETTER, letter, reply
+from tests.mail.letters import LETTER, OTHER, letter, reply
 
 
 async def reports(gateway: MailGateway) -> list[ReportRow]:
@@ -110,3 +111,75 @@ async def test_a_letter_is_taken_once_across_a_restart_and_a_new_uidvalidity(aio
 async def _all_taken(mailbox: Any, folder: str, count: int) -> bool:
     flags = await mailbox.flags(folder)
     return len(flags) == count and all("$GatewayTaken" in f for f in flags.values())
+
+
+async def test_two_serving_processes_on_one_mailbox_take_each_letter_once(aiohttp_client: Any, tmp_path: Path, database_url: str,
+                                                                          redis_url: str, receiver: Any, mailbox: Any, relay: Any) -> None:
+    settings = mail_settings(database_url, redis_url, receiver.url, tmp_path / "media", mailbox, relay[1], poll_seconds=0.1)
+    one = MailGateway(await start_api(aiohttp_client, settings), mailbox, relay[0])
+    two = MailGateway(await start_api(aiohttp_client, settings), mailbox, relay[0])
+    try:
+        writers = [letter(sender=f"writer{i}@example.cn", name=f"市民{i}", subject=f"第{i}个问题",
+                          body=(LETTER if i % 2 else OTHER).replace("居民", f"{i}号楼居民")) for i in range(12)]
+        for message in writers:
+            await mailbox.deliver(message)
+        rows = await one.letters(12)
+        assert len({r.key for r in rows}) == 12 and all(r.outcome in ("case", "joined") for r in rows)
+        assert len(await reports(one)) == 12, "no letter became two reports"
+        assert await one.send_notifications() == 12, "each letter answered once"
+    finally:
+        await one.api.store.close()
+        await two.api.store.close()
+
+
+async def test_idle_wakes_the_poller_when_a_letter_arrives(aiohttp_client: Any, tmp_path: Path, database_url: str, redis_url: str,
+                                                           receiver: Any, mailbox: Any, relay: Any) -> None:
+    settings = mail_settings(database_url, redis_url, receiver.url, tmp_path / "media", mailbox, relay[1], poll_seconds=550)
+    gateway = MailGateway(await start_api(aiohttp_client, settings), mailbox, relay[0])
+    try:
+        await eventually(lambda: gateway.api.store.mailbox_state("mayor"), timeout=60)  # the first round read an empty box
+        await mailbox.deliver(letter())
+        [row] = await gateway.letters(1)  # far sooner than the next poll: only the server's IDLE push can have woken it
+        assert row.outcome == "case"
+    finally:
+        await gateway.api.store.close()
+
+
+async def test_after_import_a_letter_can_be_moved_to_another_folder(aiohttp_client: Any, tmp_path: Path, database_url: str, redis_url: str,
+                                                                    receiver: Any, mailbox: Any, relay: Any) -> None:
+    settings = mail_settings(database_url, redis_url, receiver.url, tmp_path / "media", mailbox, relay[1])
+    moving = settings.mail_intake.mailboxes[0].model_copy(update={"after": "move", "move_to": "已受理"})
+    gateway = MailGateway(await start_api(aiohttp_client, settings.model_copy(
+        update={"mail_intake": settings.mail_intake.model_copy(update={"mailboxes": [moving]})})), mailbox, relay[0])
+    try:
+        await mailbox.deliver(letter())
+        await gateway.letters(1)
+        await eventually(lambda: _moved(mailbox), timeout=60)
+    finally:
+        await gateway.api.store.close()
+
+
+async def _moved(mailbox: Any) -> bool:
+    return not await mailbox.flags("INBOX") and len(await mailbox.flags(folder_name("已受理"))) == 1
+
+
+async def test_a_mailbox_over_tls_is_read_when_its_certificate_is_trusted_and_refused_when_not(
+        aiohttp_client: Any, tmp_path: Path, database_url: str, redis_url: str, receiver: Any, mailbox: Any, relay: Any) -> None:
+    settings = mail_settings(database_url, redis_url, receiver.url, tmp_path / "media", mailbox, relay[1])
+    plain = settings.mail_intake.mailboxes[0]
+    trusted = plain.model_copy(update={"id": "trusted", "port": mailbox.server.tls_port, "tls": True, "ca_file": mailbox.server.cert})
+    untrusted = plain.model_copy(update={"id": "untrusted", "port": mailbox.server.tls_port, "tls": True})
+    gateway = MailGateway(await start_api(aiohttp_client, settings.model_copy(
+        update={"mail_intake": settings.mail_intake.model_copy(update={"mailboxes": [trusted, untrusted]})})), mailbox, relay[0])
+    try:
+        await mailbox.deliver(letter())
+        [row] = await gateway.letters(1)
+        assert row.source == "trusted" and row.outcome == "case"
+
+        async def refused() -> str | None:
+            state = (await gateway.api.store.mailbox_states()).get("untrusted")
+            return state.last_error if state is not None else None
+
+        assert "CERTIFICATE_VERIFY_FAILED" in await eventually(refused, timeout=60)
+    finally:
+        await gateway.api.store.close()

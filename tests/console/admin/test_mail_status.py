@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from aiohttp import ClientSession
+from sqlalchemy import select
 from playwright.async_api import Browser
 
 from gateway.settings import MailboxSettings, MailIntakeSettings, MailSettings
 from gateway.store.clock import utcnow
-from gateway.store.models import MailMessageRow
+from gateway.store.models import MailAttachmentRow, MailMessageRow, ReportRow
 from tests.conftest import eventually, free_port
 from tests.console.admin.conftest import admin_page, report
 from tests.console.conftest import MakeUser
@@ -54,3 +56,27 @@ async def test_mailboxes_their_errors_and_skipped_letters_show_in_the_channel_st
 async def _failed(console: Site) -> bool:
     state = (await console.store.mailbox_states()).get("mayor")
     return state is not None and state.last_error is not None
+
+
+async def test_a_letters_attachment_is_downloaded_by_agents_only_and_never_shown_inline(browser: Browser, console: Site,
+                                                                                       make_user: MakeUser, key: str) -> None:
+    case_id = await report(console, key, text="尊敬的市长您好！学府路夜市占道经营，附上居民联名信。", channel="email")
+    folder = console.settings.media_dir / "mail"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ("c" * 64 + ".bin")).write_bytes(b"<html><script>alert(1)</script></html>")
+    async with console.store.transaction() as tx:
+        report_id = await tx.session.scalar(select(ReportRow.id).where(ReportRow.case_id == case_id))
+        row = MailAttachmentRow(report_id=report_id, filename="联名信.html", content_type="text/html", size=38, name="c" * 64 + ".bin")
+        tx.session.add(row)
+        await tx.session.flush()
+        attachment_id = row.id
+    async with ClientSession(console.url) as http:
+        async with http.get(f"/console/mail/attachments/{attachment_id}", headers={"Accept": "application/json"}) as resp:
+            assert resp.status == 401
+    page = await admin_page(browser, console, make_user, "/console/")
+    resp = await page.request.get(f"/console/mail/attachments/{attachment_id}")
+    assert resp.status == 200 and await resp.body() == b"<html><script>alert(1)</script></html>"
+    assert resp.headers["content-type"] == "application/octet-stream"
+    assert resp.headers["content-disposition"] == "attachment; filename*=UTF-8''%E8%81%94%E5%90%8D%E4%BF%A1.html"
+    assert (await page.request.get("/console/mail/attachments/999999")).status == 404
+    await page.context.close()
