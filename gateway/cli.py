@@ -54,8 +54,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from gateway.served import warn_unserved
     from gateway.worker import run
 
+    warn_unserved(settings)
     return run(settings, burst=args.burst)
 
 
@@ -80,10 +82,8 @@ def _sip_worker_count(settings: Settings) -> int:
     reason = unavailable_reason()
     if reason:
         print(f"SIP channel unavailable: {reason}. Everything else runs.", flush=True)
-    from gateway.served import warn_unserved
         return 0
     return settings.sip.workers
-    warn_unserved(settings)
 
 
 async def _bootstrap_accounts(settings: Settings) -> list[str]:
