@@ -190,3 +190,10 @@ async def test_a_report_may_start_with_its_description_and_place(gateway: Gatewa
     assert await user.photo("m-late") == "已收到第 1 张照片。可继续发送，或回复“完成”。"
     await user.say("done")
     assert (await user.say("ok")).startswith("已受理，案件编号 ")
+
+
+async def test_english_by_what_the_user_writes(gateway: Gateway) -> None:
+    user = gateway.user()
+    assert (await user.say("The street light on Renmin Road has been off for a week")).startswith(("We think this is:", "We could not tell"))
+    assert (await user.say("0")).startswith("Class: the staff will decide"), "the report goes on in English"
+    assert (await gateway.user().say("路灯坏了一个星期了")).startswith(("我们认为这属于：", "我们无法自动判断"))

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from channels.messaging import steps
 from channels.messaging.telegram.limits import RateLimiter
+from channels.messaging.twilio.inbound import language_of
 from channels.messaging.telegram.state import Conversation, ConversationStore, Step
 from channels.messaging.wechat.api import WechatApi, WechatError
 from channels.messaging.wechat.outbound import Outgoing, satisfaction_question
@@ -66,12 +67,14 @@ class Dialogue:
     reports: RateLimiter
     messages: RateLimiter
 
-    def language(self, openid: str) -> str:
-        return self.conversations.language(openid) or "zh"
+    def language(self, openid: str, said: str = "") -> str:
+        """The language the user chose (English / 中文), else that of what they wrote (Latin letters only: English),
+        else Chinese."""
+        return self.conversations.language(openid) or language_of(said, "zh")
 
     async def handle(self, message: Inbound) -> Replies:
         openid = message.openid
-        lang = self.language(openid)
+        lang = self.language(openid, message.content or message.recognition)
         if message.msg_type == "event":
             return await self.on_event(message, lang)
         if not self.messages.hit(openid):
