@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import inspect
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -56,11 +55,6 @@ def _skip_unconfigured(channel: str, reason: str) -> None:
     if channel not in _unconfigured_logged:
         _unconfigured_logged.add(channel)
         log.warning("%s notifications are skipped: %s", channel, reason)
-
-
-def with_id(notifier: Notifier, notification_id: str) -> dict[str, str]:
-    """`notification_id` for a notifier that takes it (e-mail makes the message's Message-ID of it, so replies thread)."""
-    return {"notification_id": notification_id} if "notification_id" in inspect.signature(notifier).parameters else {}
 
 
 def with_id(notifier: Notifier, notification_id: str) -> dict[str, str]:
