@@ -39,8 +39,8 @@ def wait_port(port: int, timeout: float = 60) -> None:
 
 
 @contextmanager
-def child(cmd: list[str], env: dict[str, str] | None = None, port: int | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(cmd, cwd=REPO, env=os.environ | (env or {}), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def child(cmd: list[str], env: dict[str, str] | None = None, port: int | None = None, cwd: Path = REPO) -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen(cmd, cwd=cwd, env=os.environ | (env or {}), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         if port is not None:
             wait_port(port)

@@ -34,6 +34,8 @@ class PlatformSettings(BaseModel):
     kind: Literal["webhook", "open311"] = Field(default="webhook", description="Wire format: our signed webhook, or Open311 GeoReport v2")
     service_codes: dict[str, str] = Field(default={}, description="open311: class id -> the server's service_code (default: the minor code)")
     pull_interval: float = Field(default=300.0, gt=0, description="open311: seconds between pulls of request status")
+    max_in_flight: int = Field(default=32, ge=1, le=1000, description="Deliveries on their way to this platform at once, over all workers")
+    rate_per_second: float | None = Field(default=None, gt=0, description="Most deliveries a second to this platform, over all workers; none: no limit")
 
     @field_validator("crs")
     @classmethod
@@ -52,6 +54,7 @@ class DeliverySettings(BaseModel):
     probe_interval_max: float = Field(default=600.0, gt=0)
     sweep_interval: float = Field(default=15.0, gt=0)
     stale_claim_seconds: float = Field(default=300.0, gt=0)
+    drain_seconds: float = Field(default=10.0, gt=0, description="How long one worker job drains the outbox before it lets other jobs run")
     media_link_days: float = Field(default=14.0, gt=0, description="How long the signed links to recordings in a payload stay good")
 
     @model_validator(mode="after")

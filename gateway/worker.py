@@ -96,7 +96,10 @@ class GatewayWorker(SimpleWorker):
     stop_signalled = False
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        from gateway.delivery import stop_draining
+
         self.stop_signalled = True
+        stop_draining()
         try:
             super().request_stop(signum, frame)
         except UNREACHABLE as exc:  # rq notes the request in Redis while a job runs; the stop itself still happens

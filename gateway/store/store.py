@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, text, update
+from sqlalchemy import and_, bindparam, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -172,12 +172,66 @@ class Tx:
             return None
         return await self.session.get(DeliveryRow, delivery_id, populate_existing=True)
 
+    async def claim_due_deliveries(self, platform_id: str, due_before: datetime, limit: int) -> list[DeliveryRow]:
+        """Claim up to `limit` pending deliveries of a platform due by `due_before`, in one statement; none while it is paused.
+
+        PostgreSQL skips rows another worker is claiming (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time,
+        so its claim-by-update is exclusive as it stands."""
+        paused = select(PlatformStateRow.platform_id).where(PlatformStateRow.platform_id == platform_id, PlatformStateRow.paused.is_(True))
+        due = (
+            select(DeliveryRow.id)
+            .where(DeliveryRow.platform_id == platform_id, DeliveryRow.status == DeliveryStatus.PENDING, DeliveryRow.next_attempt_at <= due_before,
+                   ~paused.exists())
+            .order_by(DeliveryRow.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claimed = await self.session.scalars(
+            update(DeliveryRow)
+            .where(DeliveryRow.id.in_(due.scalar_subquery()), DeliveryRow.status == DeliveryStatus.PENDING)
+            .values(status=DeliveryStatus.DELIVERING, claimed_at=utcnow(), attempts=DeliveryRow.attempts + 1)
+            .returning(DeliveryRow),
+            execution_options={"synchronize_session": False, "populate_existing": True},
+        )
+        return list(claimed)
+
+    async def make_pending_due(self, platform_id: str, now: datetime) -> None:
+        """Every pending delivery of a platform due now (it has just come back: what waited for it goes first)."""
+        await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.platform_id == platform_id, DeliveryRow.status == DeliveryStatus.PENDING, DeliveryRow.next_attempt_at > now)
+            .values(next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def clear_failures(self, platform_id: str) -> None:
+        """A platform's breaker back to no failures in a row (one statement, no lock taken when it has none)."""
+        await self.session.execute(
+            update(PlatformStateRow)
+            .where(PlatformStateRow.platform_id == platform_id, PlatformStateRow.consecutive_failures != 0)
+            .values(consecutive_failures=0)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def record_deliveries(self, changes: Sequence[dict[str, Any]]) -> None:
+        """Write the outcomes of a batch of attempts (each a dict of columns with the row's `id`), as one executemany."""
+        if changes:
+            table = DeliveryRow.__table__
+            columns = {name: bindparam(f"new_{name}") for name in changes[0] if name != "id"}
+            await self.session.execute(update(table).where(table.c.id == bindparam("row_id")).values(columns),
+                                       [{"row_id": c["id"]} | {f"new_{k}": v for k, v in c.items() if k != "id"} for c in changes])
+
     async def platform_state(self, platform_id: str) -> PlatformStateRow:
+        """The platform's breaker, locked for this transaction (made on first need)."""
         row = await self.session.get(PlatformStateRow, platform_id, with_for_update=True)
         if row is None:
-            row = PlatformStateRow(platform_id=platform_id, consecutive_failures=0, paused=False, changed_at=utcnow())
-            self.session.add(row)
-            await self.session.flush()
+            try:
+                async with self.session.begin_nested():
+                    row = PlatformStateRow(platform_id=platform_id, consecutive_failures=0, paused=False, changed_at=utcnow())
+                    self.session.add(row)
+            except IntegrityError:  # another transaction made it at the same moment: theirs stands
+                row = await self.session.get(PlatformStateRow, platform_id, with_for_update=True, populate_existing=True)
+                assert row is not None
         return row
 
     async def replay_dead(self, delivery_id: str, actor: str) -> DeliveryRow | None:
@@ -369,13 +423,6 @@ class Store(AccountStore, CallStore, CaseSearchStore, FieldStore, MessagingStore
                 .order_by(DeliveryRow.created_at)
                 .limit(1)
             )
-
-    async def pending_ids(self, platform_id: str) -> list[str]:
-        async with self.transaction() as tx:
-            rows = await tx.session.scalars(
-                select(DeliveryRow.id).where(DeliveryRow.platform_id == platform_id, DeliveryRow.status == DeliveryStatus.PENDING)
-            )
-            return list(rows)
 
     async def prune_callback_receipts(self, before: datetime) -> None:
         async with self.transaction() as tx:

@@ -27,19 +27,29 @@ class Received:
 
 @dataclass
 class Receiver:
-    """Records every request; `script` gives status codes to answer in turn (then 200); `hang` stalls requests."""
+    """Records every request; `script` gives status codes to answer in turn (then 200); `hang` stalls requests; counts those at once."""
 
     secret: str
     port: int = 0
     received: list[Received] = field(default_factory=list)
     script: list[int] = field(default_factory=list)
     hang: asyncio.Event | None = None
+    in_flight: int = 0  # requests being answered now
+    peak: int = 0  # the most ever answered at once
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/cases"
 
     async def handle(self, request: web.Request) -> web.Response:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            return await self._answer(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, request: web.Request) -> web.Response:
         body = await request.read()
         try:
             verify(self.secret, body, request.headers.get("X-Gateway-Signature"), tolerance=300)
