@@ -162,6 +162,15 @@ def check_grids(request: web.Request, user_grids: list[str], place: dict[str, An
         raise ApiError(400, "field_outside_grids", at="fix", distance=place["outside_m"], limit=round(limit))
 
 
+def class_name(request: web.Request, class_id: str | None, lang: str) -> str | None:
+    """A class or family chosen in the picker, as people read it (the text of a report made without a note)."""
+    family = load_families().get(class_id) if class_id else None
+    if family is not None:
+        return family.display_name(lang)
+    tables = request.config_dict[TABLES]
+    return tables.label(class_id, lang, major=False) if class_id in tables else None
+
+
 async def report_answer(request: web.Request, row: FieldReportRow, replayed: bool, warnings: list[dict[str, str]]) -> web.Response:
     case = await request.config_dict[STORE].case(row.case_id)
     assert case is not None
@@ -263,8 +272,7 @@ async def post_report(request: web.Request) -> web.Response:
     grids = await store.grids_of(user.username)
     place = place_of(request, grids, body.fix)
     check_grids(request, grids, place)
-    text = body.note or (request.config_dict[TABLES].label(body.class_id, body.language, major=False) if body.class_id in request.config_dict[TABLES] else None) \
-        or next((f.display_name(body.language) for f in load_families() if f.family_id == body.class_id), None) or "-"
+    text = body.note or class_name(request, body.class_id, body.language) or "-"
     made_at = on_server_clock(body.made_at, skew)
     report = ReportIn(text=text, channel=CHANNEL_OF_ROLE[user.role], language=body.language, location=body.fix.point(),
                       media=[{"url": p.url, "content_type": p.content_type} for p in body.photos], client_ref=str(body.id),
