@@ -4,14 +4,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from classifier.families import Families, load_families
 from classifier.tables import CodeTables
 from gateway.location.dedup import FOLLOW_UP_WINDOW, HARD_CAP_M, DedupPolicy, PolicyBook, Sighting, best_match, search_box
-from gateway.location.geo import bbox
+from gateway.domain import OPEN_STATUSES, CaseStatus
+from gateway.location.geo import BBox, bbox
 from gateway.location.similarity import text_similarity
 from gateway.store.models import AdminSettingRow, CaseRow
 from gateway.store.store import Tx, as_utc
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 LOCK_CELL_DEG = 0.02  # about 2 km: larger than twice the 1 km hard cap, so a search box touches at most 4 cells
 DEDUP_SETTING = "dedup"  # admin_settings key: {"classes": {class id: {"radius_m", "window_hours", "threshold"}}}
 POLICY_TTL_SECONDS = 5.0  # how stale another process's per-class settings may be
+BOX_LIMIT = 200  # open cases read per report's search box (a safety cap: boxes hold a few)
+REPORTER_LIMIT = 5  # a reporter's latest reports whose open cases a follow-up is compared with
 
 
 def stored_policies(value: Mapping[str, Any] | None, default: DedupPolicy = DedupPolicy()) -> PolicyBook:
@@ -32,6 +35,24 @@ def stored_policies(value: Mapping[str, Any] | None, default: DedupPolicy = Dedu
         for class_id, v in ((value or {}).get("classes") or {}).items()
     }
     return PolicyBook(default, by_class)
+
+
+def is_open(case: CaseRow) -> bool:
+    return CaseStatus(case.status) in OPEN_STATUSES
+
+
+@dataclass
+class Pool:
+    """The open cases a group of reports may repeat, read once for the whole group. A case the group makes is added,
+    so that a later report of the same group can join it as it would join one made before."""
+
+    near: list[CaseRow] = field(default_factory=list)
+    of_reporter: dict[str, list[tuple[datetime, CaseRow]]] = field(default_factory=dict)  # newest report first
+
+    def add(self, case: CaseRow, reporter: str | None) -> None:
+        self.near.append(case)
+        if reporter:
+            self.of_reporter.setdefault(reporter, []).insert(0, (as_utc(case.created_at), case))
 
 
 @dataclass(frozen=True)
@@ -98,20 +119,47 @@ class Deduplicator:
 
     async def find(self, tx: Tx, new: Sighting) -> Match | None:
         """The best open case for `new` (a report held for review is searched by its first suggestion), or None."""
+        return self.find_in(new, await self.pool(tx, [new]))
+
+    def _search(self, new: Sighting) -> tuple[BBox, datetime] | None:
+        """The box and the earliest creation time of the open cases `new` is compared with by place."""
+        searched = new.compared_class
+        if not searched or new.lat is None or new.lon is None:
+            return None
+        policy = self.policies.policy_for(searched)
+        return search_box(new.lat, new.lon, policy, new.precision_m), new.created_at - max(policy.window, self.policies.default.window)
+
+    async def pool(self, tx: Tx, group: list[Sighting]) -> Pool:
+        """Every open case that a report of `group` may repeat, with one query by place and one by reporter."""
         await self._follow_settings(tx)
+        pool = Pool()
+        searches = [found for new in group if (found := self._search(new)) is not None]
+        if searches:
+            boxes = [(b.min_lat, b.max_lat, b.min_lon, b.max_lon) for b, _ in searches]
+            pool.near = await tx.open_cases_in_boxes(boxes, min(since for _, since in searches), limit=BOX_LIMIT * len(boxes))
+        reporters = {new.reporter: new.created_at - FOLLOW_UP_WINDOW for new in group if new.reporter}
+        if reporters:
+            for key, received_at, case in await tx.open_cases_of_reporters(list(reporters), min(reporters.values()), REPORTER_LIMIT):
+                pool.of_reporter.setdefault(key, []).append((as_utc(received_at), case))
+        return pool
+
+    def find_in(self, new: Sighting, pool: Pool) -> Match | None:
+        """The best open case of `pool` for `new`, or None."""
         candidates: dict[int, CaseRow] = {}
         theirs: set[int] = set()
         if new.reporter:
-            for case in await tx.open_cases_of_reporter(new.reporter, new.created_at - FOLLOW_UP_WINDOW):
+            since = new.created_at - FOLLOW_UP_WINDOW
+            recent = [case for received_at, case in pool.of_reporter.get(new.reporter, ()) if received_at >= since and is_open(case)]
+            for case in recent[:REPORTER_LIMIT]:
                 candidates[case.id] = case
                 theirs.add(case.id)
-        searched = new.compared_class
-        if searched and new.lat is not None and new.lon is not None:
-            policy = self.policies.policy_for(searched)
-            box = search_box(new.lat, new.lon, policy, new.precision_m)
-            since = new.created_at - max(policy.window, self.policies.default.window)
-            for case in await tx.open_cases_near(box.min_lat, box.max_lat, box.min_lon, box.max_lon, since):
-                if case.class_id or case.suggestions:
+        search = self._search(new)
+        if search is not None:
+            box, since = search
+            for case in pool.near:
+                if (is_open(case) and (case.class_id or case.suggestions) and case.lat is not None and case.lon is not None
+                        and box.min_lat <= case.lat <= box.max_lat and box.min_lon <= case.lon <= box.max_lon
+                        and as_utc(case.created_at) >= since):
                     candidates.setdefault(case.id, case)
         sightings = [(str(c.id), self.sighting(c, new.reporter if c.id in theirs else None)) for c in candidates.values()]
         found = best_match(new, sightings, self.policies, self.family, self.similarity, self.families.unit_of, self.places)

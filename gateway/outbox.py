@@ -73,9 +73,10 @@ class Outbox:
         """Re-read the list on the next write (this process changed it)."""
         self._platforms = None
 
-    async def forward(self, tx: Tx, case: CaseRow, actor: str, media: list[dict[str, str]] | None = None) -> list[str]:
-        """First delivery of a classified case to every enabled platform."""
-        platforms = [p for p in await self.platforms(tx) if p.enabled]
+    async def forward(self, tx: Tx, case: CaseRow, actor: str, media: list[dict[str, str]] | None = None,
+                      in_force: list[PlatformSettings] | None = None) -> list[str]:
+        """First delivery of a classified case to every enabled platform (of `in_force`, the list the caller read)."""
+        platforms = [p for p in (in_force if in_force is not None else await self.platforms(tx)) if p.enabled]
         if not platforms:
             return []
         case.status = CaseStatus.FORWARDED

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from classifier import Classification, Classifier
 from classifier.families import load_families
 from classifier.tables import CodeTables
-from gateway.dedup import Deduplicator, Match
+from gateway.dedup import Deduplicator, Match, Pool
 from gateway.group_commit import GroupCommit
 from gateway.domain import CASE_SOURCE, OPEN_STATUSES, CaseStatus, Channel, ReportIn
 from gateway.location import LocationError, Locator
@@ -120,6 +120,29 @@ class IntakeResult:
         }
 
 
+class GroupReports:
+    """The reports of one group, written together (one statement) when a later step reads reports from SQL, at the
+    latest before commit; then each one's `received` entry in the audit, and its id in its answer."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+        self.waiting: list[tuple[ReportRow, str, IntakeResult | None]] = []
+
+    def add(self, row: ReportRow, actor: str, result: IntakeResult | None = None) -> None:
+        """Queue a report; `result`: an answer to give the report's id once written."""
+        self.waiting.append((row, actor, result))
+
+    async def write(self) -> None:
+        if not self.waiting:
+            return
+        waiting, self.waiting = self.waiting, []
+        await self.tx.insert([row for row, _, _ in waiting])
+        for row, actor, result in waiting:
+            await self.tx.audit("report", row.id, "received", actor, channel=row.channel, case_id=row.case_id)
+            if result is not None:
+                result.report_id = row.id
+
+
 class Pipeline:
     def __init__(
         self,
@@ -203,10 +226,18 @@ class Pipeline:
         await self.writer.close()
 
     async def store_batch(self, batch: list[Prepared]) -> list[IntakeResult]:
-        """Write reports in one transaction (one commit for all), then queue their deliveries."""
-        async with self.store.transaction() as tx:
-            await tx.lock([k for item in batch for k in self._lock_keys(item)])
-            results = [await self._store(tx, item) for item in batch]
+        """Write reports in one transaction (one commit for all), then queue their deliveries.
+
+        Cases are inserted one statement each (a later report of the group may repeat one), the group's reports
+        together, and audit and outbox rows in one flush at commit: no unit-of-work flush before every query."""
+        async with self.store.transaction() as tx, tx.audits_together():
+            with tx.session.no_autoflush:
+                await tx.lock([k for item in batch for k in self._lock_keys(item)])
+                reports = GroupReports(tx)
+                sightings = [self._sighting(item) for item in batch]
+                pool = await self.dedup.pool(tx, sightings)
+                results = [await self._store(tx, item, sighting, pool, reports) for item, sighting in zip(batch, sightings)]
+                await reports.write()
         self.outbox.enqueue([d for r in results for d in r.deliveries])
         return results
 
@@ -237,8 +268,9 @@ class Pipeline:
             return self._result(row, case, joined=False, replayed=True)
 
     def _result(self, row: ReportRow, case: CaseRow, joined: bool, replayed: bool = False, deliveries: list[str] | None = None) -> IntakeResult:
+        """The answer for a report; one still waiting in GroupReports gets its id when it is written."""
         return IntakeResult(
-            report_id=row.id,
+            report_id=row.id or 0,
             case_id=case.id,
             case_number=case_number(case.id, case.created_at),
             joined=joined,
@@ -250,64 +282,77 @@ class Pipeline:
             deliveries=deliveries or [],
         )
 
-    async def _store(self, tx: Tx, item: Prepared) -> IntakeResult:
-        """One report inside an open transaction: replay, join an open case, or make a new one."""
+    @staticmethod
+    def _sighting(item: Prepared) -> Sighting:
+        """The report as the duplicate search sees it."""
+        located = item.located
+        return Sighting(item.class_id, located.lat if located else None, located.lon if located else None,
+                        (located.precision_m if located else None) or 0.0, item.report.received_at or utcnow(), item.report.text,
+                        item.key, suggestions=item.classified.suggestions)
+
+    async def _store(self, tx: Tx, item: Prepared, sighting: Sighting, pool: Pool, reports: GroupReports) -> IntakeResult:
+        """One report inside an open transaction: replay, join an open case (of `pool`, the group's candidates, or the
+        one the reporter chose), or make a new one (added to `pool` for the rest of the group)."""
         report, located, key, actor = item.report, item.located, item.key, item.actor
         decided = item.classified
         class_id, review_reason = decided.class_id, decided.review_reason
-        now = report.received_at or utcnow()
-        lat, lon = (located.lat, located.lon) if located else (None, None)
+        now = sighting.created_at
+        lat, lon = sighting.lat, sighting.lon
         if report.client_ref:
+            await reports.write()  # an earlier report of this group may carry the same reference
             previous = await tx.report_by_client_ref(report.channel.value, report.client_ref)
             if previous is not None and previous.case_id is not None:
                 case = await tx.case(previous.case_id)
                 assert case is not None
                 return self._result(previous, case, joined=False, replayed=True)
-        match = await self._chosen(tx, item.join_case) or await self.dedup.find(
-            tx, Sighting(class_id, lat, lon, (located.precision_m if located else None) or 0.0, now, report.text, key,
-                         suggestions=decided.suggestions)
-        )
+        match = await self._chosen(tx, item.join_case) or self.dedup.find_in(sighting, pool)
         if match is not None and match.verdict == "join":
-            row = await tx.add(self._report_row(report, now, located, key, match.case.id))
-            await tx.audit("report", row.id, "received", actor, channel=report.channel.value, case_id=match.case.id)
+            row = self._report_row(report, now, located, key, match.case.id)
+            reports.add(row, actor)
+            await reports.write()  # the join's audit names the report, and an update's media are read from SQL
             deliveries = await self._join(tx, match, row, actor)
             return self._result(row, match.case, joined=True, deliveries=deliveries)
         possible = match.case.id if match is not None else None
         if possible is not None:
             review_reason = "possible_duplicate"
-        case = await tx.add(
-            CaseRow(
-                created_at=now,
-                updated_at=now,
-                status=CaseStatus.NEEDS_REVIEW if class_id is None or possible else CaseStatus.CLASSIFIED,
-                class_id=class_id,
-                class_confidence=decided.confidence,
-                class_source=decided.source,
-                class_precision=decided.precision,
-                class_family=decided.family_id,
-                also_classes=list(decided.also) or None,
-                suggestions=[list(s) for s in decided.suggestions] or None,
-                review_reason=review_reason,
-                possible_duplicate_of=possible,
-                text=report.text,
-                attributes=report.attributes or None,
-                language=report.language,
-                lat=lat,
-                lon=lon,
-                precision_m=located.precision_m if located else None,
-                address=report.address or (located.label if located and located.source == "text" else None),  # a point's label is no address
-                grid_code=located.grid_code if located else None,
-                source_channel=report.channel.value,
-                case_source=CASE_SOURCE[Channel(report.channel)],
-                reports_count=1,
-                version=1,
-            )
+        status = CaseStatus.NEEDS_REVIEW if class_id is None or possible else CaseStatus.CLASSIFIED
+        platforms = await self.outbox.platforms(tx) if status == CaseStatus.CLASSIFIED else []
+        case = CaseRow(
+            created_at=now,
+            updated_at=now,
+            # Written as it leaves intake: forwarded at once when a platform takes it (the audit says both steps).
+            status=CaseStatus.FORWARDED if any(p.enabled for p in platforms) else status,
+            class_id=class_id,
+            class_confidence=decided.confidence,
+            class_source=decided.source,
+            class_precision=decided.precision,
+            class_family=decided.family_id,
+            also_classes=list(decided.also) or None,
+            suggestions=[list(s) for s in decided.suggestions] or None,
+            review_reason=review_reason,
+            possible_duplicate_of=possible,
+            text=report.text,
+            attributes=report.attributes or None,
+            language=report.language,
+            lat=lat,
+            lon=lon,
+            precision_m=located.precision_m if located else None,
+            address=report.address or (located.label if located and located.source == "text" else None),  # a point's label is no address
+            grid_code=located.grid_code if located else None,
+            source_channel=report.channel.value,
+            case_source=CASE_SOURCE[Channel(report.channel)],
+            reports_count=1,
+            version=1,
         )
-        row = await tx.add(self._report_row(report, now, located, key, case.id))
-        await tx.audit("report", row.id, "received", actor, channel=report.channel.value, case_id=case.id)
-        await tx.audit("case", case.id, "created", actor, status=case.status, class_id=class_id, review_reason=review_reason, possible_duplicate_of=possible)
-        deliveries = await self.outbox.forward(tx, case, actor, row.media) if case.status == CaseStatus.CLASSIFIED else []
-        return self._result(row, case, joined=False, deliveries=deliveries)
+        await tx.insert([case])
+        pool.add(case, key)
+        row = self._report_row(report, now, located, key, case.id)
+        result = self._result(row, case, joined=False)
+        reports.add(row, actor, result)
+        await tx.audit("case", case.id, "created", actor, status=status, class_id=class_id, review_reason=review_reason, possible_duplicate_of=possible)
+        if status == CaseStatus.CLASSIFIED:
+            result.deliveries = await self.outbox.forward(tx, case, actor, row.media, platforms)
+        return result
 
     @staticmethod
     async def _chosen(tx: Tx, case_id: int | None) -> Match | None:

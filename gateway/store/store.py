@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, text, update
+from sqlalchemy import and_, bindparam, func, or_, select, text, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import make_transient_to_detached
 
 from gateway.domain import OPEN_STATUSES, CaseStatus
 from gateway.location.geo import bbox, haversine_m
@@ -72,6 +74,7 @@ class Tx:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._audits: list[dict[str, Any]] | None = None  # entries kept for one statement (`audits_together`)
 
     async def lock(self, keys: Sequence[str]) -> None:
         """Serialize transactions that share a key (PostgreSQL advisory locks; SQLite writers are serial already)."""
@@ -88,6 +91,34 @@ class Tx:
         await self.session.flush()
         return row
 
+    async def insert(self, rows: Sequence[Any]) -> None:
+        """Write new rows of one table with one statement (`INSERT … RETURNING id`, many rows at once) instead of a
+        unit-of-work flush; each row gets its id and stays in the session as stored, so later changes to it are written
+        at commit. Columns left unset take their default first, so nothing of the row is loaded again."""
+        if not rows:
+            return
+        mapper = sa_inspect(type(rows[0]))
+        table = mapper.local_table
+        values = []
+        for row in rows:
+            for attr in mapper.column_attrs:
+                if attr.key not in row.__dict__ and attr.key != "id":
+                    default = attr.columns[0].default
+                    setattr(row, attr.key, default.arg if default is not None and default.is_scalar else None)
+            values.append({attr.columns[0].name: row.__dict__[attr.key] for attr in mapper.column_attrs if attr.key != "id"})
+        if len(rows) > 1 and self.session.bind.dialect.name == "sqlite":
+            # SQLite returns the ids of a many-row insert in no promised order, so SQLAlchemy would insert row by row;
+            # its one writer (this transaction, BEGIN IMMEDIATE) holds the database, so the next ids are known.
+            top = await self.session.scalar(select(func.max(table.c.id))) or 0
+            ids: list[int] = list(range(top + 1, top + 1 + len(rows)))
+            await self.session.execute(table.insert(), [v | {"id": i} for v, i in zip(values, ids)])
+        else:
+            ids = list((await self.session.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), values)).scalars())
+        for row, new_id in zip(rows, ids):
+            row.id = new_id
+            make_transient_to_detached(row)
+            self.session.add(row)
+
     async def case(self, case_id: int, *, for_update: bool = False) -> CaseRow | None:
         stmt = select(CaseRow).where(CaseRow.id == case_id)
         if for_update:
@@ -98,34 +129,57 @@ class Tx:
         self, min_lat: float, max_lat: float, min_lon: float, max_lon: float, since: datetime, limit: int = 200
     ) -> list[CaseRow]:
         """Open cases inside a bounding box, created since `since` (the dedup pre-filter)."""
+        return await self.open_cases_in_boxes([(min_lat, max_lat, min_lon, max_lon)], since, limit)
+
+    async def open_cases_in_boxes(self, boxes: Sequence[tuple[float, float, float, float]], since: datetime, limit: int) -> list[CaseRow]:
+        """Open cases inside any of the boxes (min_lat, max_lat, min_lon, max_lon), created since `since`: one query for
+        the duplicate search of a whole group of reports."""
+        inside = [and_(CaseRow.lat.between(b[0], b[1]), CaseRow.lon.between(b[2], b[3])) for b in boxes]
         rows = await self.session.scalars(
             select(CaseRow)
-            .where(
-                CaseRow.status.in_([s.value for s in OPEN_STATUSES]),
-                CaseRow.lat.between(min_lat, max_lat),
-                CaseRow.lon.between(min_lon, max_lon),
-                CaseRow.created_at >= since,
-            )
+            .where(CaseRow.status.in_([s.value for s in OPEN_STATUSES]), or_(*inside), CaseRow.created_at >= since)
             .limit(limit)
         )
         return list(rows)
 
     async def open_cases_of_reporter(self, reporter_key: str, since: datetime) -> list[CaseRow]:
-        rows = await self.session.scalars(
-            select(CaseRow)
-            .join(ReportRow, ReportRow.case_id == CaseRow.id)
-            .where(
-                ReportRow.reporter_key == reporter_key,
-                ReportRow.received_at >= since,
-                CaseRow.status.in_([s.value for s in OPEN_STATUSES]),
-            )
-            .order_by(ReportRow.received_at.desc())
-            .limit(5)
+        return [case for _, _, case in await self.open_cases_of_reporters([reporter_key], since)]
+
+    async def open_cases_of_reporters(self, reporter_keys: Sequence[str], since: datetime, per_reporter: int = 5) -> list[tuple[str, datetime, CaseRow]]:
+        """(reporter key, report received at, case) of each reporter's latest reports since `since` on open cases, at
+        most `per_reporter` each, newest first: one query for a whole group."""
+        latest = (
+            select(ReportRow.case_id, ReportRow.reporter_key, ReportRow.received_at,
+                   func.row_number().over(partition_by=ReportRow.reporter_key, order_by=ReportRow.received_at.desc()).label("n"))
+            .join(CaseRow, ReportRow.case_id == CaseRow.id)
+            .where(ReportRow.reporter_key.in_(list(reporter_keys)), ReportRow.received_at >= since,
+                   CaseRow.status.in_([s.value for s in OPEN_STATUSES]))
+            .subquery()
         )
-        return list(rows)
+        rows = await self.session.execute(
+            select(latest.c.reporter_key, latest.c.received_at, CaseRow)
+            .join(CaseRow, CaseRow.id == latest.c.case_id)
+            .where(latest.c.n <= per_reporter)
+            .order_by(latest.c.received_at.desc())
+        )
+        return [(key, received_at, case) for key, received_at, case in rows]
 
     async def audit(self, entity: str, entity_id: str | int, action: str, actor: str, **detail: Any) -> None:
-        self.session.add(AuditRow(at=utcnow(), entity=entity, entity_id=str(entity_id), action=action, actor=actor, detail=detail or None))
+        entry = {"at": utcnow(), "entity": entity, "entity_id": str(entity_id), "action": action, "actor": actor, "detail": detail or None}
+        if self._audits is not None:
+            self._audits.append(entry)
+        else:
+            self.session.add(AuditRow(**entry))
+
+    @asynccontextmanager
+    async def audits_together(self) -> AsyncIterator[None]:
+        """Audit entries made inside the block are written in order with one statement at its end (they are not read
+        back inside it): a group of reports writes its entries at once instead of one row object each."""
+        self._audits = []
+        yield
+        entries, self._audits = self._audits, None
+        if entries:
+            await self.session.execute(AuditRow.__table__.insert(), entries)
 
     def add_delivery(self, platform_id: str, case_id: int, event: str, payload: str, not_before: datetime | None = None) -> DeliveryRow:
         now = utcnow()
