@@ -51,6 +51,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "status_place": {"zh": "地点", "en": "Place"},
     "status_reports": {"zh": "上报次数", "en": "Times reported"},
     "status_merged": {"zh": "该案件已合并到案件 {number}。", "en": "This case was merged into case {number}."},
+    "status_reports_moved": {"zh": "计入案件 {number}", "en": "Counted in case {number}"},
     "timeline_title": {"zh": "处理经过", "en": "Timeline"},
     "status_public": {"zh": "为保护上报人，这里只显示类别、大致地点和处理状态。", "en": "To protect the people who reported it, only the category, a rough place and the status are shown here."},
     "verify_title": {"zh": "您是上报人？", "en": "Did you report this?"},

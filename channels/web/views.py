@@ -127,7 +127,8 @@ async def status_page(request: web.Request, number: str, errors: dict[str, str] 
     key = key or request.query.get("key")
     reporter = await proven_report(store, case, key)
     tables = request.config_dict[TABLES]
-    merged_into = (await store.case_numbers([case.merged_into])).get(case.merged_into) if case.merged_into else None
+    root = await store.merge_root(case.id) if case.merged_into else None  # where a chain of merges put its reports
+    merged_into = case_number(root.id, root.created_at) if root is not None and root.id != case.id else None
     audit = await store.audit_of("case", case.id) if reporter is not None else []
     given = answer_of(audit, reporter) if reporter is not None else None
     place = (case.address or in_words(request, case.lat, case.lon, "wgs84", lang)) if reporter is not None \

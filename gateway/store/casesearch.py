@@ -142,6 +142,15 @@ class CaseSearchStore:
                 select(CaseRow.id, CaseRow.created_at).where(CaseRow.id.in_(related)))} if related else {}
             return CaseFile(case, reports, deliveries, feedback, audit, numbers)
 
+    async def case_numbers_of_reports(self, report_ids: list[int]) -> dict[int, str]:
+        """report id -> number of the case that holds the report now."""
+        if not report_ids:
+            return {}
+        async with self.transaction() as tx:
+            rows = await tx.session.execute(select(ReportRow.id, CaseRow.id, CaseRow.created_at).join(CaseRow, CaseRow.id == ReportRow.case_id)
+                                            .where(ReportRow.id.in_(report_ids)))
+            return {report_id: case_number(case_id, created) for report_id, case_id, created in rows}
+
     async def merge_root(self, case_id: int) -> CaseRow | None:
         """The case a chain of merges ends in (the case itself when it was not merged)."""
         async with self.transaction() as tx:
@@ -161,5 +170,5 @@ async def follow_merges(tx: Tx, case: CaseRow, *, for_update: bool = False) -> C
     return case
 
 
-CASE_DETAIL_KEYS = ("into", "source", "from_case", "to_case", "possible_duplicate_of")
+CASE_DETAIL_KEYS = ("into", "source", "from_case", "to_case", "possible_duplicate_of", "case_id")
 """Keys of audit details that hold a case id."""

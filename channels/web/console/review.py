@@ -10,6 +10,7 @@ from aiohttp import web
 from channels.web.console.auth import console_lang, current_user, login_required, require_csrf
 from channels.web.console.cases import case_brief
 from channels.web.console.class_picker import class_options
+from channels.web.console.case_texts import CASE_TEXTS
 from channels.web.console.catalogue import text
 from channels.web.console.pages import flash, render
 from gateway.api.cases import load_case
@@ -17,7 +18,7 @@ from gateway.api.errors import ApiError
 from gateway.appkeys import CASEWORK, PIPELINE, STORE, TABLES
 from gateway.casework import CaseworkError
 from gateway.domain import CaseStatus
-from gateway.i18n import message
+from gateway.i18n import message, render as render_text
 from gateway.store.models import CaseRow
 from gateway.store.store import CaseFilter
 
@@ -42,7 +43,7 @@ async def _page(request: web.Request, *, error: tuple[str, str] | None = None, s
     cases, _ = await store.cases(CaseFilter(status=CaseStatus.NEEDS_REVIEW.value, limit=QUEUE_LIMIT))
     items = []
     for case in cases:
-        original = await store.case(case.possible_duplicate_of) if case.possible_duplicate_of else None
+        original = await store.merge_root(case.possible_duplicate_of) if case.possible_duplicate_of else None
         items.append({
             "case": case_brief(case, tables, lang, confidence=round((case.class_confidence or 0) * 100)),
             "reason": case.review_reason or "low_confidence",
@@ -75,11 +76,15 @@ async def decide(request: web.Request) -> web.Response:
                 return await _page(request, error=(number, text("class_required", lang)), status=400)
             await casework.set_class(case.id, class_id, actor)
             flash(request, text("review_classified", lang, number=number, name=request.app[TABLES].get(class_id).name))  # type: ignore[union-attr]
+        elif action == "keep_apart":
+            await casework.keep_apart(case.id, actor)
+            flash(request, render_text(CASE_TEXTS, "kept_apart", lang, number=number))
         elif action == "merge" and case.possible_duplicate_of is not None:
             target = await casework.merge(case.id, case.possible_duplicate_of, actor)
             flash(request, text("review_merged", lang, number=number, into=case_brief(target, request.app[TABLES], lang)["number"]))
         else:
             raise web.HTTPBadRequest(text=text("bad_action", lang, action=action))
     except (ApiError, CaseworkError) as exc:
-        return await _page(request, error=(number, message(exc.code, lang, **exc.params)), status=getattr(exc, "status", 400))
+        params = exc.localized(lang) if isinstance(exc, CaseworkError) else exc.params
+        return await _page(request, error=(number, message(exc.code, lang, **params)), status=getattr(exc, "status", 400))
     raise web.HTTPSeeOther(QUEUE_PATH)

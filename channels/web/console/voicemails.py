@@ -39,7 +39,8 @@ async def _page(request: web.Request, *, error: tuple[int, str] | None = None, s
     handled = request.query.get("status") == "handled"
     rows = await request.app[STORE].voicemails(status="handled" if handled else "new")
     items = list(reversed(rows)) if handled else rows
-    return render(request, "console/voicemails.html", {"voicemails": items, "handled": handled, "error": error}, status=status)
+    cases = await request.app[STORE].case_numbers_of_reports([v.report_id for v in items if v.report_id is not None])
+    return render(request, "console/voicemails.html", {"voicemails": items, "handled": handled, "error": error, "cases": cases}, status=status)
 
 
 @routes.get(QUEUE_PATH)

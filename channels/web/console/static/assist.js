@@ -8,6 +8,8 @@
   const form = $("report");
   const fmt = (key, params = {}) => T[key].replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ""));
   const item = (text) => { const li = document.createElement("li"); li.textContent = text; return li; };
+  const caseLink = (number) => { const a = document.createElement("a"); a.href = `/console/cases/${number}`; a.textContent = number; return a; };
+  const caseItem = (before, number, after) => { const li = item(before); li.append(caseLink(number), after); return li; };
   let call = null;
   let map = null;
   let marker = null;
@@ -73,7 +75,7 @@
   }
 
   function caseLine(c) {
-    return `${c.number} · ${c.status_name} · ${c.class_name || "-"} · ${c.text}`;
+    return caseItem("", c.number, ` · ${c.status_name} · ${c.class_name || "-"} · ${c.text}`);
   }
 
   async function loadHistory(caller) {
@@ -82,9 +84,9 @@
     const history = await resp.json();
     const open = $("history-open");
     const reports = $("history-reports");
-    open.replaceChildren(...(history.open_cases.length ? history.open_cases.map((c) => item(caseLine(c))) : [item(T.none_yet)]));
+    open.replaceChildren(...(history.open_cases.length ? history.open_cases.map(caseLine) : [item(T.none_yet)]));
     reports.replaceChildren(...(history.reports.length
-      ? history.reports.map((r) => item(`${r.received_at} · ${r.case.number} · ${r.case.status_name} · ${r.text}`))
+      ? history.reports.map((r) => caseItem(`${r.received_at} · `, r.case.number, ` · ${r.case.status_name} · ${r.text}`))
       : [item(T.none_yet)]));
     $("history").hidden = false;
   }
@@ -215,7 +217,7 @@
     const answer = await resp.json().catch(() => null);
     if (!resp.ok || !answer) { failed(resp, answer); return; }
     $("result-lead").textContent = answer.replayed ? T.result_replayed : answer.joined ? T.result_joined : T.result_new;
-    $("result-number").textContent = answer.case.number;
+    $("result-number").replaceChildren(caseLink(answer.case.number));
     $("result-detail").textContent = [fmt("result_status", { status: answer.case.status_name }),
       (answer.case.reports_count > 1 ? fmt("result_read_back", { count: answer.case.reports_count }) : T.result_read_back_once),
       answer.needs_review ? T.result_review : ""].filter(Boolean).join(" ");
