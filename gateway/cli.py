@@ -37,11 +37,13 @@ def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Listen first (connections wait in the backlog while the app is built, none is refused), then serve; the
-    classifier loads in the background (see gateway.startup)."""
+    classifier loads in the background (see gateway.startup). `--processes N`: N such processes on the port."""
     import socket
 
+    if args.processes > 1:
+        return _serve_processes(settings, args)
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    sock = socket.create_server((args.host, args.port), family=family, backlog=1024)
+    sock = socket.create_server((args.host, args.port), family=family, backlog=1024, reuse_port=args.reuse_port)
     from aiohttp import web
 
     from gateway.app import build_app
@@ -51,6 +53,30 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     settings = with_served_address(settings, args.host, args.port)
     web.run_app(build_app(settings, **serving_components(settings)), sock=sock, print=None, access_log=None)
     return 0
+
+
+def _serve_processes(settings: Settings, args: argparse.Namespace) -> int:
+    """N serving processes sharing the port (SO_REUSEPORT: the kernel spreads connections among them), each with its
+    own group-commit writer; one that dies is restarted. SQLite has one writer at a time, so it is refused."""
+    from sqlalchemy.engine import make_url
+
+    from gateway.supervise import Supervisor
+
+    if make_url(settings.database_url).get_backend_name() == "sqlite":
+        print(f"gateway serve --processes {args.processes}: SQLite takes one writer at a time, so several serving processes "
+              "would only wait for each other; use PostgreSQL (database_url) for more than one, or --processes 1.", file=sys.stderr, flush=True)
+        return 2
+    supervisor = Supervisor()
+    argv = [sys.executable, "-m", "gateway", "serve", "--host", args.host, "--port", str(args.port), "--reuse-port"]
+    for index in range(args.processes):
+        supervisor.add(f"serve {index}", argv, dict(os.environ))
+    signal.signal(signal.SIGTERM, supervisor.stop)
+    signal.signal(signal.SIGINT, supervisor.stop)
+    supervisor.start()
+    try:
+        return supervisor.watch()
+    finally:
+        supervisor.stop()
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
@@ -221,6 +247,9 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="the HTTP server")
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--processes", type=int, default=1, choices=range(1, 65), metavar="N",
+                       help="serving processes sharing the port, each restarted if it dies (PostgreSQL only for N > 1)")
+    serve.add_argument("--reuse-port", action="store_true", help="bind with SO_REUSEPORT, so other processes may serve the same port")
     worker = sub.add_parser("worker", help="the rq worker with scheduler (deliveries)")
     worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     sip = sub.add_parser("sip", help="a SIP worker of the hotline (at most 4 calls; worker n on sip.port + 2n)")

@@ -3,7 +3,8 @@
 set -euo pipefail
 packages=(python3 python3-venv python3-dev build-essential redis-server postgresql chromium fonts-wqy-microhei nodejs
           kamailio baresip sip-tester espeak-ng sox  # this line: the SIP hotline, its test peers and prompts
-          dovecot-imapd)  # the IMAP server the mail channel's tests start as their own process
+          dovecot-imapd  # the IMAP server the mail channel's tests start as their own process
+          pgbouncer)  # the pooler in transaction mode the store's tests put between the gateway and PostgreSQL
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -23,5 +24,7 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}"
 if [[ " ${missing[*]} " == *" kamailio "* ]] && command -v systemctl >/dev/null; then systemctl disable --now kamailio 2>/dev/null || true; fi
 # dovecot-imapd's package may start a system service on 143/993; the tests run their own on a free port
 if [[ " ${missing[*]} " == *" dovecot-imapd "* ]] && command -v systemctl >/dev/null; then systemctl disable --now dovecot 2>/dev/null || true; fi
+# pgbouncer's package may start a system service on 6432; the tests run their own on a free port
+if [[ " ${missing[*]} " == *" pgbouncer "* ]] && command -v systemctl >/dev/null; then systemctl disable --now pgbouncer 2>/dev/null || true; fi
 # Debian starts a system Redis and PostgreSQL on install; the tests start their own Redis and use
 # PostgreSQL at 127.0.0.1:5432 when it accepts trust logins, else scripts/test-postgres.sh starts one.

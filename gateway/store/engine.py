@@ -1,6 +1,7 @@
 """The async engine: SQLite in WAL mode with serialized writers, or PostgreSQL."""
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -8,6 +9,19 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+
+
+PGBOUNCER = "pgbouncer"
+"""Query option of a PostgreSQL database_url: `?pgbouncer=transaction` when PgBouncer in transaction mode stands between."""
+
+
+def _through_pgbouncer(mode: Any) -> dict[str, Any]:
+    """asyncpg's arguments behind PgBouncer in transaction mode: each transaction may get another server connection,
+    so no statement is kept prepared across transactions (both statement caches off) and each has a name of its own."""
+    if mode != "transaction":
+        raise ValueError(f"database_url: {PGBOUNCER}={mode!r} is not known; PgBouncer in transaction mode is {PGBOUNCER}=transaction")
+    return {"statement_cache_size": 0, "prepared_statement_cache_size": 0,
+            "prepared_statement_name_func": lambda: f"__asyncpg_{uuid.uuid4().hex}__"}
 
 
 def create_engine(url: str, *, pooled: bool = True) -> AsyncEngine:
@@ -18,7 +32,10 @@ def create_engine(url: str, *, pooled: bool = True) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         kwargs: dict[str, Any] = {"pool_size": 10, "max_overflow": 20} if pooled else {"poolclass": NullPool}
-        return create_async_engine(url, pool_recycle=1800, hide_parameters=True, **kwargs)
+        if PGBOUNCER in parsed.query:
+            kwargs["connect_args"] = _through_pgbouncer(parsed.query[PGBOUNCER])
+            parsed = parsed.difference_update_query([PGBOUNCER])
+        return create_async_engine(parsed, pool_recycle=1800, hide_parameters=True, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **({} if pooled else {"poolclass": NullPool}))
