@@ -73,6 +73,14 @@ async def test_platforms_added_and_changed_in_the_console_are_what_deliveries_fo
 
     await page.goto("/console/admin/platforms/city")
     await page.uncheck("#p-enabled")
+    await page.fill("#p-rate", "0")
+    async with page.expect_navigation():
+        await page.click("form.grid-form button.primary")
+    assert "rate_per_second" in await page.inner_text("#platform-error"), "a rate must be above zero"
+    await page.goto("/console/admin/platforms/city")
+    await page.uncheck("#p-enabled")
+    await page.fill("#p-max-in-flight", "8")
+    await page.fill("#p-rate", "2.5")
     async with page.expect_navigation():
         await page.click("form.grid-form button.primary")
     second = await report(console, key, **(LAMP | {"text": "人民路的路灯坏了一整排", "location": {"lat": 31.33, "lon": 120.63}}))
@@ -80,6 +88,7 @@ async def test_platforms_added_and_changed_in_the_console_are_what_deliveries_fo
     stored = await console.store.admin_setting(PLATFORMS_SETTING)
     assert stored is not None and {p["id"]: p["enabled"] for p in stored["items"]} == {"district": True, "city": False}
     assert stored["items"][1]["secret"] == SECRET, "an empty secret field keeps the secret"
+    assert [(p["max_in_flight"], p["rate_per_second"]) for p in stored["items"]] == [(32, None), (8, 2.5)], "an empty rate is no limit"
     assert all("secret" not in (a.detail or {}) for a in await console.store.audit_of("platform", "district")), "secrets stay out of the audit log"
     await page.goto("/console/admin/platforms")
     assert "已停用" in await page.inner_text("#platform-city")

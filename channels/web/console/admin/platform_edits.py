@@ -20,7 +20,7 @@ from gateway.store.clock import utcnow
 from gateway.store.models import AdminSettingRow
 from gateway.store.store import Store
 
-EDITABLE = ("url", "secret", "edition", "enabled", "timeout", "crs", "kind")
+EDITABLE = ("url", "secret", "edition", "enabled", "timeout", "crs", "kind", "max_in_flight", "rate_per_second")
 TEST_EVENT = "gateway.test"
 RESPONSE_EXCERPT = 2000
 
@@ -39,6 +39,8 @@ def platform_from_form(form: Mapping[str, Any], existing: PlatformSettings | Non
             fields["enabled"] = value is not None
         elif name == "secret" and not value and existing is not None:
             continue
+        elif name == "rate_per_second" and value is not None and not str(value).strip():
+            fields[name] = None  # empty: no limit
         elif value is not None:
             fields[name] = str(value).strip()
     try:
