@@ -161,6 +161,16 @@ class FieldStore:
             return list(await tx.session.scalars(select(FieldTrackRow).where(FieldTrackRow.username == username, FieldTrackRow.at >= since)
                                                  .order_by(FieldTrackRow.at)))
 
+    async def patrol_tracks(self, since: datetime) -> dict[str, list[tuple[float, float]]]:
+        """Every account's track since a moment, as WGS-84 (lat, lon) in time order."""
+        async with self.transaction() as tx:
+            rows = await tx.session.execute(select(FieldTrackRow.username, FieldTrackRow.lat, FieldTrackRow.lon)
+                                            .where(FieldTrackRow.at >= since).order_by(FieldTrackRow.username, FieldTrackRow.at))
+            tracks: dict[str, list[tuple[float, float]]] = {}
+            for username, lat, lon in rows:
+                tracks.setdefault(username, []).append((lat, lon))
+            return tracks
+
     async def field_stats(self, since: datetime) -> FieldStats:
         """Per account and per grid since a moment: reports, tasks answered and the mean time to answer, track positions."""
         async with self.transaction() as tx:

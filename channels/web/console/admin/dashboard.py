@@ -67,7 +67,9 @@ async def figures(request: web.Request, days: int) -> dict[str, Any]:
         "channel_totals": sorted(((k, sum(v)) for k, v in daily.by_channel.items()), key=lambda kv: -kv[1]),
         "cases_total": sum(sum(v) for v in daily.by_channel.values()),
         "open_located": len(points),
-        "map": {"tile_url": settings.tile_url, "points": [from_wgs84(lat, lon, settings.tile_crs) for lat, lon in points]} if tiles else None,
+        "map": {"tile_url": settings.tile_url, "points": [from_wgs84(lat, lon, settings.tile_crs) for lat, lon in points],
+                "tracks": [[from_wgs84(lat, lon, settings.tile_crs) for lat, lon in line]  # supervisors' patrols of the last day
+                           for line in (await store.patrol_tracks(utcnow() - timedelta(days=1))).values()]} if tiles else None,
         "hotspots": [] if tiles else hotspots(points),
         "median_hours": await queries.median_hours_to_delivery(store, since),
         "deliveries": counts, "success_rate": queries.success_rate(counts),

@@ -59,7 +59,10 @@
       window.L.tileLayer(data.map.tile_url, { maxZoom: 19 }).addTo(map);
       var points = data.map.points;
       window.L.heatLayer(points, { radius: 20 }).addTo(map);
-      if (points.length) map.fitBounds(points, { maxZoom: 15 }); else map.setView([0, 0], 2);
+      var tracks = data.map.tracks || [];  // supervisors' patrols
+      tracks.forEach(function (line) { window.L.polyline(line, { color: "#0b5394", weight: 3 }).addTo(map); });
+      var seen = points.concat.apply(points, tracks);
+      if (seen.length) map.fitBounds(seen, { maxZoom: 15 }); else map.setView([0, 0], 2);
     }
   }
 
