@@ -315,6 +315,10 @@
       await signedOut();
       return "stop";
     }
+    if (answer.status === 403) {  // the account is disabled or not a field account now: keep everything for when it is again
+      say(errorText(answer), true);
+      return "stop";
+    }
     item.state = "refused";
     item.error = errorText(answer);
     await FieldDB.put(item);
