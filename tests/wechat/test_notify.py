@@ -3,6 +3,7 @@ it; the 回访 question as a menu whose answer is recorded; the access token sha
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 import redis
@@ -112,3 +113,19 @@ async def test_one_access_token_for_all_callers_renewed_when_refused(gateway: Ga
     await apis[0].post("cgi-bin/message/custom/send", {"touser": "oA", "msgtype": "text", "text": {"content": "y"}})
     assert server.tokens_issued() == 2, "a refused token (40001) is renewed once and the call made again"
     assert redis.Redis.from_url(redis_url).ttl(f"wechat:access_token:{gateway.config.app_id}") <= 7200 - 300
+
+
+async def test_a_real_worker_sends_the_notices_and_the_queued_answers(start_gateway: StartGateway, sqlite_url: str, tmp_path: Path) -> None:
+    from tests.twilio.test_notifications import run_worker
+
+    gateway = await start_gateway(sqlite_url)
+    user = gateway.user()
+    number = await reported(user)
+    assert (await post_callback(gateway.api, {"case_id": number, "status": "结案", "note": "井盖已补装"})).status == 200
+    assert (await user.say(f"进度 {number}")).startswith(f"案件 {number}：结案")
+    await run_worker(gateway, tmp_path)  # type: ignore[arg-type]
+    sent = gateway.wechat_api.sent("custom", user.openid)
+    assert [m["msgtype"] for m in sent].count("msgmenu") == 2, "the answer to 进度 and the closing notice each ask"
+    assert any(m["msgtype"] == "text" and "结案" in m["text"]["content"] for m in sent)
+    async with gateway.api.store.transaction() as tx:
+        assert [r.status for r in await tx.session.scalars(select(NotificationRow))] == ["sent"]
