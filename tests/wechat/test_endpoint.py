@@ -72,7 +72,12 @@ async def test_safe_mode_refuses_plain_forged_and_foreign_messages(safe_gateway:
     bomb = MessageCrypto(config.encoding_aes_key, config.app_id).encrypt(BOMB)
     resp = await client.post("/channels/wechat", params=signed_query(config, body_encrypt=bomb), data=xml_of({"ToUserName": ACCOUNT, "Encrypt": bomb}).encode())
     assert resp.status == 400 and "DTD" in await resp.text()
+    without = {k: v for k, v in signed_query(config, body_encrypt=ours).items() if k != "signature"}
+    old = {k: v for k, v in signed_query(config, timestamp=int(time.time()) - 3600, body_encrypt=ours).items() if k != "signature"}
+    assert (await client.post("/channels/wechat", params=old, data=xml_of({"ToUserName": ACCOUNT, "Encrypt": ours}).encode())).status == 403
     await nothing_kept(safe_gateway, redis_url)
+    resp = await client.post("/channels/wechat", params=without, data=xml_of({"ToUserName": ACCOUNT, "Encrypt": ours}).encode())
+    assert resp.status == 200, "msg_signature alone proves an encrypted message"
     assert (await user.say("上报")).startswith("请用文字或语音描述")
 
 

@@ -16,6 +16,7 @@ from gateway.settings import Settings, WechatSettings
 log = logging.getLogger(__name__)
 TIMEOUT = aiohttp.ClientTimeout(total=30)
 RENEW_MARGIN_SECONDS = 300
+DEFAULT_EXPIRES_SECONDS = 7200  # what WeChat gives, should an answer leave expires_in out
 LOCK_SECONDS = 60
 LOCK_WAIT_SECONDS = 15.0
 JSON_LIMIT = 1024 * 1024
@@ -85,7 +86,7 @@ class WechatApi:
         error = _refused("cgi-bin/token", body)
         if error is not None:
             raise error
-        token, expires = str(body.get("access_token") or ""), int(body.get("expires_in") or 0)
+        token, expires = str(body.get("access_token") or ""), int(body.get("expires_in") or DEFAULT_EXPIRES_SECONDS)
         if not token or expires <= 0:
             raise WechatError("cgi-bin/token gave no access_token")
         self.redis.set(self.token_key, token, ex=max(60, expires - RENEW_MARGIN_SECONDS))
