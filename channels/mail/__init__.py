@@ -31,7 +31,10 @@ class MailChannelNotConfigured(RuntimeError):
 
 
 async def reporter_note(tx: Tx, settings: Settings, report_id: int, case_number: str, language: str) -> str:
-    """The letter writer's own status link (progress, and their 回访 answer once the case is closed)."""
+    """The letter writer's own status link (progress, and their 回访 answer once the case is closed), where the web
+    channel serves status pages."""
+    if "web" not in settings.channels:
+        return ""
     return web_text("mail_link", "en" if language == "en" else "zh", link=await reporter_link(tx, settings, report_id, case_number))
 
 

@@ -89,14 +89,15 @@ class MailDesk:
         large, or one from a sender over the hourly allowance (a mail bomb is not downloaded); None: download it."""
         head = email.message_from_bytes(header)
         message_id = next(iter(MESSAGE_ID.findall(str(head.get("Message-ID") or ""))), None)
-        if message_id is None:
-            return None  # known only by its bytes: it has to be read
-        key = letter_key(message_id.encode())
-        seen = await self.store.letter(key)
+        key = letter_key(message_id.encode()) if message_id else None
+        seen = await self.store.letter(key) if key else None
         if seen is not None:
             return Taken(seen.outcome, seen.reason, again=True)
-        if size > self.settings.mail_intake.max_message_bytes:
-            return await self.skip(key, message_id, source, uid, None, "too_large", f"{size} bytes")
+        if size > self.settings.mail_intake.max_message_bytes:  # without a Message-ID, known by where it lies and its size
+            return await self.skip(key or letter_key(f"{source}:{uid}:{size}".encode()), message_id, source, uid, None, "too_large",
+                                   f"{size} bytes")
+        if key is None:
+            return None  # known only by its bytes: it has to be read
         _, address = parseaddr(decode_header_value(head.get("From")))
         who = sender_key(address) if SENDER.match(address) else None
         if who is not None and await self.over_allowance(who):

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -244,7 +244,7 @@ def mail_settings(database_url: str, redis_url: str, receiver_url: str, media_di
     config = MailboxSettings(id="mayor", host="127.0.0.1", port=mailbox.server.port, tls=False, user=mailbox.user,
                              password=mailbox.password, folder="INBOX")
     return make_settings(database_url, redis_url, receiver_url).model_copy(update={
-        "channels": ["mail"], "media_dir": media_dir, "public_base_url": "https://gateway.example.org",
+        "channels": ["web", "mail"], "media_dir": media_dir, "public_base_url": "https://gateway.example.org",
         "mail": MailSettings(host="127.0.0.1", port=relay_port, sender=f"市长信箱 <{GATEWAY_ADDRESS}>", starttls=False),
         "mail_intake": MailIntakeSettings(**({"mailboxes": [config], "poll_seconds": 0.3} | intake)),
     })
@@ -255,7 +255,6 @@ class MailGateway:
     api: Api
     mailbox: Mailbox
     relay: Relay
-    sent: list[str] = field(default_factory=list)
 
     async def letters(self, count: int) -> list[Any]:
         """Wait until the mailbox has recorded `count` letters; their rows, oldest first."""

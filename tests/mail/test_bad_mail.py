@@ -18,6 +18,16 @@ async def test_a_30_mb_message_is_refused_without_being_taken_and_the_letters_ar
     assert rows[1].message_id == huge["Message-ID"], "known by its Message-ID, read from its header alone"
 
 
+async def test_a_30_mb_message_without_a_message_id_is_refused_by_its_size_alone(gateway: MailGateway) -> None:
+    huge = letter(sender="big@example.cn", subject="照片")
+    del huge["Message-ID"]
+    huge.add_attachment(b"\0" * (30 * 1024 * 1024), maintype="application", subtype="octet-stream", filename="huge.bin")
+    await gateway.mailbox.deliver(huge.as_bytes(), letter(sender="after@example.cn", subject="学府路垃圾无人清运", body=OTHER))
+    rows = await gateway.letters(2)
+    assert [(r.outcome, r.reason, r.message_id) for r in rows][0] == ("skipped", "too_large", None)
+    assert rows[1].outcome == "case"
+
+
 async def test_a_mail_bomb_is_skipped_after_the_senders_hourly_allowance_and_other_writers_get_through(gateway: MailGateway) -> None:
     allowance = gateway.api.settings.mail_intake.letters_per_sender_per_hour
     bomb = [letter(sender="bomb@example.cn", subject=f"第{i}封", body=f"{LETTER}（第{i}封）").as_bytes() for i in range(1000)]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from channels.mail.imap import folder_name
 from gateway.payload import case_number
-from gateway.store.models import CaseRow, MailMessageRow, ReportRow
+from gateway.store.models import CaseRow, ReportRow
 from tests.conftest import eventually
 from tests.core.conftest import start_api
 from tests.mail.conftest import MailGateway, mail_settings

@@ -38,3 +38,10 @@ def test_bad_mail_intake_settings_are_refused(change: dict[str, object]) -> None
 def test_the_channel_refuses_to_start_without_a_mailbox_a_way_to_answer_or_smtp_domains(settings: Settings) -> None:
     with pytest.raises(MailChannelNotConfigured):
         build_app(settings)
+
+
+async def test_without_the_web_channel_mails_carry_no_status_link() -> None:
+    from channels.mail import reporter_note
+
+    settings = Settings(channels=["mail"], mail=MailSettings(host="127.0.0.1", sender="mayor@example.gov.cn"))
+    assert await reporter_note(None, settings, 1, "20261202000001", "zh") == ""  # type: ignore[arg-type]
