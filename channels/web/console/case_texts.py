@@ -116,6 +116,7 @@ CASE_TEXTS: dict[str, dict[Lang, str]] = {
     "channel_sms": {"zh": "短信", "en": "SMS"},
     "channel_whatsapp": {"zh": "WhatsApp", "en": "WhatsApp"},
     "channel_open311": {"zh": "Open311", "en": "Open311"},
+    "channel_email": {"zh": "市长信箱", "en": "Mayor's mailbox"},
     "channel_api": {"zh": "接口", "en": "API"},
     "channel_other": {"zh": "{channel}", "en": "{channel}"},
 }
