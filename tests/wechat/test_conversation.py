@@ -197,3 +197,16 @@ async def test_english_by_what_the_user_writes(gateway: Gateway) -> None:
     assert (await user.say("The street light on Renmin Road has been off for a week")).startswith(("We think this is:", "We could not tell"))
     assert (await user.say("0")).startswith("Class: the staff will decide"), "the report goes on in English"
     assert (await gateway.user().say("路灯坏了一个星期了")).startswith(("我们认为这属于：", "我们无法自动判断"))
+
+
+async def test_without_classes_to_offer_the_class_is_not_asked(gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    from channels.messaging import steps
+
+    monkeypatch.setattr(steps, "propose", lambda *_: ([], False))  # as while no model is loaded
+    user = gateway.user()
+    await user.say("上报")
+    assert (await user.say(MANHOLE)).startswith("分类：由工作人员判断\n问题在哪里")
+    await user.say("人民路与解放路路口")
+    await user.say("完成")
+    case = await gateway.case(case_number_in(await user.say("1")))
+    assert case["class_source"] != "agent", "the pipeline classifies it"

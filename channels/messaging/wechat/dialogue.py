@@ -207,6 +207,8 @@ class Dialogue:
             return say(lang, "text_too_long", limit=limit)
         conversation.text = typed.strip()
         conversation.proposals, top = steps.propose(self.pipeline.classifier, self.tables, conversation.text, Channel.WECHAT, lang)
+        if not conversation.proposals:  # nothing to choose from (no model loaded yet): the staff decide
+            return await self.chose_class(openid, conversation, "0")
         conversation.step = Step.CLASS
         self.conversations.save(openid, conversation)
         names = [self.tables.label(c, lang) or c for c in conversation.proposals]
