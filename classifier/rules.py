@@ -8,8 +8,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from classifier.regex_check import check_regex
 from classifier.tables import load_tables
 from classifier.text import normalize
+
+
+PRIORITY_LIMIT = 1000  # priorities run from -PRIORITY_LIMIT to PRIORITY_LIMIT
 
 
 class Rule(BaseModel):
@@ -23,7 +27,7 @@ class Rule(BaseModel):
     any_of: list[str] = []
     none_of: list[str] = []
     regex: str | None = None
-    priority: int = 0
+    priority: int = Field(default=0, ge=-PRIORITY_LIMIT, le=PRIORITY_LIMIT)
     channels: list[str] = []
     action: Literal["force", "boost"] = "boost"
     boost: float = Field(default=0.0, ge=0.0, le=1.0)
@@ -52,13 +56,7 @@ class Rule(BaseModel):
     @field_validator("regex")
     @classmethod
     def _regex(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
-        return value
+        return None if value is None else check_regex(value)
 
     @model_validator(mode="after")
     def _has_condition(self) -> Rule:

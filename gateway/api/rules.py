@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
 from classifier import Rule
+from classifier.rules import PRIORITY_LIMIT
 from gateway.api.auth import presented_key, require
 from gateway.api.errors import ApiError, read_json
 from gateway.appkeys import SETTINGS, STORE
@@ -36,12 +37,16 @@ def rule_error(err: ErrorDetails, raw: Any, name: str, index: int) -> ApiError:
         if field == "class_id":
             return ApiError(400, "rule_unknown_class", at=at, rule=name, class_id=raw["class_id"])
         if field == "regex":
-            return ApiError(400, "rule_bad_regex", at=at, rule=name, regex=raw["regex"])
+            refused = (err.get("ctx") or {}).get("error")
+            return ApiError(400, getattr(refused, "code", "rule_bad_regex"), at=at, rule=name, regex=raw["regex"],
+                            **getattr(refused, "params", {}))
         if field in KEYWORD_FIELDS:
             return ApiError(400, "rule_empty_keyword", at=at, rule=name, field=field)
         if field is None:
             missing = not any(raw.get(k) for k in CONDITION_FIELDS)
             return ApiError(400, "rule_no_condition" if missing else "rule_needs_boost", at=at, rule=name)
+    if field == "priority" and err["type"] in ("greater_than_equal", "less_than_equal"):
+        return ApiError(400, "rule_bad_priority", at=at, rule=name, low=-PRIORITY_LIMIT, high=PRIORITY_LIMIT)
     return ApiError(400, "rule_invalid_field", at=at, rule=name, field=field or "rules")
 
 

@@ -96,6 +96,13 @@ def test_duplicate_rule_ids_rejected_and_old_rules_kept(clf: Classifier) -> None
 
 @pytest.mark.parametrize(("kw", "message"), [
     ({"regex": "(unclosed"}, "invalid regular expression"),
+    ({"regex": "(a+)+$"}, "can backtrack catastrophically"),
+    ({"regex": "(a*)*$"}, "can backtrack catastrophically"),
+    ({"regex": r"(\w+\s?)+$"}, "can backtrack catastrophically"),
+    ({"regex": "(x+x+)+y"}, "can backtrack catastrophically"),
+    ({"regex": "井" * 201}, "longer than 200 characters"),
+    ({"priority": 1001}, "less than or equal to 1000"),
+    ({"priority": -1001}, "greater than or equal to -1000"),
     ({"class_id": "ev-9999-0000"}, "unknown class id"),
     ({"any_of": []}, "needs at least one of"),
     ({"action": "boost", "boost": 0.0}, "needs a boost above 0"),
@@ -105,6 +112,11 @@ def test_duplicate_rule_ids_rejected_and_old_rules_kept(clf: Classifier) -> None
 def test_invalid_rules_are_rejected_with_a_clear_message(kw: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         _rule(**kw)
+
+
+@pytest.mark.parametrize("regex", [r"井盖.{0,5}(不见|丢失)", r"(井盖|盖子)+没", r"((ab)+c)+", r"\d+\s*号楼", r".*a.*b"])
+def test_ordinary_regular_expressions_are_accepted(regex: str) -> None:
+    assert _rule(regex=regex).regex == regex
 
 
 def test_validation_error_is_a_value_error() -> None:

@@ -92,6 +92,9 @@ async def subscribers(api: Api, count: int) -> None:
 
 BAD_RULES = [
     (rule("r-regex", FORCE_A, regex="(unclosed"), "rule_bad_regex", "rules.1.regex", "r-regex"),
+    (rule("r-redos", FORCE_A, regex="(a+)+$"), "rule_regex_backtracks", "rules.1.regex", "(a+)+$"),
+    (rule("r-long", FORCE_A, regex="井" * 201), "rule_regex_too_long", "rules.1.regex", "200"),
+    (rule("r-first", FORCE_A, priority=5000), "rule_bad_priority", "rules.1.priority", "1000"),
     (rule("r-class", "ev-0000-0000"), "rule_unknown_class", "rules.1.class_id", "ev-0000-0000"),
     (rule("r-empty", FORCE_A, any_of=["井盖", "  "]), "rule_empty_keyword", "rules.1.any_of", "any_of"),
     ({"id": "r-none", "class_id": FORCE_A, "action": "force"}, "rule_no_condition", "rules.1", "r-none"),

@@ -32,6 +32,7 @@ async def test_a_rule_change_reaches_an_agent_in_another_browser_and_rolls_back(
     assert await agent_top_class(agent, TEXT) == MODEL_CLASS
 
     admin = await admin_page(browser, console, make_user, "/console/admin/rules")
+    await admin.click("#rules-json summary")
     await admin.fill("#rules", json.dumps(RULE, ensure_ascii=False))
     await admin.fill("#sample", TEXT)
     await admin.wait_for_selector(f"#tried-class:has-text('{RULE_CLASS}')")  # the test box answers as the administrator types
@@ -61,6 +62,7 @@ async def test_a_rule_change_reaches_an_agent_in_another_browser_and_rolls_back(
 async def test_a_bad_rule_is_refused_in_the_readers_language_and_nothing_is_stored(browser: Browser, console: Site, make_user: MakeUser) -> None:
     for locale, language, expected in (("zh-CN", "zh", "未知的分类 no-such-class"), ("en-GB", "en", "unknown class no-such-class")):
         page = await admin_page(browser, console, make_user, "/console/admin/rules", locale=locale, language=language)
+        await page.click("#rules-json summary")
         await page.fill("#rules", json.dumps([{"id": "x", "class_id": "no-such-class", "any_of": ["井盖"]}]))
         async with page.expect_navigation():
             await page.click("#rules-form button[type=submit].primary")
@@ -76,6 +78,7 @@ async def test_a_bad_rule_is_refused_in_the_readers_language_and_nothing_is_stor
 
 async def test_the_test_box_works_without_scripts(browser: Browser, console: Site, make_user: MakeUser) -> None:
     page = await admin_page(browser, console, make_user, "/console/admin/rules", locale="en-GB", language="en", javascript=False)
+    await page.click("#rules-json summary")
     await page.fill("#rules", json.dumps(RULE, ensure_ascii=False))
     await page.fill("#sample", TEXT)
     async with page.expect_navigation():

@@ -8,7 +8,9 @@ from typing import Any
 from aiohttp import web
 
 from channels.web.console.admin.catalogue import TEXTS
+from channels.web.console.admin.durations import duration_text
 from channels.web.console.auth import console_lang
+from channels.web.console.names import channel_name, event_name
 from channels.web.console.pages import render
 from gateway.domain import status_name
 from gateway.i18n import MESSAGES, InputError, render as render_text
@@ -23,7 +25,8 @@ routes.static(f"{ADMIN}/static", HERE / "static")
 def page(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
     """An admin page (templates/<template>) in the reader's language."""
     lang = console_lang(request)
-    helpers = {"china": CHINA, "status_name": lambda status: status_name(status, lang),
+    helpers = {"china": CHINA, "status_name": lambda status: status_name(status, lang), "duration": lambda hours: duration_text(hours, lang),
+               "event_name": lambda event: event_name(event, lang), "channel_name": lambda channel: channel_name(channel, lang),
                "as_json": lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)}
     return render(request, f"admin/{template}", helpers | context, status=status, catalogue=TEXTS)
 

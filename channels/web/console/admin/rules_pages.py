@@ -6,11 +6,16 @@ from typing import Any
 from aiohttp import web
 
 from channels.web.console.admin.routing import ADMIN, error_text, page, routes
-from channels.web.console.admin.rulesets import active_report, class_label, confusion_matrix, diff, parse_draft, rules_text, try_rules
+from channels.web.console.admin.rule_form import CHANNELS, blank_row, json_edited, rows_from_form, rows_of, rules_from_rows
+from channels.web.console.admin.rulesets import (active_report, check_rules, class_label, confusion_matrix, diff, parse_draft, rules_text,
+                                                 try_rules)
+from channels.web.console.names import channel_name
+from channels.web.console.class_picker import class_options
 from channels.web.vendor import vendor_available
 from channels.web.console.auth import console_lang, current_user, login_required, require_csrf
 from classifier.tables import DEFAULT_EDITION
 from gateway.appkeys import PIPELINE, SETTINGS, STORE, TABLES
+from classifier.rules import PRIORITY_LIMIT
 from gateway.i18n import InputError
 from gateway.rules import CLASSIFIER_SYNC, model_dir
 from gateway.store.models import RuleSetRow
@@ -26,20 +31,37 @@ def version_of(request: web.Request) -> int:
     return int(text)
 
 
-async def rules_page(request: web.Request, *, draft: str | None = None, comment: str = "", sample: str = "",
+def validated_draft(form: Any) -> list[dict[str, Any]]:
+    """The draft of the editor: the JSON text if the administrator changed it, else the form's fields; InputError if bad."""
+    if json_edited(form):
+        return parse_draft(str(form.get("rules", "")))
+    return check_rules(rules_from_rows(rows_from_form(form)))
+
+
+async def rules_page(request: web.Request, *, form: Any = None, comment: str = "", sample: str = "",
                      tried: dict[str, Any] | None = None, error: str | None = None, try_error: str | None = None,
                      status: int = 200) -> web.Response:
+    """The editor; with `form`, showing again what the administrator typed (fields and JSON) after a try or a refusal."""
     store = request.config_dict[STORE]
     versions = await store.rule_sets()
     active = next((v for v in versions if v.active), None)
-    if draft is None:
+    if form is None:
         start = request.query.get("from", "")
         base = next((v for v in versions if str(v.version) == start), active)
-        draft = rules_text(base.rules if base else [])
+        draft = shown = rules_text(base.rules if base else [])
+        rows, json_view = rows_of(base.rules if base else []), False
+    else:
+        draft, shown, json_view = str(form.get("rules", "")), str(form.get("rules_shown", "")), json_edited(form)
+        rows = rows_from_form(form)
+        if not rows or any(rows[-1][k] for k in ("id", "class_id", "all_of", "any_of", "none_of", "regex")):
+            rows.append(blank_row())
+    lang = console_lang(request)
     context = {
         "versions": versions, "active": active, "loaded": request.config_dict[CLASSIFIER_SYNC].rules_version,
-        "draft": draft, "comment": comment, "sample": sample, "tried": tried, "error": error, "try_error": try_error,
-        "activated": request.query.get("activated"), "tables": request.config_dict[TABLES],
+        "sample_channel": str(form.get("sample_channel", "")) if form is not None else "", "draft": draft, "shown": shown, "rows": rows, "json_view": json_view, "comment": comment, "sample": sample,
+        "tried": tried, "error": error, "try_error": try_error, "activated": request.query.get("activated"),
+        "tables": request.config_dict[TABLES], "classes": class_options(request.config_dict[TABLES], lang),
+        "channels": [(c, channel_name(c, lang)) for c in CHANNELS], "priority_limit": PRIORITY_LIMIT,
     }
     return page(request, "rules.html", context, status)
 
@@ -56,11 +78,11 @@ async def save_rules(request: web.Request) -> web.Response:
     """Save the edited text as a new version (activated at once if asked); a bad rule is refused and nothing is stored."""
     form = await request.post()
     require_csrf(request, form)
-    draft, comment = str(form.get("rules", "")), str(form.get("comment", ""))[:2000]
+    comment = str(form.get("comment", ""))[:2000]
     try:
-        rules = parse_draft(draft)
+        rules = validated_draft(form)
     except InputError as exc:
-        return await rules_page(request, draft=draft, comment=comment, error=error_text(request, exc), status=400)
+        return await rules_page(request, form=form, comment=comment, error=error_text(request, exc), status=400)
     actor = f"console:{current_user(request).username}"
     store = request.config_dict[STORE]
     row = await store.add_rule_set(rules, actor, comment)
@@ -76,20 +98,21 @@ async def try_draft(request: web.Request) -> web.Response:
     posts here as the administrator types and shows the result part)."""
     form = await request.post()
     require_csrf(request, form)
-    draft, sample, comment = str(form.get("rules", "")), str(form.get("sample", "")).strip(), str(form.get("comment", ""))
+    sample, comment = str(form.get("sample", "")).strip(), str(form.get("comment", ""))
     try:
         if not sample:
             raise InputError("sample_required")
         if len(sample) > MAX_SAMPLE_CHARS:
             raise InputError("sample_too_long", limit=MAX_SAMPLE_CHARS)
-        rules = parse_draft(draft)
+        rules = validated_draft(form)
         classifier = request.config_dict[PIPELINE].classifier
         if classifier is None:
             raise InputError("classifier_unavailable")
-        tried = try_rules(classifier, rules, sample, DEFAULT_EDITION, request.config_dict[TABLES])
+        channel = str(form.get("sample_channel", "")) or None
+        tried = try_rules(classifier, rules, sample, DEFAULT_EDITION, request.config_dict[TABLES], channel if channel in CHANNELS else None)
     except InputError as exc:
-        return await rules_page(request, draft=draft, comment=comment, sample=sample, try_error=error_text(request, exc), status=400)
-    return await rules_page(request, draft=draft, comment=comment, sample=sample, tried=tried)
+        return await rules_page(request, form=form, comment=comment, sample=sample, try_error=error_text(request, exc), status=400)
+    return await rules_page(request, form=form, comment=comment, sample=sample, tried=tried)
 
 
 @routes.get(f"{ADMIN}/rules/{{version}}")

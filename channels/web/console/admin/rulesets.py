@@ -27,6 +27,11 @@ def parse_draft(text: str) -> list[dict[str, Any]]:
         raise InputError("rules_not_json") from None
     if not isinstance(raw, list):
         raise InputError("rules_not_list")
+    return check_rules(raw)
+
+
+def check_rules(raw: list[Any]) -> list[dict[str, Any]]:
+    """Each rule of a list validated by the classifier; InputError (a catalogue code) on the first problem."""
     if len(raw) > MAX_RULES:
         raise InputError("rules_too_many", limit=MAX_RULES)
     try:

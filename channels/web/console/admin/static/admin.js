@@ -26,12 +26,13 @@
           if (fresh) result.replaceChildren.apply(result, Array.from(fresh.childNodes));
         });
     }
-    ["sample", "rules"].forEach(function (id) {
-      document.getElementById(id).addEventListener("input", function () {
-        clearTimeout(timer);
-        timer = setTimeout(run, 400);
-      });
-    });
+    function later() {
+      clearTimeout(timer);
+      timer = setTimeout(run, 400);
+    }
+    // Any field of the editor (the rule fields, the JSON view, the sample) tries the draft again.
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
   }
 
   // series: [[name, counts per day], …], largest first
@@ -70,12 +71,15 @@
     var pairs = json("confusion-data");
     var canvas = document.getElementById("confusion-chart");
     if (!pairs || !canvas || !window.Chart) return;
+    canvas.parentNode.style.height = (4 + pairs.length * 2) + "rem";
     new window.Chart(canvas, {
       type: "bar",
       data: { labels: pairs.map(function (p) { return p.label; }),
               datasets: [{ label: canvas.getAttribute("aria-label"), data: pairs.map(function (p) { return p.count; }), backgroundColor: PALETTE[1] }] },
       options: { indexAxis: "y", responsive: true, maintainAspectRatio: false, animation: false,
-                 plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } }
+                 plugins: { legend: { display: false } },
+                 // every bar keeps its label (the figure grows with the number of bars)
+                 scales: { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { ticks: { autoSkip: false } } } }
     });
   }
 
