@@ -114,3 +114,9 @@ def test_the_encoding_aes_key_must_be_one() -> None:
     for bad in ("c" * 42, "c" * 44, "!" * 43):
         with pytest.raises(ValidationError, match="EncodingAESKey"):
             WechatSettings(**base, encoding_aes_key=bad)
+
+
+def test_the_console_names_the_channel() -> None:
+    from channels.web.console.case_texts import channel_label
+
+    assert channel_label("wechat", "zh") == "微信公众号" and channel_label("wechat", "en") == "WeChat"

@@ -113,6 +113,7 @@ CASE_TEXTS: dict[str, dict[Lang, str]] = {
     "channel_voice": {"zh": "语音热线", "en": "Voice line"},
     "channel_web": {"zh": "网页", "en": "Web form"},
     "channel_telegram": {"zh": "Telegram", "en": "Telegram"},
+    "channel_wechat": {"zh": "微信公众号", "en": "WeChat"},
     "channel_sms": {"zh": "短信", "en": "SMS"},
     "channel_whatsapp": {"zh": "WhatsApp", "en": "WhatsApp"},
     "channel_open311": {"zh": "Open311", "en": "Open311"},
