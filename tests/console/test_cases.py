@@ -19,7 +19,7 @@ from tests.console.test_call_assist import JUNCTION, api_report, ring
 from tests.console.test_voicemails import tone_wav
 from tests.core.test_media_api import noise_png
 from tests.support.receiver import Receiver
-from tests.web.conftest import Site, screenshots, serious_violations
+from tests.web.conftest import DESKTOP, PHONE, Site, screenshots, serious_violations
 
 CALLER = "+8613900004444"
 
@@ -53,6 +53,13 @@ async def callers_case(site: Site) -> dict[str, Any]:
                                    {"url": f"{site.url}/console/recordings/{recording.name}", "content_type": "audio/wav"}])
 
 
+async def clean_at_both_widths(page: Page) -> None:
+    """axe-core finds nothing serious at phone and desktop width."""
+    for size in (DESKTOP, PHONE):
+        await page.set_viewport_size(size)
+        assert await serious_violations(page) == []
+
+
 async def find_by_phone(page: Page, phone: str) -> None:
     await page.goto("/console/cases")
     await page.fill("#q-phone", phone)
@@ -75,7 +82,7 @@ async def test_an_agent_finds_the_callers_earlier_case_and_sees_it_whole(
     await expect(rows).to_have_count(1)
     await expect(rows.first).to_contain_text(earlier["case_id"])
     await expect(page.locator("#results-count")).to_contain_text("1 cases" if en else "共 1 件")
-    assert await serious_violations(page) == []
+    await clean_at_both_widths(page)
     await screenshots(page, out, f"case-list-{locale}")
 
     async with page.expect_navigation():
@@ -103,7 +110,7 @@ async def test_an_agent_finds_the_callers_earlier_case_and_sees_it_whole(
     await expect(page.locator("#timeline")).not_to_contain_text("{")  # sentences, not JSON
     await expect(page.locator("select[name=class_id][data-class-picker] optgroup").first).to_be_attached()
     assert await page.locator("select[name=class_id] option").first.get_attribute("value") == ""
-    assert await serious_violations(page) == []
+    await clean_at_both_widths(page)
     await screenshots(page, out, f"case-page-{locale}")
 
     admin = await agent_page(browser, console, make_user, role="admin", locale=locale)
@@ -127,13 +134,13 @@ async def test_searches_by_words_place_class_status_and_date_and_pages_through(b
         await page.click("#page-older")
     await expect(page.locator("#cases tbody tr")).to_have_count(1)
     await expect(page.locator("#cases tbody")).to_contain_text("第0号楼")
-    assert await serious_violations(page) == []
+    await clean_at_both_widths(page)
 
     response = await page.goto("/console/cases?since=2026-13-40&status=nonsense")
     assert response is not None and response.status == 400
     await expect(page.locator("#q-since-error")).to_contain_text("2026-13-40")
     await expect(page.locator("#q-status-error")).to_contain_text("nonsense")
-    assert await serious_violations(page) == []
+    await clean_at_both_widths(page)
 
 
 async def test_a_junk_report_is_voided_with_a_reason_and_the_platform_is_told(
@@ -157,7 +164,7 @@ async def test_a_junk_report_is_voided_with_a_reason_and_the_platform_is_told(
     await expect(page.locator("#case-status")).to_have_text("作废")
     await expect(page.locator("#timeline")).to_contain_text("原因：测试电话，不是问题")
     await expect(page.locator("#void-form")).to_have_count(0)
-    assert await serious_violations(page) == []
+    await clean_at_both_widths(page)
     await screenshots(page, out, "case-voided")
 
     await deliver_all(console)
@@ -189,7 +196,7 @@ async def test_the_class_is_changed_on_the_case_page_and_kept_as_a_correction(br
     await expect(page.locator("#case-class")).to_contain_text("an agent")
     (correction,) = await console.store.corrections()
     assert correction.class_id == "ev-2013-0110" and correction.actor.startswith("agent:")
-    assert await serious_violations(page) == []
+    await clean_at_both_widths(page)
 
 
 async def merged_pair(site: Site) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
@@ -240,7 +247,7 @@ async def test_a_merge_refused_names_case_numbers_and_statuses_in_words(browser:
         await page.click("#merge-submit")
     error = page.locator("#case-error")
     await expect(error).to_have_text(f"Case {first['case_id']} is Closed and cannot be merged.")
-    assert await serious_violations(page) == []
+    await clean_at_both_widths(page)
 
 
 async def test_not_a_repeat_keeps_the_case_apart_and_sends_it_on(browser: Browser, console: Site, make_user: MakeUser) -> None:
@@ -265,7 +272,7 @@ async def test_a_merged_cases_public_page_says_where_its_reports_went(browser: B
         await page.goto(f"/cases/{second['case_id']}")
         await expect(page.locator(f"#reports-count a[href='/cases/{first['case_id']}']")).to_be_visible()
         await expect(page.locator("main")).to_contain_text(words)
-        assert await serious_violations(page) == []
+        await clean_at_both_widths(page)
         await context.close()
 
 
