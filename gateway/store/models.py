@@ -97,7 +97,7 @@ class DeliveryRow(Base):
     last_status_code: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"), Index("ix_deliveries_platform", "platform_id", "status"))
+    __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"), Index("ix_deliveries_claim", "platform_id", "status", "next_attempt_at"))
 
 
 class PlatformStateRow(Base):
