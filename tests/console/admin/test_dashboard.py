@@ -12,6 +12,7 @@ from playwright.async_api import Browser
 from sqlalchemy import update
 
 from channels.web.console.admin import export
+from channels.web.console.names import CHANNEL_NAMES, channel_name
 from gateway.delivery import Deliverer
 from gateway.payload import case_number
 from gateway.store.clock import as_utc, utcnow
@@ -23,6 +24,13 @@ from tests.support.receiver import Receiver
 from tests.web.conftest import Site
 
 LITTER = {"text": "小区门口垃圾堆了好几天没人清理", "class_id": "ev-2013-0111", "channel": "web", "location": {"lat": 31.35, "lon": 120.66}}
+
+
+def exported_rows(text: str, lang: str = "zh") -> list[dict[str, str]]:
+    """The rows of an export by column; the header row is in the reader's language."""
+    reader = csv.reader(io.StringIO(text))
+    assert next(reader) == export.headers(lang)
+    return [dict(zip(export.COLUMNS, row)) for row in reader]
 
 
 async def three_cases(console: Site, key: str, deliverer: Deliverer, receiver: Receiver) -> list[int]:
@@ -46,6 +54,9 @@ async def test_dashboard_numbers_are_the_stores(browser: Browser, console: Site,
     page = await admin_page(browser, console, make_user, "/console/admin/?days=7", locale="en-GB", language="en")
     assert await page.inner_text("#fig-cases") == str((await console.store.cases(CaseFilter()))[1]) == "3"
     assert await page.inner_text("#fig-success") == "50.0%"
+    legends = await page.locator("#chart-channel").evaluate("c => window.Chart.getChart(c).data.datasets.map(d => d.label)")
+    assert legends and set(legends) <= {n["en"] for n in CHANNEL_NAMES.values()}, legends
+    assert "Web form" in (await page.text_content("#channel-totals") or "")
     assert await page.inner_text("#fig-dead") == "1" and await page.inner_text("#fig-pending") == "1"
     case = await console.store.case(ids[0])
     [delivery] = await console.store.deliveries(case_id=ids[0])
@@ -73,7 +84,7 @@ async def test_csv_export_holds_the_filtered_cases_for_excel(browser: Browser, c
         await page.click("form button.primary")
     raw = (await (await download.value).path()).read_bytes()
     assert raw.startswith("\ufeff".encode())
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    rows = exported_rows(raw.decode("utf-8-sig"))
     assert [r["case_number"] for r in rows] == [case_number(c.id, c.created_at) for c in (await console.store.cases(CaseFilter()))[0]]
     assert {r["text"] for r in rows} >= {LAMP["text"], LITTER["text"]}
     assert {r["class_name"] for r in rows} == {"路灯", "积存垃圾渣土"} and rows[0]["status"] == "已转送"
@@ -83,7 +94,7 @@ async def test_csv_export_holds_the_filtered_cases_for_excel(browser: Browser, c
     await page.check("#overdue")
     async with page.expect_download() as download:
         await page.click("form button.primary")
-    rows = list(csv.DictReader(io.StringIO((await (await download.value).path()).read_text(encoding="utf-8-sig"))))
+    rows = exported_rows((await (await download.value).path()).read_text(encoding="utf-8-sig"))
     assert [(r["case_number"], r["overdue"]) for r in rows] == [(case_number(ids[2], (await console.store.case(ids[2])).created_at), "1")]  # type: ignore[union-attr]
 
     response = await page.goto("/console/admin/export.csv?since=2026-13-01")
@@ -104,7 +115,7 @@ async def test_csv_export_hands_no_formula_to_a_spreadsheet(browser: Browser, co
     page = await admin_page(browser, console, make_user, "/console/admin/export")
     async with page.expect_download() as download:
         await page.click("form button.primary")
-    rows = list(csv.DictReader(io.StringIO((await (await download.value).path()).read_text(encoding="utf-8-sig"))))
+    rows = exported_rows((await (await download.value).path()).read_text(encoding="utf-8-sig"))
     assert {(r["text"], r["address"]) for r in rows} == {("'" + FORMULAS["text"], "'" + FORMULAS["address"]), ("'+86 路灯坏了", "'-1+1 人民路")}
     assert {r["lat"] for r in rows} == {"31.310000", "31.330000"}
     await page.context.close()
@@ -121,5 +132,5 @@ async def test_wechat_cases_in_the_channel_breakdown(browser: Browser, console: 
     await report(console, key, **LAMP)
     page = await admin_page(browser, console, make_user, "/console/admin/?days=7", locale="en-GB", language="en")
     data = json.loads(await page.locator("#dashboard-data").text_content() or "{}")
-    assert {name: sum(counts) for name, counts in data["by_channel"]} == {"wechat": 1, LAMP.get("channel", "api"): 1}
+    assert {name: sum(counts) for name, counts in data["by_channel"]} == {"WeChat": 1, channel_name(LAMP.get("channel", "api"), "en"): 1}
     await page.context.close()

@@ -3,11 +3,14 @@
 event names instead of codes."""
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, expect
 
+from channels.web.console.admin import export
 from channels.web.console.admin.durations import duration_text
 from channels.web.console.admin.rulesets import active_report
 from channels.web.console.names import CHANNEL_NAMES, channel_name, event_name
@@ -85,9 +88,18 @@ async def test_every_confusion_bar_is_labelled_and_the_pairs_read_as_a_table(
     await page.context.close()
 
 
-@pytest.mark.parametrize(("language", "hotline"), [("zh", "12319热线（人工）"), ("en", "12319 hotline (agent)")])
-async def test_export_offers_channels_by_name(browser: Browser, console: Site, make_user: MakeUser, language: str, hotline: str) -> None:
+@pytest.mark.parametrize(("language", "hotline", "header", "web"), [("zh", "12319热线（人工）", "案件编号", "网页"),
+                                                                  ("en", "12319 hotline (agent)", "Case number", "Web form")])
+async def test_export_speaks_the_page_language_in_its_options_and_its_file(
+    browser: Browser, console: Site, make_user: MakeUser, key: str, language: str, hotline: str, header: str, web: str
+) -> None:
+    await report(console, key, **(LAMP | {"channel": "web"}))
     page = await admin_page(browser, console, make_user, "/console/admin/export", language=language)
     await expect(page.locator("#channel option[value=hotline]")).to_have_text(hotline)
     assert await serious_violations(page) == []
+    async with page.expect_download() as download:
+        await page.click("form button.primary")
+    rows = list(csv.reader(io.StringIO((await (await download.value).path()).read_text(encoding="utf-8-sig"))))
+    assert rows[0] == export.headers(language) and rows[0][0] == header
+    assert rows[1][export.COLUMNS.index("channel")] == web
     await page.context.close()

@@ -12,6 +12,7 @@ from channels.web.console.admin import queries
 from channels.web.console.admin.routing import ADMIN, page, routes
 from channels.web.console.admin.rulesets import class_label
 from channels.web.console.auth import console_lang, login_required
+from channels.web.console.names import channel_name
 from channels.web.console.pages import add_nav
 from channels.web.vendor import vendor_available
 from gateway.appkeys import SETTINGS, STORE, TABLES
@@ -55,6 +56,7 @@ async def figures(request: web.Request, days: int) -> dict[str, Any]:
     daily = await queries.cases_per_day(store, days)
     other = "—"
     by_class = {class_label(tables, cid, lang) if cid != other else other: v for cid, v in top_series(daily.by_class, TOP_CLASSES, other).items()}
+    by_channel = {channel_name(channel, lang): v for channel, v in daily.by_channel.items()}
     points = await queries.open_case_points(store)
     counts = await queries.delivery_counts(store, since)
     overdue, overdue_total = await store.cases(CaseFilter(overdue=True, limit=20))
@@ -62,9 +64,9 @@ async def figures(request: web.Request, days: int) -> dict[str, Any]:
     return {
         "days": days, "days_choices": DAYS_CHOICES,
         "labels": [d.isoformat() for d in daily.days],
-        "by_class": by_class, "by_channel": daily.by_channel,
+        "by_class": by_class, "by_channel": by_channel,
         "class_totals": sorted(((k, sum(v)) for k, v in by_class.items()), key=lambda kv: -kv[1]),
-        "channel_totals": sorted(((k, sum(v)) for k, v in daily.by_channel.items()), key=lambda kv: -kv[1]),
+        "channel_totals": sorted(((k, sum(v)) for k, v in by_channel.items()), key=lambda kv: -kv[1]),
         "cases_total": sum(sum(v) for v in daily.by_channel.values()),
         "open_located": len(points),
         "map": {"tile_url": settings.tile_url, "points": [from_wgs84(lat, lon, settings.tile_crs) for lat, lon in points],

@@ -11,9 +11,11 @@ from datetime import date, datetime, time, timedelta
 
 from aiohttp import web
 
+from channels.web.console.admin.catalogue import TEXTS
 from channels.web.console.admin.routing import ADMIN, error_text, page, routes
 from channels.web.console.admin.rulesets import class_label
 from channels.web.console.auth import console_lang, current_user, login_required
+from channels.web.console.names import channel_name
 from classifier.tables import CodeTables
 from gateway.appkeys import STORE, TABLES
 from gateway.domain import OPEN_STATUSES, CaseStatus, Channel, status_name
@@ -27,6 +29,11 @@ PAGE = 500
 OPEN = {s.value for s in OPEN_STATUSES}
 COLUMNS = ("case_number", "created_at", "status", "class_id", "class_name", "channel", "case_source", "reports_count",
            "address", "lat", "lon", "grid_code", "due_at", "overdue", "text")
+
+
+def headers(lang: str) -> list[str]:
+    """The header row in the reader's language (the columns' order is COLUMNS)."""
+    return [TEXTS[f"csv_{column}"]["en" if lang == "en" else "zh"] for column in COLUMNS]
 
 
 def parse_filter(query: Mapping[str, str], tables: CodeTables) -> CaseFilter:
@@ -76,7 +83,7 @@ def local(value: datetime | None) -> str:
 def case_line(case: CaseRow, tables: CodeTables, lang: str, now: datetime) -> list[str]:
     overdue = case.due_at is not None and as_utc(case.due_at) < now and case.status in OPEN
     return [cell(value) for value in (case_number(case.id, case.created_at), local(case.created_at), status_name(case.status, lang), case.class_id or "",
-            class_label(tables, case.class_id, lang) if case.class_id else "", case.source_channel, case.case_source, str(case.reports_count),
+            class_label(tables, case.class_id, lang) if case.class_id else "", channel_name(case.source_channel, lang), case.case_source, str(case.reports_count),
             case.address or "", "" if case.lat is None else f"{case.lat:.6f}", "" if case.lon is None else f"{case.lon:.6f}",
             case.grid_code or "", local(case.due_at), "1" if overdue else "0", case.text)]
 
@@ -126,7 +133,7 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow(COLUMNS)
+    writer.writerow(headers(lang))
     count = 0
     async for case in matching_cases(request.config_dict[STORE], flt):
         writer.writerow(case_line(case, tables, lang, now))
