@@ -1,7 +1,8 @@
 """Intake benchmark: POST /api/v1/reports beside an aiohttp hello-world measured in the same run,
-with SQLite and PostgreSQL; then deliveries per second to a local receiving platform.
+with SQLite and PostgreSQL, one `gateway serve` process and (PostgreSQL) several; then deliveries per second
+to a local receiving platform.
 
-    .venv/bin/python bench/intake.py [--seconds 5] [--clients 50 200]
+    .venv/bin/python bench/intake.py [--seconds 5] [--clients 50 200] [--rates 100 200 300 400 500] [--processes 1 2]
 """
 from __future__ import annotations
 
@@ -99,9 +100,11 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
-    parser.add_argument("--rates", type=float, nargs="+", default=[50.0, 100.0, 150.0], help="open-loop offered loads")
+    parser.add_argument("--rates", type=float, nargs="+", default=[100.0, 200.0, 300.0, 400.0, 500.0], help="open-loop offered loads")
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2], help="serving processes (more than one: PostgreSQL only)")
     args = parser.parse_args()
     lines = ["| endpoint | req/s | ratio to hello-world | p50 ms | p99 ms | errors |", "|---|---|---|---|---|---|"]
+    scaling = [f"| serving processes (PostgreSQL) | req/s, {args.clients[0]} clients | ratio to 1 process | gain per added process |", "|---|---|---|---|"]
     delivery_lines = ["| backend | deliveries/s (worker) | sequential signed POSTs/s (floor) | ratio |", "|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -113,17 +116,29 @@ async def main() -> None:
                 receiver_port, port = free_port(), free_port()
                 env = gateway_env(work, database_url, redis_url, receiver_port)
                 key = subprocess.run([python(), "-m", "gateway", "apikey", "create", "--name", "bench"], env=os.environ | env, capture_output=True, text=True, check=True).stdout.strip()
-                with child([python(), "-m", "gateway", "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, port=port):
-                    url, auth = f"http://127.0.0.1:{port}/api/v1/reports", {"Authorization": f"Bearer {key}"}
-                    for c in args.clients:
-                        result = await closed_loop(url, body, auth, c, args.seconds)
-                        lines.append(row(f"POST /api/v1/reports, {backend}, {c} clients", result, ceilings[c]))
-                    for rate in args.rates:
-                        result = await open_loop(url, body, auth, rate, args.seconds)
-                        lines.append(row(f"POST /api/v1/reports, {backend}, {rate:.0f} reports/s offered", result, None).replace("| 1.00 |", "| - |"))
+                auth = {"Authorization": f"Bearer {key}"}
+                single: LoadResult | None = None
+                for processes in [1] if backend == "sqlite" else args.processes:
+                    serve = [python(), "-m", "gateway", "serve", "--host", "127.0.0.1", "--port", str(port), "--processes", str(processes)]
+                    with child(serve, env=env, port=port):
+                        url, name = f"http://127.0.0.1:{port}/api/v1/reports", f"POST /api/v1/reports, {backend}" + (f", {processes} processes" if processes > 1 else "")
+                        warmup = 1.0 if processes == 1 else 4.0  # every process up and its classifier loaded
+                        for c in args.clients:
+                            result = await closed_loop(url, body, auth, c, args.seconds, warmup=warmup)
+                            lines.append(row(f"{name}, {c} clients", result, ceilings[c]))
+                            if c == args.clients[0] and backend != "sqlite":
+                                single = single or result
+                                gain = (result.rate / single.rate - 1) / (processes - 1) if processes > 1 else 0.0
+                                scaling.append(f"| {processes} | {result.rate:,.0f} | {result.rate / single.rate:.2f} | "
+                                               + (f"+{gain:.2f}" if processes > 1 else "-") + " |")
+                        for rate in args.rates:
+                            result = await open_loop(url, body, auth, rate, args.seconds)
+                            lines.append(row(f"{name}, {rate:.0f} reports/s offered", result, None).replace("| 1.00 |", "| - |"))
                 rate, floor = await deliveries_per_second(env, receiver_port, args.seconds)
                 delivery_lines.append(f"| {backend} | {rate:,.0f} | {floor:,.0f} | {rate / floor:.2f} |")
     print("\n".join(lines))
+    print()
+    print("\n".join(scaling))
     print()
     print("\n".join(delivery_lines))
 
