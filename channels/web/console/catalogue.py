@@ -77,6 +77,8 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "call_kind_handed_off": {"zh": "已转坐席", "en": "handed to an agent"},
     "call_kind_hung_up": {"zh": "已挂断", "en": "hung up"},
     "call_kind_dropped": {"zh": "已中断", "en": "dropped"},
+    "call_kind_voicemail_recorded": {"zh": "留下语音留言", "en": "voicemail left"},
+    "call_kind_status_lookup": {"zh": "查询案件进展", "en": "case status asked"},
     "unknown_caller": {"zh": "未显示号码", "en": "number withheld"},
     "history_title": {"zh": "该来电人的历史", "en": "This caller's history"},
     "open_cases": {"zh": "未结案件", "en": "Open cases"},

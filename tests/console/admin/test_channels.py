@@ -3,6 +3,7 @@ what the store holds (last inbound, notifications sent and failed)."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import redis
 from playwright.async_api import Browser
@@ -45,5 +46,7 @@ async def test_calls_in_progress_live_events_and_webhook_health(browser: Browser
         await asyncio.sleep(0.05)
     await page.wait_for_selector("#live-events li")
     assert "ringing · sip · 12319-en · +8613800000003 · sip-1" in await page.inner_text("#live-events")
+    kinds = json.loads(await page.locator("#call-kinds").text_content() or "{}")
+    assert kinds["handed_off"] == "handed to an agent" and kinds["voicemail_recorded"] == "voicemail left", "kinds by their names"
     client.close()
     await page.context.close()

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import timedelta
+from typing import get_args
 
 from aiohttp import web
 from redis.asyncio import Redis as AsyncRedis
 
 from channels.web.console.admin import queries
 from channels.web.console.admin.routing import ADMIN, page, routes
-from channels.web.console.auth import login_required
+from channels.web.console.auth import console_lang, login_required
+from channels.web.console.catalogue import TEXTS
 from gateway.appkeys import REDIS, SETTINGS, STORE
-from gateway.calls import CALL_EVENTS, CallEvent, live_workers
+from gateway.calls import CALL_EVENTS, CallEvent, CallEventKind, live_workers
 from gateway.domain import Channel
 from gateway.store.clock import utcnow
 
@@ -45,6 +47,7 @@ async def channel_status(request: web.Request) -> web.Response:
         "workers_alive": sorted(live_workers(request.config_dict[REDIS]).items()),
         "workers_seen": sorted({c.worker for c in recent if c.channel == "sip" and c.worker}),
         "health": health, "configured": configured, "hours": HEALTH_HOURS, "voicemails": await store.voicemail_counts(),
+        "call_kinds": {kind: TEXTS[f"call_kind_{kind}"][console_lang(request)] for kind in get_args(CallEventKind)},
     }
     return page(request, "channels.html", context)
 

@@ -86,11 +86,12 @@
   function liveCalls() {
     var list = document.getElementById("live-events");
     if (!list || !window.EventSource) return;
+    var kinds = json("call-kinds") || {};  // what happened, in the page's language
     var source = new EventSource(list.getAttribute("data-source"));
     source.onmessage = function (message) {
       var e = JSON.parse(message.data);
       var item = document.createElement("li");
-      item.textContent = [e.at.slice(11, 19), e.kind, e.channel, e.line, e.caller || "—", e.worker || ""].join(" · ");
+      item.textContent = [e.at.slice(11, 19), kinds[e.kind] || e.kind, e.channel, e.line, e.caller || "—", e.worker || ""].join(" · ");
       list.prepend(item);
       while (list.children.length > 20) list.lastElementChild.remove();
     };
