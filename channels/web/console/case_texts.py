@@ -119,6 +119,8 @@ CASE_TEXTS: dict[str, dict[Lang, str]] = {
     "channel_open311": {"zh": "Open311", "en": "Open311"},
     "channel_email": {"zh": "市长信箱", "en": "Mayor's mailbox"},
     "channel_api": {"zh": "接口", "en": "API"},
+    "channel_supervisor": {"zh": "监督员", "en": "Supervisor"},
+    "channel_liaison": {"zh": "社区联络员", "en": "Community liaison"},
     "channel_other": {"zh": "{channel}", "en": "{channel}"},
 }
 

@@ -12,8 +12,9 @@ from playwright.async_api import Browser
 from sqlalchemy import update
 
 from channels.web.console.admin import export
-from channels.web.console.names import CHANNEL_NAMES, channel_name
+from channels.web.console.names import channel_name
 from gateway.delivery import Deliverer
+from gateway.domain import Channel
 from gateway.payload import case_number
 from gateway.store.clock import as_utc, utcnow
 from gateway.store.models import CaseRow, FeedbackRow
@@ -55,7 +56,7 @@ async def test_dashboard_numbers_are_the_stores(browser: Browser, console: Site,
     assert await page.inner_text("#fig-cases") == str((await console.store.cases(CaseFilter()))[1]) == "3"
     assert await page.inner_text("#fig-success") == "50.0%"
     legends = await page.locator("#chart-channel").evaluate("c => window.Chart.getChart(c).data.datasets.map(d => d.label)")
-    assert legends and set(legends) <= {n["en"] for n in CHANNEL_NAMES.values()}, legends
+    assert legends and set(legends) <= {channel_name(c.value, "en") for c in Channel}, legends
     assert "Web form" in (await page.text_content("#channel-totals") or "")
     assert await page.inner_text("#fig-dead") == "1" and await page.inner_text("#fig-pending") == "1"
     case = await console.store.case(ids[0])

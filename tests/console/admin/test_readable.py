@@ -13,7 +13,7 @@ from playwright.async_api import Browser, expect
 from channels.web.console.admin import export
 from channels.web.console.admin.durations import duration_text
 from channels.web.console.admin.rulesets import active_report
-from channels.web.console.names import CHANNEL_NAMES, channel_name, event_name
+from channels.web.console.names import channel_name, event_name
 from gateway.delivery import Deliverer
 from gateway.domain import Channel
 from gateway.rules import model_dir
@@ -32,13 +32,15 @@ def test_a_duration_is_shown_in_the_unit_that_reads_best(hours: float | None, la
 
 
 def test_every_channel_and_delivery_event_has_a_name_in_both_languages() -> None:
-    assert set(CHANNEL_NAMES) == {c.value for c in Channel}
-    assert channel_name("hotline", "zh") == "12319热线（人工）" and channel_name("email", "en") == "Mayor's mailbox (e-mail)"
-    assert event_name("case.created", "zh") == "新案件" and event_name("case.updated", "en") == "Case update"
+    for channel in Channel:
+        for lang in ("zh", "en"):
+            assert channel_name(channel.value, lang) != channel.value, (channel, lang)  # type: ignore[arg-type]
+    assert channel_name("hotline", "zh") == "12319热线（人工）" and channel_name("email", "en") == "Mayor's mailbox"
+    assert event_name("case.created", "zh") == "新案件" and event_name("case.updated", "en") == "update"
     assert channel_name("carrier-pigeon", "en") == "carrier-pigeon" and event_name("case.unknown", "zh") == "case.unknown"
 
 
-@pytest.mark.parametrize(("locale", "language", "event", "replay"), [("zh-CN", "zh", "新案件", "重新投递"), ("en-GB", "en", "New case", "Replay")])
+@pytest.mark.parametrize(("locale", "language", "event", "replay"), [("zh-CN", "zh", "新案件", "重新投递"), ("en-GB", "en", "new case", "Replay")])
 async def test_a_dead_letter_fits_a_phone_with_replay_in_reach(
     browser: Browser, console: Site, make_user: MakeUser, receiver: Receiver, key: str, deliverer: Deliverer, out: Path,
     locale: str, language: str, event: str, replay: str
