@@ -2,6 +2,7 @@
 `<select data-class-picker>` of a page, by keyboard, with nothing chosen until the agent chooses."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from classifier.families import load_families
 from classifier.tables import load_tables
 from tests.console.conftest import MakeUser, agent_page, login
 from tests.console.test_call_assist import api_report
-from tests.web.conftest import Site, open_page, screenshots, serious_violations
+from tests.web.conftest import Site, count_cases, open_page, screenshots, serious_violations
 
 GAS_COVER = "cp-0111"
 UNSURE = "请尽快派人过来看一下这个情况"
@@ -108,3 +109,31 @@ async def test_without_scripts_the_list_starts_empty_and_still_works(browser: Br
     await select.select_option(GAS_COVER)
     await page.locator(f"#case-{unsure['case_id']} .decision.other button[type=submit]").click()
     await expect(page.locator("#notice")).to_contain_text(unsure["case_id"])
+
+
+@pytest.mark.parametrize(("locale", "query", "refused"), [("zh-CN", "rqjg", "请先选择一个分类。"), ("en-GB", "gas manhole", "Choose a class first.")])
+async def test_call_assist_files_another_class_found_in_the_picker(
+    browser: Browser, console: Site, make_user: MakeUser, locale: str, query: str, refused: str
+) -> None:
+    page = await agent_page(browser, console, make_user, locale=locale)
+    await page.goto(f"/console/?lang={locale[:2]}")
+    await page.keyboard.press("Alt+T")
+    await page.keyboard.type("人民路上有个井盖松了，踩上去会响")
+    await expect(page.locator("#classes li")).to_have_count(3)
+    await page.keyboard.press("Alt+O")  # the picker, and "another class" chosen
+    await expect(page.locator("#class-other")).to_be_checked()
+    await page.keyboard.press("Alt+N")
+    await page.keyboard.press("Control+Enter")  # nothing picked yet: refused, nothing filed
+    await expect(page.locator("#form-error")).to_have_text(refused)
+    assert await count_cases(console) == 0
+    combo = page.locator(".other-class").get_by_role("combobox")
+    await combo.focus()
+    await page.keyboard.type(query)
+    await expect(page.locator(".other-class [role=option]").first).to_have_attribute("data-value", GAS_COVER)
+    await page.keyboard.press("Enter")
+    assert await page.locator("#other-class").input_value() == GAS_COVER
+    assert await serious_violations(page) == []
+    await page.keyboard.press("Control+Enter")
+    await expect(page.locator("#result-number")).to_have_text(re.compile(r"^\d{14,}$"))
+    case = await console.store.case(int((await page.text_content("#result-number") or "")[8:]))
+    assert case is not None and case.class_id == GAS_COVER
