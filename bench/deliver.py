@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -90,18 +91,23 @@ async def delivered(store: Store) -> int:
         return int(await tx.session.scalar(select(func.count()).select_from(DeliveryRow).where(DeliveryRow.status == DeliveryStatus.DELIVERED)) or 0)
 
 
-async def drain_rate(store: Store, total: int, timeout: float) -> tuple[float, float]:
+async def drain_rate(store: Store, total: int, timeout: float, worker: subprocess.Popen[bytes]) -> tuple[float, float]:
     """(deliveries/s from the first delivery to the last, seconds from the first to the last) once `total` are delivered."""
     deadline = time.monotonic() + timeout
-    while (first := await delivered(store)) == 0:
+
+    def check(done: int) -> None:
+        if worker.poll() is not None:
+            raise RuntimeError(f"the worker exited ({worker.returncode}) with {done} of {total} delivered")
         if time.monotonic() > deadline:
-            raise RuntimeError("nothing delivered")
+            raise RuntimeError(f"{done} of {total} delivered in time")
+
+    while (first := await delivered(store)) == 0:
+        check(0)
         await asyncio.sleep(0.05)
     start = time.perf_counter()
     done = first
     while done < total:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{done} of {total} delivered in time")
+        check(done)
         await asyncio.sleep(0.2)
         done = await delivered(store)
     seconds = time.perf_counter() - start
@@ -137,8 +143,8 @@ async def run_backend(backend: str, work: Path, receiver_port: int, args: argpar
                                                         changed_at=utcnow() - timedelta(days=1)))
                     queue.enqueue("gateway.delivery.probe", PLATFORM, job_id=f"probe-{PLATFORM}", result_ttl=0)
                 floor = await sequential_sender(f"http://127.0.0.1:{receiver_port}/cases", args.seconds)
-                with child([python(), "-m", "gateway", "worker"], env=env | {"PYTHONPATH": str(tree)}, cwd=tree):
-                    rate, seconds = await drain_rate(store, count, args.timeout)
+                with child([python(), "-m", "gateway", "worker"], env=env | {"PYTHONPATH": str(tree)}, cwd=tree) as worker:
+                    rate, seconds = await drain_rate(store, count, args.timeout, worker)
                 lines.append(f"| {backend} | {scenario} | {count:,} | {rate:,.0f} | {floor:,.0f} | {rate / floor:.2f} | {seconds:.1f} |")
                 print(lines[-1], flush=True)
             finally:
