@@ -28,6 +28,7 @@ HEAD_ITEMS = "(UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID FROM)])"
 TAKEN_FLAGS = r"(\Seen $GatewayTaken)"
 TIMEOUT = 60.0
 MAX_BACKOFF = 300.0
+GOODBYE_SECONDS = 5.0
 
 
 class MailboxError(RuntimeError):
@@ -84,7 +85,7 @@ class MailboxPoller:
         return f"mail:mailbox:{self.config.id}"
 
     def __post_init__(self) -> None:
-        self.lock: Lock = self.redis.lock(self.lock_name, timeout=max(30.0, self.poll_seconds * 3), blocking=False)
+        self.lock = self.redis.lock(self.lock_name, timeout=max(30.0, self.poll_seconds * 3), blocking=False)
 
     def hold(self) -> None:
         """Renew the lock before each step; raises LockLost when it is no longer ours."""
@@ -114,8 +115,15 @@ class MailboxPoller:
                 failures += 1
                 error = f"{type(exc).__name__}: {exc}"[:300]
                 log.warning("mailbox %s (failure %d in a row): %s", self.config.id, failures, error)
-                await self.store.mailbox_error(self.config.id, error)
+                await self.keep_error(error)
             await asyncio.sleep(min(MAX_BACKOFF, self.poll_seconds * 2 ** failures))
+
+    async def keep_error(self, error: str) -> None:
+        """The error for the channel status; when the store itself is down, the log line above is all there is."""
+        try:
+            await self.store.mailbox_error(self.config.id, error)
+        except Exception as exc:  # the poller must outlive a store that is down; said in the log, tried again next round
+            log.warning("mailbox %s: its error could not be stored: %s", self.config.id, type(exc).__name__)
 
     async def connect(self) -> aioimaplib.IMAP4:
         config = self.config
@@ -135,11 +143,19 @@ class MailboxPoller:
                 self.hold()
                 await self.wait(client)
                 self.hold()
-        finally:
-            try:
-                await client.logout()
-            except (aioimaplib.AioImapException, OSError, asyncio.TimeoutError):
-                pass  # the connection is gone already; nothing was left half done
+        except asyncio.CancelledError:
+            client.protocol.transport.close()  # the process is stopping: no goodbye that could wait on the server
+            raise
+        except BaseException:
+            await self.goodbye(client)
+            raise
+
+    async def goodbye(self, client: aioimaplib.IMAP4) -> None:
+        """LOGOUT after a failure, bounded: the connection may be what failed."""
+        try:
+            await asyncio.wait_for(client.logout(), GOODBYE_SECONDS)
+        except (aioimaplib.AioImapException, OSError, asyncio.TimeoutError):
+            pass  # the connection is gone already; nothing was left half done
 
     async def wait(self, client: aioimaplib.IMAP4) -> None:
         """Until the server says a message arrived (IDLE) or `poll_seconds` passed."""
@@ -151,9 +167,8 @@ class MailboxPoller:
             await client.wait_server_push(timeout=self.poll_seconds)
         except asyncio.TimeoutError:
             pass  # nothing arrived: read again anyway
-        finally:
-            client.idle_done()
-            await asyncio.wait_for(idle, TIMEOUT)
+        client.idle_done()
+        await asyncio.wait_for(idle, TIMEOUT)
 
     async def read_new(self, client: aioimaplib.IMAP4) -> int:
         """Take the letters after the last UID taken (up to `batch`); the number looked at."""
