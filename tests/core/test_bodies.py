@@ -9,6 +9,7 @@ from aiohttp import web
 
 from gateway.bodies import BodyTooLarge, read_response, response_text
 from tests.support.pieces import in_pieces
+from tests.support.serving import serving
 
 BODY = bytes(range(256)) * 400  # 100 KB
 
@@ -27,12 +28,8 @@ async def server() -> AsyncIterator[str]:
     app = web.Application()
     app.router.add_get("/body", body_in_pieces)
     app.router.add_get("/text", text)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    await runner.cleanup()
+    async with serving(app) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.mark.parametrize("query", ["", "?declared"])

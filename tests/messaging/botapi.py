@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.support.pieces import in_pieces
+from tests.support.serving import serving
 
 BOT_USER = {"id": 7000000001, "is_bot": True, "first_name": "城管上报", "username": "city_report_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
@@ -118,12 +119,5 @@ async def running_bot_api(token: str) -> AsyncIterator[BotApiServer]:
     app = web.Application()
     app.router.add_route("*", "/bot{token}/{method}", server.method)
     app.router.add_get("/file/bot{token}/{path:.+}", server.download)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server.port = runner.addresses[0][1]
-    try:
+    async with serving(app) as server.port:
         yield server
-    finally:
-        await runner.cleanup()

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway.signing import SignatureError, verify
+from tests.support.serving import serving
 
 
 @dataclass
@@ -77,14 +78,9 @@ async def running_receiver(secret: str, port: int = 0) -> AsyncIterator[Receiver
     receiver = Receiver(secret)
     app = web.Application()
     app.router.add_post("/cases", receiver.handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
-    receiver.port = runner.addresses[0][1]
-    try:
-        yield receiver
-    finally:
-        if receiver.hang is not None:
-            receiver.hang.set()
-        await runner.cleanup()
+    async with serving(app, port) as receiver.port:
+        try:
+            yield receiver
+        finally:
+            if receiver.hang is not None:
+                receiver.hang.set()

@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.support.pieces import in_pieces
+from tests.support.serving import serving
 
 API = "/2010-04-01/Accounts/{sid}"
 
@@ -112,12 +113,5 @@ async def running_twilio(account_sid: str, auth_token: str) -> AsyncIterator[Twi
     app.router.add_get(API.format(sid="{sid}") + "/Messages/{message}/Media/{media}", server.file)
     app.router.add_get(API.format(sid="{sid}") + "/Recordings/{recording}", server.file)
     app.router.add_get("/storage/{name}", server.storage)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server.port = runner.addresses[0][1]
-    try:
+    async with serving(app) as server.port:
         yield server
-    finally:
-        await runner.cleanup()

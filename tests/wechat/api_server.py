@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.support.pieces import in_pieces
+from tests.support.serving import serving
 
 
 @dataclass
@@ -112,12 +113,5 @@ async def running_wechat_api(app_id: str, app_secret: str) -> AsyncIterator[Wech
     app.router.add_post("/cgi-bin/message/custom/send", server.custom)
     app.router.add_post("/cgi-bin/message/template/send", server.template)
     app.router.add_post("/cgi-bin/menu/create", server.menu_create)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server.port = runner.addresses[0][1]
-    try:
+    async with serving(app) as server.port:
         yield server
-    finally:
-        await runner.cleanup()
