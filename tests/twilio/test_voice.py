@@ -120,7 +120,7 @@ async def test_english_by_choice_can_describe_again_and_declines_updates(gateway
     said = caller.said()
     assert [lang for lang, _ in said] == ["en-US", "en-US"], "the class read back in English, in an English voice"
     assert said[0][1].startswith("We understood the problem as: ") and "Manhole cover" in said[0][1] and not HAN.search(said[0][1])
-    assert said[1] == ("en-US", "At Renmin Road and Jiefang Road. Press 1 to confirm, or 2 to describe it again.")
+    assert said[1] == ("en-US", "At Renmin Road & Jiefang Road junction. Press 1 to confirm, or 2 to describe it again.")
     await caller.press("1")
     await caller.press("2")
     [(lang, words)] = caller.said()

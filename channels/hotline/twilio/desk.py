@@ -22,7 +22,7 @@ from classifier.tables import CodeTables
 from gateway.calls import CallEvent, CallEventKind, publish_call_event
 from gateway.domain import Channel, ContactIn, ReportIn
 from gateway.media import MediaStore
-from gateway.pipeline import Pipeline
+from gateway.pipeline import Located, Pipeline
 from gateway.settings import HotlineLine, Settings, TwilioSettings
 from gateway.notify import enqueue_notifications, queue_message
 from gateway.store.models import CallRow, ReportRow
@@ -161,9 +161,17 @@ class VoiceDesk:
         if not words or not (call.detail or {}).get("text"):
             return await self.record(form)
         located = self.pipeline.locate(ReportIn(text=call.detail["text"], channel=Channel.VOICE, language=call.language, address=words))
-        label = located.label if located is not None and located.source == "address" and located.label else words
+        label = self.place_label(call.language, located) or words
         detail = await self.remember(call, step="confirm", place=words, place_label=label)
         return self.readback(call.language, detail)
+
+    def place_label(self, lang: str, located: Located | None) -> str | None:
+        """The place found from the caller's words, as it is read back: in English by its Latin name (a Chinese name
+        in an English voice says nothing), in Chinese as the gazetteer names it."""
+        if located is None or located.source != "address" or not located.label:
+            return None
+        locator = self.pipeline.locator
+        return locator.describe(located.lat, located.lon, lang) if lang == "en" and locator is not None else located.label
 
     async def confirm(self, form: Mapping[str, str]) -> VoiceResponse:
         call = await self.call_of(form)
