@@ -1,6 +1,5 @@
 """Intake benchmark: POST /api/v1/reports beside an aiohttp hello-world measured in the same run,
-with SQLite and PostgreSQL, one `gateway serve` process and (PostgreSQL) several; then deliveries per second
-to a local receiving platform.
+with SQLite and PostgreSQL, one `gateway serve` process and (PostgreSQL) several (deliveries: bench/deliver.py).
 
     .venv/bin/python bench/intake.py [--seconds 5] [--clients 50 200] [--rates 100 200 300 400 500] [--processes 1 2]
 """
@@ -21,9 +20,6 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import REPO, LoadResult, child, closed_loop, open_loop, database, free_port, python, redis_server  # noqa: E402
-from gateway.store.engine import create_engine  # noqa: E402
-from gateway.store.store import Store  # noqa: E402
-from tests.support.receiver import running_receiver  # noqa: E402
 
 SECRET = "bench-platform-secret-0123456789"
 COMPLAINTS = REPO / "classifier" / "data" / "test" / "test.tsv"
@@ -76,37 +72,6 @@ def gateway_env(work: Path, database_url: str, redis_url: str, receiver_port: in
     return {"GATEWAY_CONFIG": str(config), "GATEWAY_DATABASE_URL": database_url, "REDIS_URL": redis_url}
 
 
-async def delivered(database_url: str) -> int:
-    store = Store(create_engine(database_url, pooled=False))
-    try:
-        return len(await store.deliveries(status="delivered", limit=1_000_000))
-    finally:
-        await store.close()
-
-
-async def deliveries_per_second(env: dict[str, str], receiver_port: int, seconds: float) -> tuple[float, float]:
-    """(gateway worker deliveries/s, sequential signed POSTs/s to the same receiver)."""
-    async with running_receiver(SECRET, port=receiver_port) as receiver:
-        with child([python(), "-m", "gateway", "worker"], env=env):
-            await asyncio.sleep(2)  # worker start-up
-            before = await delivered(env["GATEWAY_DATABASE_URL"])
-            await asyncio.sleep(seconds)
-            rate = (await delivered(env["GATEWAY_DATABASE_URL"]) - before) / seconds
-        payload = receiver.received[0].body if receiver.received else b"{}"
-    import aiohttp
-
-    from gateway.signing import sign
-
-    async with running_receiver(SECRET) as floor, aiohttp.ClientSession() as session:
-        start, n = time.perf_counter(), 0
-        while time.perf_counter() - start < seconds:
-            async with session.post(floor.url, data=payload, headers={"X-Gateway-Signature": sign(SECRET, payload), "X-Gateway-Delivery": str(n)}) as resp:
-                await resp.read()
-            n += 1
-        floor_rate = n / (time.perf_counter() - start)
-    return rate, floor_rate
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5.0)
@@ -117,7 +82,6 @@ async def main() -> None:
     args = parser.parse_args()
     lines = ["| endpoint | req/s | ratio to hello-world | p50 ms | p99 ms | errors |", "|---|---|---|---|---|---|"]
     scaling = [f"| serving processes (PostgreSQL) | req/s, {args.clients[0]} clients | ratio to 1 process | gain per added process |", "|---|---|---|---|"]
-    delivery_lines = ["| backend | deliveries/s (worker) | sequential signed POSTs/s (floor) | ratio |", "|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         ceilings = {c: await hello_world(c, args.seconds) for c in args.clients}
@@ -147,13 +111,9 @@ async def main() -> None:
                         for rate in args.rates:
                             result = await open_loop(url, body, auth, rate, args.seconds)
                             lines.append(row(f"{name}, {rate:.0f} reports/s offered", result, None).replace("| 1.00 |", "| - |"))
-                rate, floor = await deliveries_per_second(env, receiver_port, args.seconds)
-                delivery_lines.append(f"| {backend} | {rate:,.0f} | {floor:,.0f} | {rate / floor:.2f} |")
     print("\n".join(lines))
     print()
     print("\n".join(scaling))
-    print()
-    print("\n".join(delivery_lines))
 
 
 if __name__ == "__main__":
