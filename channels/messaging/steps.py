@@ -47,6 +47,11 @@ def geocode(locator: Locator | None, conversation: Conversation, address: str) -
     return True
 
 
+def point_label(locator: Locator | None, lat: float, lon: float, lang: str) -> str | None:
+    """A shared WGS-84 point in words (its nearest junction, estate, landmark or road), or None where no place is known."""
+    return locator.describe(lat, lon, lang) if locator is not None else None
+
+
 async def offer_nearby(store: Store, conversation: Conversation) -> tuple[CaseRow, float] | None:
     """The nearest open case of the same class (any class if the staff decide) within 200 m, kept in the conversation
     as the one it may join; None when there is none."""

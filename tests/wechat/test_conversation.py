@@ -92,6 +92,20 @@ async def test_english_by_choice(gateway: Gateway) -> None:
     assert (await user.say("cancel")).startswith("There is no report in progress")
 
 
+async def test_a_location_without_its_label_is_told_by_its_nearest_place(gateway: Gateway) -> None:
+    user = gateway.user()
+    await report_to_photos(user)
+    placed = await user.location(*from_wgs84(*CROSSING, "gcj02"))
+    assert placed.startswith("位置：人民路与解放路路口") and "31.3" not in placed, placed
+    english = gateway.user()
+    await english.say("English")
+    await english.event("CLICK", "REPORT")
+    await english.say("Overflowing rubbish bin at the crossing, rubbish all over the pavement")
+    await english.say("0")
+    placed = await english.location(*from_wgs84(*CROSSING, "gcj02"))
+    assert "Renmin Road & Jiefang Road junction" in placed and "31.3" not in placed, placed
+
+
 async def test_a_slow_photo_is_answered_by_customer_service_message(start_gateway: StartGateway, sqlite_url: str) -> None:
     gateway = await start_gateway(sqlite_url, reply_seconds=0.2)
     user = gateway.user()

@@ -135,7 +135,9 @@ class Dialogue:
         point = message.venue.location if message.venue else message.location
         if point is not None:
             conversation.lat, conversation.lon, conversation.address = point.latitude, point.longitude, None
-            conversation.place_label = message.venue.title if message.venue else text(lang, "shared_location", lat=point.latitude, lon=point.longitude)
+            conversation.place_label = (message.venue.title if message.venue else None) \
+                or steps.point_label(self.pipeline.locator, point.latitude, point.longitude, lang) \
+                or text(lang, "shared_location", lat=point.latitude, lon=point.longitude)
         elif message.text:
             if not self.geocode(conversation, message.text.strip()):
                 await message.reply_text(text(lang, "address_not_found", address=message.text.strip()))

@@ -240,7 +240,9 @@ class Dialogue:
         assert message.lat is not None and message.lon is not None
         conversation.lat, conversation.lon = to_wgs84(message.lat, message.lon, "gcj02")
         conversation.address = None
-        conversation.place_label = message.label or text(conversation.language, "shared_location", lat=message.lat, lon=message.lon)
+        conversation.place_label = message.label \
+            or steps.point_label(self.pipeline.locator, conversation.lat, conversation.lon, conversation.language) \
+            or text(conversation.language, "shared_location", lat=message.lat, lon=message.lon)
 
     async def place(self, openid: str, conversation: Conversation, message: Inbound, typed: str) -> Replies:
         lang = conversation.language
