@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import database  # noqa: E402
 from classifier.tables import load_tables  # noqa: E402
-from gateway.dedup import Deduplicator  # noqa: E402
+from gateway.intake.dedup import Deduplicator  # noqa: E402
 from gateway.domain import OPEN_STATUSES, CaseStatus  # noqa: E402
 from gateway.location.dedup import HARD_CAP_M, Sighting, best_match  # noqa: E402
 from gateway.location.geo import haversine_m  # noqa: E402

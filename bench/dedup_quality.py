@@ -26,7 +26,7 @@ from gateway.location import Locator  # noqa: E402
 from gateway.location.dedup import PolicyBook, Sighting, best_match  # noqa: E402
 from gateway.location.geo import metres_per_degree  # noqa: E402
 from gateway.location.similarity import TextSimilarity  # noqa: E402
-from gateway.pipeline import classified  # noqa: E402
+from gateway.intake.pipeline import classified  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"
 CITY = Path(__file__).resolve().parents[1] / "config" / "cities" / "sample"

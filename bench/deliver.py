@@ -27,7 +27,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import REPO, child, database, free_port, python, redis_server  # noqa: E402
-from gateway.outbox import delivery_job  # noqa: E402
+from gateway.delivery.outbox import delivery_job  # noqa: E402
 from gateway.queueing import make_queue  # noqa: E402
 from gateway.settings import Settings  # noqa: E402
 from gateway.signing import sign  # noqa: E402
@@ -141,7 +141,7 @@ async def run_backend(backend: str, work: Path, receiver_port: int, args: argpar
                     async with store.transaction() as tx:
                         tx.session.add(PlatformStateRow(platform_id=PLATFORM, consecutive_failures=5, paused=True, probe_at=utcnow(), probe_interval=600.0,
                                                         changed_at=utcnow() - timedelta(days=1)))
-                    queue.enqueue("gateway.delivery.probe", PLATFORM, job_id=f"probe-{PLATFORM}", result_ttl=0)
+                    queue.enqueue("gateway.jobs.probe", PLATFORM, job_id=f"probe-{PLATFORM}", result_ttl=0)
                 floor = await sequential_sender(f"http://127.0.0.1:{receiver_port}/cases", args.seconds)
                 with child([python(), "-m", "gateway", "worker"], env=env | {"PYTHONPATH": str(tree)}, cwd=tree) as worker:
                     rate, seconds = await drain_rate(store, count, args.timeout, worker)

@@ -29,10 +29,10 @@ from bench.intake import SECRET, body  # noqa: E402
 async def count(url: str, redis_url: str, reports: int, group: int) -> str:
     from classifier.tables import load_tables
     from gateway.components import load_classifier, load_locator
-    from gateway.dedup import Deduplicator
+    from gateway.intake.dedup import Deduplicator
     from gateway.domain import ReportIn
-    from gateway.outbox import Outbox
-    from gateway.pipeline import Pipeline
+    from gateway.delivery.outbox import Outbox
+    from gateway.intake.pipeline import Pipeline
     from gateway.queueing import make_queue
     from gateway.settings import PlatformSettings, Settings
     from gateway.store.engine import create_engine

@@ -1,4 +1,4 @@
-"""`python -m classifier`: classify, eval, train, retrain."""
+"""`python -m classifier`: classify, eval, train, retrain, cv."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import sys
 from pathlib import Path
 
 from classifier.core import Classifier
-from classifier.corpus import read_examples, test_sets
+from classifier.corpus import read_examples, test_sets, train_files
+from classifier.crossval import cross_validate
 from classifier.evaluate import evaluate, format_report, public
 from classifier.lifecycle import Sources, retrain, train
 from classifier.registry import default_model_dir
 from classifier.rendering import render_classification
+from classifier.segment import Segmenter
 from classifier.tables import DEFAULT_EDITION, EDITIONS, load_tables
 
 def _classify(args: argparse.Namespace) -> int:
@@ -55,6 +57,13 @@ def _retrain(args: argparse.Namespace) -> int:
     return 0 if outcome.activated else 3
 
 
+def _cv(args: argparse.Namespace) -> int:
+    segmenter = Segmenter(args.model_dir or default_model_dir())
+    _, mean = cross_validate(train_files(), segmenter, folds=args.folds, progress=print)
+    print("mean: " + ", ".join(f"{k} {v}" for k, v in mean.items()))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m classifier", description=__doc__)
     p.add_argument("--model-dir", type=Path, default=None,
@@ -76,6 +85,9 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("retrain", help="train a candidate with corrections; activate it if no worse on the test set")
     r.add_argument("--corrections", type=Path, default=None, help="label<TAB>text lines exported by the gateway")
     r.set_defaults(run=_retrain)
+    v = sub.add_parser("cv", help="cross-validate the model settings on the training letters, holding out whole files")
+    v.add_argument("--folds", type=int, default=5)
+    v.set_defaults(run=_cv)
     return p
 
 

@@ -16,7 +16,7 @@ from classifier.features import FEATURE_VERSION
 from classifier.registry import META_FILE, REPORT_FILE, ModelStore
 from classifier.segment import SYNONYMS, USERDICT, Segmenter
 from classifier.tables import load_tables
-from classifier.train import TrainConfig, fit
+from classifier.train import TrainConfig, fit, trainable
 
 # Retraining keeps the active model unless the candidate is no worse on every test set in each of these …
 GATED_METRICS = ("accuracy_major", "accuracy_minor", "accuracy_family", "top3", "coverage", "accuracy_accepted_major")
@@ -72,17 +72,11 @@ def _check_labels(labels: set[str], origin: str) -> None:
         raise ValueError(f"{origin}: unknown class ids {', '.join(unknown[:10])}")
 
 
-def _trainable(examples: list[Example]) -> list[Example]:
-    """Examples a class can be learnt from: a family label teaches the family's default member."""
-    families = load_families()
-    return [Example(f.default, e.text, letter=e.letter) if (f := families.get(e.label)) else e for e in examples]
-
-
 def _build(store: ModelStore, segmenter: Segmenter, sources: Sources, config: TrainConfig) -> tuple[str, Classifier]:
     examples = read_corpus(sources.train)
     corrections = read_examples(sources.corrections) if sources.corrections else []
     _check_labels({e.label for e in examples + corrections}, "training data")
-    model = fit(_trainable(examples + corrections), segmenter, config)
+    model = fit(trainable(examples + corrections), segmenter, config)
     version = store.new_version()
     model.save(store.version_dir(version))
     store.write_json(version, META_FILE, {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +13,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
 
 from classifier.corpus import Example
+from classifier.families import load_families
 from classifier.features import FeatureConfig, Vocabulary, featurize
 from classifier.model import LinearModel, softmax
 from classifier.segment import Segmenter
@@ -60,6 +62,12 @@ def fit_temperature(scores: np.ndarray, labels: np.ndarray) -> float:
 
     result = minimize_scalar(nll, bounds=(-6.0, 3.0), method="bounded")
     return float(np.exp(result.x))
+
+
+def trainable(examples: Sequence[Example]) -> list[Example]:
+    """Examples a class can be learnt from: a family label teaches the family's default member."""
+    families = load_families()
+    return [Example(f.default, e.text, letter=e.letter) if (f := families.get(e.label)) else e for e in examples]
 
 
 def fit(examples: list[Example], segmenter: Segmenter, config: TrainConfig = TrainConfig()) -> LinearModel:

@@ -17,14 +17,14 @@ from gateway.api.errors import error_middleware, error_response
 from gateway.appkeys import CASEWORK, DEADLINES, FIELDWORK, MEDIA, PIPELINE, QUEUE, REDIS, SETTINGS, STORE, TABLES
 from gateway.metrics import metrics_endpoint
 from gateway.media import LINK_SECRET_SETTING, NAME_PATTERN as MEDIA_NAME, RECORDING_PATTERN as RECORDING_NAME, RECORDING_TYPES, MediaStore, PhotoPool, check_link
-from gateway.outbox import Outbox
+from gateway.delivery.outbox import Outbox
 from classifier import Classifier
-from gateway.casework import Casework
-from gateway.fieldwork import Fieldwork
-from gateway.dedup import Deduplicator
-from gateway.deadlines import load_deadlines
+from gateway.casework.cases import Casework
+from gateway.casework.fieldwork import Fieldwork
+from gateway.intake.dedup import Deduplicator
+from gateway.casework.deadlines import load_deadlines
 from gateway.location import Locator
-from gateway.pipeline import Pipeline
+from gateway.intake.pipeline import Pipeline
 from gateway.rules import classifier_sync_ctx
 from gateway.queueing import make_queue, redis_connection
 from gateway.settings import Settings

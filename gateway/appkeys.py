@@ -8,15 +8,15 @@ from redis import Redis
 from rq import Queue
 
 from classifier.tables import CodeTables
-from gateway.deadlines import Deadlines
+from gateway.casework.deadlines import Deadlines
 from gateway.media import MediaStore
 from gateway.settings import Settings
 from gateway.store.store import Store
 
 if TYPE_CHECKING:
-    from gateway.casework import Casework
-    from gateway.fieldwork import Fieldwork
-    from gateway.pipeline import Pipeline
+    from gateway.casework.cases import Casework
+    from gateway.casework.fieldwork import Fieldwork
+    from gateway.intake.pipeline import Pipeline
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", Store)

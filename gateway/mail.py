@@ -6,14 +6,14 @@ from typing import Any
 
 import aiosmtplib
 
-from gateway.notify import ChannelNotConfigured
+from gateway.casework.notify import ChannelNotConfigured
 from gateway.settings import Settings
 
 SUBJECT = {"zh": "您反映的城市管理问题有新进展", "en": "News about the city problem you reported"}
 
 
 class MailNotConfigured(ChannelNotConfigured):
-    """No SMTP server in settings: e-mail notifications are skipped (gateway.notify)."""
+    """No SMTP server in settings: e-mail notifications are skipped (gateway.casework.notify)."""
 
 
 async def send_mail(settings: Settings, contact: dict[str, Any], language: str, text: str, *,

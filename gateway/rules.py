@@ -23,7 +23,7 @@ from classifier import Rule, load_tables
 from classifier.registry import ModelStore, default_model_dir
 from gateway.appkeys import PIPELINE, SETTINGS, STORE
 from gateway.components import load_classifier
-from gateway.pipeline import Pipeline
+from gateway.intake.pipeline import Pipeline
 from gateway.queueing import redis_connection
 from gateway.settings import Settings, load_settings
 from gateway.store.engine import create_engine

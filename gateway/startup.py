@@ -22,7 +22,7 @@ from classifier import Rule
 from gateway.appkeys import PIPELINE
 from gateway.domain import CaseStatus, Channel, ReportIn
 from gateway.location.dedup import Sighting
-from gateway.pipeline import Pipeline
+from gateway.intake.pipeline import Pipeline
 from gateway.store.clock import as_utc, utcnow
 from gateway.store.models import CaseRow
 

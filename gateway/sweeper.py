@@ -13,8 +13,8 @@ from rq.exceptions import NoSuchJobError
 
 from gateway import metrics
 from gateway.calls import WORKER_TTL_SECONDS, CallEvent, live_workers, publish_call_event
-from gateway.notify import enqueue_notifications, notification_job_id
-from gateway.outbox import enqueue_delivery, job_id, platforms_in_force
+from gateway.casework.notify import enqueue_notifications, notification_job_id
+from gateway.delivery.outbox import enqueue_delivery, job_id, platforms_in_force
 from gateway.settings import Settings
 from gateway.store.store import Store, as_utc, utcnow
 
@@ -47,14 +47,14 @@ async def sweep_once(settings: Settings, store: Store, queue: Queue) -> int:
         metrics.PLATFORM_PAUSED.labels(state.platform_id).set(1 if state.paused else 0)
         if state.paused and state.probe_at and as_utc(state.probe_at) < now - timedelta(seconds=settings.delivery.sweep_interval):
             if not job_waiting(queue, f"probe-{state.platform_id}"):
-                queue.enqueue("gateway.delivery.probe", state.platform_id, job_id=f"probe-{state.platform_id}", result_ttl=0)
+                queue.enqueue("gateway.jobs.probe", state.platform_id, job_id=f"probe-{state.platform_id}", result_ttl=0)
     for platform in enabled:
         if platform.kind != "open311":
             continue
         state = next((s for s in states if s.platform_id == platform.id), None)
         pulled = as_utc(state.pulled_at) if state and state.pulled_at else None
         if (pulled is None or pulled < now - timedelta(seconds=platform.pull_interval)) and not job_waiting(queue, f"pull-{platform.id}"):
-            queue.enqueue("gateway.delivery.pull", platform.id, job_id=f"pull-{platform.id}", result_ttl=0)
+            queue.enqueue("gateway.jobs.pull", platform.id, job_id=f"pull-{platform.id}", result_ttl=0)
     await drop_calls_of_silent_workers(store, queue.connection)
     requeued = 0
     for row in await store.due_deliveries(now - timedelta(seconds=settings.delivery.sweep_interval), held):

@@ -96,7 +96,7 @@ class GatewayWorker(SimpleWorker):
     stop_signalled = False
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
-        from gateway.delivery import stop_draining
+        from gateway.jobs import stop_draining
 
         self.stop_signalled = True
         stop_draining()
@@ -162,7 +162,7 @@ class GatewayWorker(SimpleWorker):
 
 def run(settings: Settings, *, burst: bool = False) -> int:
     """The worker until it is asked to stop (0), or until its loop ends on an error other than Redis being away (1)."""
-    from gateway.delivery import close_runtime
+    from gateway.jobs import close_runtime
 
     try:
         return _work(settings, burst)

@@ -10,16 +10,17 @@ from typing import Annotated, Any, Literal
 from aiohttp import web
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from channels.field.auth import field_user, new_token
+from channels.field.auth import field_user
+from gateway.store.field import new_token
 from gateway.api.errors import ApiError, read_json, request_language
 from gateway.api.media import store_photo
 from gateway.appkeys import FIELDWORK, PIPELINE, SETTINGS, STORE, TABLES
 from gateway.domain import CLOCK_SKEW, Channel, Coordinate, Moment, PointIn, ReportIn, media_url, refuse_nul
-from gateway.fieldwork import KIND_NAMES, KIND_NAMES_EN, RESULT_NAMES, RESULT_NAMES_EN, RESULTS, FieldworkError, TaskResult
+from gateway.casework.fieldwork import KIND_NAMES, KIND_NAMES_EN, RESULT_NAMES, RESULT_NAMES_EN, RESULTS, FieldworkError, TaskResult
 from gateway.i18n import message
 from gateway.location.crs import to_wgs84
-from gateway.payload import case_number
-from gateway.pipeline import UnknownClass
+from gateway.delivery.payload import case_number
+from gateway.intake.pipeline import UnknownClass
 from gateway.store.clock import as_utc, utcnow
 from gateway.store.models import CaseRow, FieldReportRow, FieldTaskRow
 from classifier.families import load_families

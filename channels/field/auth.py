@@ -2,7 +2,6 @@
 holds at once), refused when the phone was revoked or its account is no longer an enabled supervisor or liaison."""
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -21,14 +20,6 @@ class FieldUser:
     role: str
     language: str
     device_id: int
-
-
-def new_token() -> str:
-    return "fd_" + secrets.token_urlsafe(32)
-
-
-def new_enrol_code() -> str:
-    return secrets.token_urlsafe(18)
 
 
 async def field_user(request: web.Request) -> FieldUser:

@@ -18,14 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from channels.mail.letters import MESSAGE_ID, SENDER, Letter, MalformedLetter, Part, decode_header_value, letter_key, parse_letter
 from channels.mail.texts import text
 from channels.messaging.twilio.keywords import parse as parse_keyword
-from gateway.casework import Casework, CaseworkError
+from gateway.casework.cases import Casework, CaseworkError
 from gateway.domain import OPEN_STATUSES, CaseStatus, Channel, ContactIn, MediaIn, ReportIn, satisfaction_name, visible
 from gateway.location.errors import PhotoError
 from gateway.media import MediaStore
-from gateway.notify import enqueue_notifications, queue_message
-from gateway.payload import case_number, parse_case_number
-from gateway.pipeline import IntakeResult, Pipeline
-from gateway.reporters import reporter_key
+from gateway.casework.notify import enqueue_notifications, queue_message
+from gateway.delivery.payload import case_number, parse_case_number
+from gateway.intake.pipeline import IntakeResult, Pipeline
+from gateway.intake.reporters import reporter_key
 from gateway.settings import Settings
 from gateway.store.models import MailAttachmentRow, MailMessageRow, ReportRow
 from gateway.store.store import Store, Tx, utcnow

@@ -28,7 +28,7 @@ def body_of(contact: dict[str, Any], language: str, text: str, case_number: str 
 
 async def send_notification(settings: Settings, contact: dict[str, Any], language: str, text: str, *, case_number: str | None = None,
                             case_status: str | None = None, notification_id: str | None = None) -> None:
-    """One e-mail to a letter writer (the notifier of gateway.notify); raises on any failure, so it is retried."""
+    """One e-mail to a letter writer (the notifier of gateway.casework.notify); raises on any failure, so it is retried."""
     headers = {"Subject": mail_text(language, "subject", case=case_number or "—"), "Auto-Submitted": "auto-replied"}
     if notification_id is not None:
         headers["Message-ID"] = notification_message_id(notification_id, message_domain(settings))

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from channels.messaging.telegram.state import Conversation
+from channels.messaging.conversation import Conversation
 from classifier.tables import CodeTables
 from gateway.api.cases import load_case
 from gateway.api.errors import ApiError
 from gateway.domain import Channel, ContactIn, ReportIn
 from gateway.location.dedup import DEFAULT_WINDOW
-from gateway.payload import case_number
-from gateway.reporters import reporter_key
+from gateway.delivery.payload import case_number
+from gateway.intake.reporters import reporter_key
 from gateway.store.models import CaseRow
 from gateway.store.store import Store, utcnow
 

@@ -19,8 +19,8 @@ from gateway.appkeys import PIPELINE, SETTINGS, STORE, TABLES
 from gateway.bodies import BodyTooLarge, read_whole
 from gateway.domain import OPEN_STATUSES, CaseStatus, Channel, ReportIn, utc_moment
 from gateway.i18n import InputError, Lang, message, negotiate
-from gateway.payload import case_number, parse_case_number
-from gateway.pipeline import UnknownClass
+from gateway.delivery.payload import case_number, parse_case_number
+from gateway.intake.pipeline import UnknownClass
 from gateway.privacy import mask_personal, rough_place
 from gateway.store.models import BIGINT_MAX, AuditRow, CaseRow, ReportRow
 from gateway.store.store import as_utc

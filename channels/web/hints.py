@@ -22,7 +22,7 @@ from gateway.i18n import InputError, message
 from gateway.location import LocationError
 from gateway.location.crs import to_wgs84
 from gateway.location.dedup import DEFAULT_WINDOW
-from gateway.payload import case_number
+from gateway.delivery.payload import case_number
 from gateway.privacy import rough_place
 from gateway.store.store import utcnow
 

@@ -6,7 +6,7 @@ from weakref import WeakKeyDictionary
 
 from redis import Redis
 
-from gateway.casework import Casework
+from gateway.casework.cases import Casework
 from gateway.domain import Channel, Satisfaction
 from gateway.settings import Settings
 from gateway.signing import subject_token, subject_token_valid

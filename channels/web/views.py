@@ -16,9 +16,9 @@ from channels.web.timeline import steps
 from gateway.api.cases import load_case
 from gateway.api.errors import ApiError
 from gateway.appkeys import CASEWORK, MEDIA, PIPELINE, REDIS, SETTINGS, STORE, TABLES
-from gateway.casework import CaseworkError
+from gateway.casework.cases import CaseworkError
 from gateway.domain import CaseStatus, Satisfaction, satisfaction_name, status_name
-from gateway.payload import case_number
+from gateway.delivery.payload import case_number
 from gateway.location import LocationError
 from gateway.location.crs import to_wgs84
 from gateway.privacy import rough_place

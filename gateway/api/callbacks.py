@@ -9,11 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from gateway.api.cases import load_case
 from gateway.api.errors import ApiError, parse_json, read_body, require_json
 from gateway.appkeys import CASEWORK, FIELDWORK, SETTINGS, STORE
-from gateway.casework import CaseworkError
-from gateway.fieldwork import FieldworkError, TaskKind
+from gateway.casework.cases import CaseworkError
+from gateway.casework.fieldwork import FieldworkError, TaskKind
 from gateway.i18n import InputError
 from gateway.domain import Moment, parse_status
-from gateway.outbox import platforms_in_force
+from gateway.delivery.outbox import platforms_in_force
 from gateway.settings import PlatformSettings
 from gateway.signing import SignatureError, message_receipt, verify
 

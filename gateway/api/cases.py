@@ -13,13 +13,13 @@ from classifier.tables import EDITIONS, CodeTables
 from gateway.api.auth import require
 from gateway.api.errors import ApiError, read_json
 from gateway.appkeys import CASEWORK, DEADLINES, PIPELINE, SETTINGS, STORE, TABLES
-from gateway.deadlines import Deadlines
+from gateway.casework.deadlines import Deadlines
 from gateway.i18n import InputError
-from gateway.casework import Casework, CaseworkError
+from gateway.casework.cases import Casework, CaseworkError
 from gateway.location.crs import normalize_crs, to_wgs84
 from gateway.location.dedup import DEFAULT_WINDOW, HARD_CAP_M
 from gateway.domain import OPEN_STATUSES, STATUS_NAMES_ZH, CaseStatus, Channel, Moment, PointIn, Satisfaction, utc_moment
-from gateway.payload import case_number, parse_case_number
+from gateway.delivery.payload import case_number, parse_case_number
 from gateway.store.models import BIGINT_MAX, AuditRow, CaseRow
 from gateway.store.store import CaseFilter, Store, as_utc, utcnow
 

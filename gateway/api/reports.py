@@ -10,7 +10,7 @@ from gateway.api.auth import require
 from gateway.api.errors import ApiError, read_json
 from gateway.appkeys import PIPELINE, SETTINGS
 from gateway.domain import ReportIn
-from gateway.pipeline import UnknownClass
+from gateway.intake.pipeline import UnknownClass
 
 routes = web.RouteTableDef()
 

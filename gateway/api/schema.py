@@ -14,9 +14,9 @@ from gateway.api.cases import NEARBY_TEXT_CHARS, ClassDecision, FeedbackIn, Merg
 from gateway.api.classify import ClassifyIn
 from gateway.api.rules import RuleSetIn
 from gateway.domain import CaseStatus, ReportIn
-from gateway.fieldwork import TaskResultPayload
+from gateway.casework.fieldwork import TaskResultPayload
 from gateway.location.dedup import HARD_CAP_M
-from gateway.payload import CasePayload
+from gateway.delivery.payload import CasePayload
 from gateway.store.models import BIGINT_MAX
 
 routes = web.RouteTableDef()

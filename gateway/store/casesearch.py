@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select, text as sql_text
 
-from gateway.payload import case_number, parse_case_number
-from gateway.reporters import caller_keys
+from gateway.delivery.payload import case_number, parse_case_number
+from gateway.intake.reporters import caller_keys
 from gateway.store.models import AuditRow, CaseRow, DeliveryRow, FeedbackRow, ReportRow
 
 if TYPE_CHECKING:

@@ -1,7 +1,8 @@
-"""Field accounts' phones, grids, duty and reports (supervisors and community liaisons); tasks live in `gateway.fieldwork`."""
+"""Field accounts' phones, grids, duty and reports (supervisors and community liaisons); tasks live in `gateway.casework.fieldwork`."""
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +44,16 @@ class FieldStats:
     @staticmethod
     def line(lines: dict[str, FieldCounts], key: str) -> FieldCounts:
         return lines.setdefault(key, FieldCounts())
+
+
+def new_token() -> str:
+    """A phone's token (stored as its digest)."""
+    return "fd_" + secrets.token_urlsafe(32)
+
+
+def new_enrol_code() -> str:
+    """A one-time enrolment code shown as a QR code on the console."""
+    return secrets.token_urlsafe(18)
 
 
 def digest(secret: str) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from gateway.domain import OPEN_STATUSES, CaseStatus
 from gateway.location.geo import bbox, haversine_m
-from gateway.payload import case_number
+from gateway.delivery.payload import case_number
 from gateway.store.accounts import AccountStore
 from gateway.store.calls import CallStore
 from gateway.store.field import FieldStore

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import text
 
 from gateway.domain import Channel, ContactIn, ReportIn
-from gateway.payload import case_number
-from gateway.reporters import reporter_key
+from gateway.delivery.payload import case_number
+from gateway.intake.reporters import reporter_key
 from gateway.store.casesearch import CaseSearch
 from gateway.store.engine import create_engine
 from gateway.store.models import CaseRow, ReportRow

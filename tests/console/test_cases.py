@@ -10,7 +10,7 @@ from aiohttp import ClientSession
 from playwright.async_api import Browser, Page, expect
 
 from gateway.api.auth import new_api_key
-from gateway.delivery import Deliverer
+from gateway.delivery.sender import Deliverer
 from gateway.media import MediaStore
 from gateway.queueing import make_queue
 from gateway.api.cases import load_case

@@ -12,7 +12,7 @@ from aiohttp import ClientSession
 from playwright.async_api import Browser, expect
 
 from gateway.media import MediaStore
-from gateway.payload import case_number
+from gateway.delivery.payload import case_number
 from gateway.store.models import ReportRow, VoicemailRow
 from tests.console.conftest import MakeUser, agent_page
 from tests.web.conftest import Site, count_cases, screenshots, serious_violations

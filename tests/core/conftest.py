@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 
 from gateway.api.auth import new_api_key
 from gateway.app import build_app
-from gateway.delivery import Deliverer
+from gateway.delivery.sender import Deliverer
 from gateway.queueing import make_queue
 from gateway.settings import DeliverySettings, PlatformSettings, Settings
 from gateway.store.engine import create_engine

@@ -6,7 +6,7 @@ import pytest
 
 from gateway.api.cases import load_case
 from gateway.appkeys import CASEWORK
-from gateway.casework import CaseworkError
+from gateway.casework.cases import CaseworkError
 from gateway.i18n import message
 from tests.core.conftest import Api, deliver_all
 from tests.support.receiver import Receiver

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from classifier import load_tables
-from gateway.deadlines import TimeLimits, WorkingCalendar, class_of_row, parse_limit
+from gateway.casework.deadlines import TimeLimits, WorkingCalendar, class_of_row, parse_limit
 from gateway.settings import REPO_ROOT
 
 CHINA = ZoneInfo("Asia/Shanghai")

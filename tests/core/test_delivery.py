@@ -9,8 +9,8 @@ import pytest
 from rq.job import Job
 
 from gateway.api.schema import case_schema
-from gateway.delivery import Deliverer
-from gateway.payload import parse_case_number
+from gateway.delivery.sender import Deliverer
+from gateway.delivery.payload import parse_case_number
 from gateway.queueing import make_queue
 from gateway.store.engine import create_engine
 from gateway.store.store import Store, as_utc, utcnow
@@ -93,7 +93,7 @@ async def test_repeated_failures_pause_the_platform_and_a_probe_resumes_it(api: 
     assert await deliverer.probe("city") == "delivered"
     [state] = await api.store.platform_states()
     assert not state.paused
-    assert "gateway.delivery.drain" in [j.func_name for j in deliverer.queue.jobs], "a drain of everything pending is queued on resume"
+    assert "gateway.jobs.drain" in [j.func_name for j in deliverer.queue.jobs], "a drain of everything pending is queued on resume"
     pending = await api.store.deliveries(status="pending")
     assert pending and all(as_utc(r.next_attempt_at) <= utcnow() for r in pending), "what waited for the platform is due at once"
     for i in ids:

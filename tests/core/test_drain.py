@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 from rq import Worker
 
-from gateway.delivery import Deliverer
-from gateway.pacing import Pace
-from gateway.payload import parse_case_number
+from gateway.delivery.sender import Deliverer
+from gateway.delivery.pacing import Pace
+from gateway.delivery.payload import parse_case_number
 from gateway.queueing import make_queue
 from gateway.settings import Settings
 from gateway.store.engine import create_engine

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 
-from gateway.group_commit import GroupCommit
+from gateway.intake.group_commit import GroupCommit
 from tests.core.conftest import Api
 
 

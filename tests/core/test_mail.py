@@ -53,7 +53,7 @@ async def test_without_smtp_settings_or_address_the_send_fails_loudly() -> None:
 
 async def test_a_web_reporter_hears_of_a_status_change_by_mail(smtp: tuple[Inbox, int], aiohttp_client: Any, sqlite_url: str, redis_url: str, receiver: Any) -> None:
     from channels.web.reporter import keyed_report, link_secret
-    from gateway.notify import send_one
+    from gateway.casework.notify import send_one
     from gateway.queueing import make_queue
     from tests.core.conftest import make_settings, start_api
     from tests.core.test_callbacks import post_callback

@@ -14,7 +14,7 @@ import pytest
 
 from gateway.api.auth import new_api_key
 from gateway.app import build_app
-from gateway.delivery import Deliverer
+from gateway.delivery.sender import Deliverer
 from gateway.media import LINK_SECRET_SETTING, MediaStore, signed_link
 from gateway.queueing import make_queue
 from gateway.settings import Settings

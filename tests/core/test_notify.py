@@ -6,7 +6,7 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from gateway.notify import send_one
+from gateway.casework.notify import send_one
 from gateway.queueing import make_queue
 from gateway.store.models import NotificationRow
 from tests.core.conftest import Api
@@ -53,7 +53,7 @@ async def test_a_channel_without_a_notifier_is_skipped_and_said_so(api: Api) -> 
 
 async def test_an_unconfigured_channel_skips_its_notifications_with_the_reason_and_logs_once(
         api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    monkeypatch.setattr("gateway.notify._unconfigured_logged", set())
+    monkeypatch.setattr("gateway.casework.notify._unconfigured_logged", set())
     assert api.settings.mail is None and "web" in api.settings.channels
     for text, lat in (("路灯不亮", 31.30), ("路灯不亮了", 31.35)):
         case = await api.report(text=text, class_id="cp-0118", location={"lat": lat, "lon": 120.62}, channel="web",
@@ -62,7 +62,7 @@ async def test_an_unconfigured_channel_skips_its_notifications_with_the_reason_a
     rows = await notifications(api)
     assert len(rows) == 2
     queue = make_queue(api.settings)
-    with caplog.at_level(logging.WARNING, logger="gateway.notify"):
+    with caplog.at_level(logging.WARNING, logger="gateway.casework.notify"):
         for row in rows:
             assert await send_one(api.settings, api.store.transaction, queue, row.id) == "skipped"
     rows = await notifications(api)

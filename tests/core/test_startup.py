@@ -10,7 +10,7 @@ import pytest
 
 from classifier import Classifier
 from gateway.location import Locator
-from gateway.payload import parse_case_number
+from gateway.delivery.payload import parse_case_number
 from tests.conftest import eventually
 from tests.core.conftest import Api, make_settings, start_api
 from tests.core.test_full_pipeline import classifier, locator  # noqa: F401  (session fixtures)

@@ -15,10 +15,10 @@ import pytest
 from aiohttp.test_utils import TestClient
 from PIL import Image
 
-from channels.field.auth import new_enrol_code, new_token
+from gateway.store.field import new_enrol_code, new_token
 from channels.web.console.auth import hash_password
 from classifier import Classifier
-from gateway.delivery import Deliverer
+from gateway.delivery.sender import Deliverer
 from gateway.location import Locator
 from gateway.queueing import make_queue
 from gateway.settings import Settings

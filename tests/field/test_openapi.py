@@ -17,7 +17,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from schemathesis import GenerationMode
 
-from channels.field.auth import new_enrol_code, new_token
+from gateway.store.field import new_enrol_code, new_token
 from channels.field.openapi import field_openapi
 from classifier import Classifier
 from gateway.app import build_app

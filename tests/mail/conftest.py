@@ -274,7 +274,7 @@ class MailGateway:
         """Send every pending notification as the worker would; how many were sent."""
         from sqlalchemy import select
 
-        from gateway.notify import send_one
+        from gateway.casework.notify import send_one
         from gateway.queueing import make_queue
         from gateway.store.models import NotificationRow
 

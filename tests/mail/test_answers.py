@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from gateway.payload import case_number
+from gateway.delivery.payload import case_number
 from gateway.store.models import CaseRow, FeedbackRow, ReportRow
 from tests.core.conftest import deliver_all
 from tests.core.test_callbacks import post_callback

@@ -9,7 +9,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from channels.mail.imap import folder_name
-from gateway.payload import case_number
+from gateway.delivery.payload import case_number
 from gateway.store.models import CaseRow, ReportRow
 from tests.conftest import eventually
 from tests.core.conftest import start_api

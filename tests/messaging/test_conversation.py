@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from gateway.payload import parse_case_number
+from gateway.delivery.payload import parse_case_number
 
 from tests.classifier.test_tables import HAN
 from tests.messaging.conftest import Gateway, StartGateway, restarted

@@ -8,7 +8,7 @@ import redis
 
 from channels.messaging.telegram.botapi import TelegramError
 from gateway.app import build_app
-from gateway.pipeline import Pipeline
+from gateway.intake.pipeline import Pipeline
 from gateway.settings import Settings, load_settings
 from tests.messaging.conftest import Gateway, StartGateway
 from tests.messaging.updates import Citizen

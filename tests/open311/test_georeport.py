@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from gateway.payload import parse_case_number
+from gateway.delivery.payload import parse_case_number
 from gateway.settings import Open311Settings
 from tests.core.conftest import Api, make_settings, start_api
 from tests.core.test_callbacks import post_callback

@@ -12,11 +12,12 @@ from aiohttp import web
 
 from tests.support.pieces import in_pieces
 
-from gateway.casework import Casework
-from gateway.deadlines import load_deadlines
-from gateway.delivery import Deliverer
-from gateway.outbox import Outbox
-from gateway.platforms import AnswerTooLarge, Open311Adapter
+from gateway.casework.cases import Casework
+from gateway.casework.deadlines import load_deadlines
+from gateway.delivery.sender import Deliverer
+from gateway.jobs import pull_statuses
+from gateway.delivery.outbox import Outbox
+from gateway.delivery.platforms import AnswerTooLarge, Open311Adapter
 from gateway.queueing import make_queue
 from gateway.settings import PlatformSettings
 from gateway.store.engine import create_engine
@@ -60,9 +61,9 @@ async def test_case_goes_out_as_a_georeport_request_and_comes_back_closed(
         [(remote_number, case_id)] = refs.items()
         [theirs] = await (await remote_api.client.get(f"/open311/v2/requests/{remote_number}.json")).json()
         assert theirs["service_code"] == "cp-0102" and theirs["description"] == "人行道上的污水井盖碎了"
-        assert await deliverer.pull("open311-city", casework) == 0, "nothing closed yet"
+        assert await pull_statuses(deliverer, casework, "open311-city") == 0, "nothing closed yet"
         await post_callback(remote_api, {"case_id": remote_number, "status": "结案", "note": "井盖已更换"})
-        assert await deliverer.pull("open311-city", casework) == 1
+        assert await pull_statuses(deliverer, casework, "open311-city") == 1
         case = await (await local.client.get(f"/api/v1/cases/{mine['case_id']}", headers=local.auth())).json()
         assert case["status"] == "closed" and case["note"] == "井盖已更换"
         assert await store.open_platform_refs("open311-city") == {}

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
-from gateway.notify import send_one
+from gateway.casework.notify import send_one
 from gateway.queueing import make_queue
 from gateway.store.models import FeedbackRow, NotificationRow
 from tests.core.test_callbacks import post_callback

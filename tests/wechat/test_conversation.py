@@ -7,7 +7,7 @@ import pytest
 import redis
 
 from gateway.location.crs import from_wgs84
-from gateway.payload import parse_case_number
+from gateway.delivery.payload import parse_case_number
 from tests.location.test_exif import picture
 from tests.wechat.conftest import Gateway, StartGateway
 from tests.wechat.users import User

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from channels.messaging.wechat import send_notification
 from channels.messaging.wechat.api import WechatApi, WechatError
-from gateway.notify import send_one
-from gateway.payload import parse_case_number
+from gateway.casework.notify import send_one
+from gateway.delivery.payload import parse_case_number
 from gateway.queueing import make_queue
 from gateway.store.models import NotificationRow
 from tests.core.test_callbacks import post_callback

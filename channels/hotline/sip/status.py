@@ -4,10 +4,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from channels.hotline.sip.flows import CaseStatusInfo
-from gateway.reporters import caller_keys
+from gateway.intake.reporters import caller_keys
 from gateway.api.cases import load_case
 from gateway.api.errors import ApiError
-from gateway.payload import case_number, parse_case_number
+from gateway.delivery.payload import case_number, parse_case_number
 from gateway.store.models import ReportRow
 from gateway.store.store import Store
 

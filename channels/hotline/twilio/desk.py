@@ -22,9 +22,9 @@ from classifier.tables import CodeTables
 from gateway.calls import CallEvent, CallEventKind, publish_call_event
 from gateway.domain import Channel, ContactIn, ReportIn
 from gateway.media import MediaStore
-from gateway.pipeline import Located, Pipeline
+from gateway.intake.pipeline import Located, Pipeline
 from gateway.settings import HotlineLine, Settings, TwilioSettings
-from gateway.notify import enqueue_notifications, queue_message
+from gateway.casework.notify import enqueue_notifications, queue_message
 from gateway.store.models import CallRow, ReportRow
 from gateway.store.store import Store, utcnow
 

@@ -10,9 +10,9 @@ from channels.messaging.steps import contact_key, find_case, reported_by
 from channels.messaging.telegram import keyboards
 from channels.messaging.telegram.texts import text
 from classifier.tables import CodeTables
-from gateway.casework import Casework
+from gateway.casework.cases import Casework
 from gateway.domain import CaseStatus, Channel, ContactIn, Satisfaction, satisfaction_name, status_name
-from gateway.payload import case_number
+from gateway.delivery.payload import case_number
 from gateway.store.models import CaseRow
 from gateway.store.store import Store, utcnow
 

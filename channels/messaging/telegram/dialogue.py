@@ -12,13 +12,13 @@ from channels.messaging.telegram import keyboards
 from channels.messaging.telegram.commands import CaseCommands
 from channels.messaging.telegram.limits import RateLimiter
 from channels.messaging.telegram.photos import PhotoTooLarge, fetch_photo
-from channels.messaging.telegram.state import Conversation, ConversationStore, Step
+from channels.messaging.conversation import Conversation, ConversationStore, Step
 from channels.messaging.telegram.texts import text
 from classifier.tables import CodeTables
 from gateway.domain import Channel, ContactIn, MediaIn, PointIn, ReportIn
 from gateway.location.errors import PhotoError
 from gateway.media import MediaStore
-from gateway.pipeline import Pipeline
+from gateway.intake.pipeline import Pipeline
 from gateway.settings import Settings, TelegramSettings
 from gateway.store.store import Store
 

@@ -12,7 +12,7 @@ from telegram.ext import Application, TypeHandler
 from channels.messaging.telegram.commands import CaseCommands
 from channels.messaging.telegram.dialogue import Dialogue
 from channels.messaging.telegram.limits import RateLimiter
-from channels.messaging.telegram.state import ConversationStore
+from channels.messaging.conversation import ConversationStore
 from gateway.appkeys import CASEWORK, MEDIA, PIPELINE, REDIS, SETTINGS, STORE, TABLES
 from gateway.settings import TelegramSettings
 

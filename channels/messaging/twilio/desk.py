@@ -16,12 +16,12 @@ from channels.messaging.twilio.texts import MAX_BODY_CHARS, text
 from classifier.tables import CodeTables
 from gateway.api.cases import load_case
 from gateway.api.errors import ApiError
-from gateway.casework import Casework
+from gateway.casework.cases import Casework
 from gateway.domain import OPEN_STATUSES, CaseStatus, Channel, ContactIn, PointIn, ReportIn, satisfaction_name, status_name
 from gateway.media import MediaStore
-from gateway.payload import case_number
-from gateway.pipeline import Pipeline
-from gateway.reporters import reporter_key
+from gateway.delivery.payload import case_number
+from gateway.intake.pipeline import Pipeline
+from gateway.intake.reporters import reporter_key
 from gateway.settings import Settings, TwilioSettings
 from gateway.store.models import CaseRow, ReportRow
 from gateway.store.store import Store, utcnow

@@ -14,7 +14,7 @@ from twilio.rest import Client
 
 from gateway.appkeys import SETTINGS
 from gateway.bodies import BodyTooLarge, read_response
-from gateway.notify import ChannelNotConfigured
+from gateway.casework.notify import ChannelNotConfigured
 from gateway.settings import Settings, TwilioSettings
 
 PROVIDER = "twilio"

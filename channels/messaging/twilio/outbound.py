@@ -1,4 +1,4 @@
-"""Messages to reporters through Twilio's REST API (SMS and WhatsApp), sent by `gateway.notify` jobs; raising means retry."""
+"""Messages to reporters through Twilio's REST API (SMS and WhatsApp), sent by `gateway.casework.notify` jobs; raising means retry."""
 from __future__ import annotations
 
 from typing import Any
@@ -41,13 +41,13 @@ def phone_of(contact: dict[str, Any]) -> str:
 async def send_sms_notification(
     settings: Settings, contact: dict[str, Any], language: str, text: str, *, case_number: str | None = None, case_status: str | None = None
 ) -> None:
-    """A status message by SMS to the reporter's phone (the notifier of gateway.notify)."""
+    """A status message by SMS to the reporter's phone (the notifier of gateway.casework.notify)."""
     await send_message(settings, phone_of(contact), twilio_settings(settings).sms_from, body_of(language, text, case_number, case_status))
 
 
 async def send_whatsapp_notification(
     settings: Settings, contact: dict[str, Any], language: str, text: str, *, case_number: str | None = None, case_status: str | None = None
 ) -> None:
-    """A status message by WhatsApp to the reporter's number (the notifier of gateway.notify)."""
+    """A status message by WhatsApp to the reporter's number (the notifier of gateway.casework.notify)."""
     await send_message(settings, WHATSAPP_PREFIX + phone_of(contact), twilio_settings(settings).whatsapp_from,
                        body_of(language, text, case_number, case_status))

@@ -10,20 +10,20 @@ from datetime import timedelta
 from channels.messaging import steps
 from channels.messaging.telegram.limits import RateLimiter
 from channels.messaging.twilio.inbound import language_of
-from channels.messaging.telegram.state import Conversation, ConversationStore, Step
+from channels.messaging.conversation import Conversation, ConversationStore, Step
 from channels.messaging.wechat.api import WechatApi, WechatError
 from channels.messaging.wechat.outbound import Outgoing, satisfaction_question
 from channels.messaging.wechat.texts import text, word
 from channels.messaging.wechat.wire import Inbound
 from classifier.tables import CodeTables
 from gateway.bodies import BodyTooLarge
-from gateway.casework import Casework, CaseworkError
+from gateway.casework.cases import Casework, CaseworkError
 from gateway.domain import CaseStatus, Channel, ContactIn, MediaIn, PointIn, ReportIn, Satisfaction, satisfaction_name, status_name
 from gateway.location.crs import to_wgs84
 from gateway.location.errors import PhotoError
 from gateway.media import MediaStore
-from gateway.payload import case_number, parse_case_number
-from gateway.pipeline import Pipeline
+from gateway.delivery.payload import case_number, parse_case_number
+from gateway.intake.pipeline import Pipeline
 from gateway.settings import Settings, WechatSettings
 from gateway.store.models import CaseRow
 from gateway.store.store import Store, utcnow

@@ -14,7 +14,7 @@ from aiohttp import web
 from redis import Redis
 
 from channels.messaging.telegram.limits import RateLimiter
-from channels.messaging.telegram.state import ConversationStore
+from channels.messaging.conversation import ConversationStore
 from channels.messaging.wechat.api import WechatApi
 from channels.messaging.wechat.crypto import CryptoError, MessageCrypto, check_signature, signature
 from channels.messaging.wechat.dialogue import Dialogue, opens_window

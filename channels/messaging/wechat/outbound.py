@@ -78,10 +78,10 @@ async def send_custom(api: WechatApi, openid: str, messages: list[Outgoing]) -> 
 
 def send_replies(openid: str, messages: list[dict[str, Any]]) -> None:
     """rq job: answers that did not fit in a response (see `deliver_replies`)."""
-    from gateway.delivery import runtime
+    from gateway.jobs import runtime
 
     worker = runtime()
-    settings = worker.deliverer.settings
+    settings = worker.settings
     worker.run(deliver_replies(settings, redis_connection(settings), openid, messages))
 
 
@@ -113,7 +113,7 @@ async def send_template(settings: Settings, api: WechatApi, openid: str, text: s
 async def send_notification(
     settings: Settings, contact: dict[str, Any], language: str, text: str, *, case_number: str | None = None, case_status: str | None = None
 ) -> None:
-    """A status message (the notifier of gateway.notify): by customer-service message while the user wrote within 48 h
+    """A status message (the notifier of gateway.casework.notify): by customer-service message while the user wrote within 48 h
     (with the 回访 question once the case is closed), else by template message; raises so the job retries."""
     openid = contact.get("wechat_openid")
     if not openid:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from channels.web.console.auth import console_lang, current_user, login_required, require_csrf
 from channels.web.console.callers import caller_history
-from gateway.reporters import phone_contact
+from gateway.intake.reporters import phone_contact
 from channels.web.console.catalogue import TEXTS
 from channels.web.console.catalogue import text as console_text
 from channels.web.console.cases import case_brief, china_time
@@ -28,7 +28,7 @@ from gateway.calls import call_events
 from gateway.domain import Channel, ReportIn
 from gateway.location.crs import convert
 from gateway.location.dedup import DEFAULT_WINDOW
-from gateway.pipeline import Located, UnknownClass
+from gateway.intake.pipeline import Located, UnknownClass
 from gateway.store.store import utcnow
 
 log = logging.getLogger(__name__)

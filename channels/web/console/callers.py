@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from gateway.domain import OPEN_STATUSES
-from gateway.reporters import caller_keys
+from gateway.intake.reporters import caller_keys
 from gateway.store.models import CaseRow, ReportRow
 from gateway.store.store import Store
 

@@ -22,12 +22,12 @@ from classifier.tables import DEFAULT_EDITION, EDITIONS, CodeTables
 from gateway.api.cases import load_case
 from gateway.api.errors import ApiError
 from gateway.appkeys import CASEWORK, PIPELINE, SETTINGS, STORE, TABLES
-from gateway.casework import CaseworkError
+from gateway.casework.cases import CaseworkError
 from gateway.domain import CaseStatus, Channel, satisfaction_name, status_name
 from gateway.i18n import message, render as render_text
 from gateway.location.crs import convert
 from gateway.media import recording_name
-from gateway.payload import CHINA, case_number
+from gateway.delivery.payload import CHINA, case_number
 from gateway.privacy import mask_numbers
 from gateway.store.casesearch import CaseFile, CaseSearch
 from gateway.store.models import ReportRow

@@ -6,7 +6,7 @@ from typing import Any
 
 from classifier.tables import CodeTables
 from gateway.domain import status_name
-from gateway.payload import CHINA, case_number
+from gateway.delivery.payload import CHINA, case_number
 from gateway.store.clock import as_utc
 from gateway.store.models import CaseRow
 

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from channels.web.console.auth import Handler, console_lang
 from gateway.api.errors import ApiError, validation_error
-from gateway.casework import CaseworkError
+from gateway.casework.cases import CaseworkError
 from channels.web.console.catalogue import text
 from gateway.i18n import MESSAGES, InputError, message
 from gateway.location import LocationError

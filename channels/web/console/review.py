@@ -16,7 +16,7 @@ from channels.web.console.pages import flash, render
 from gateway.api.cases import load_case
 from gateway.api.errors import ApiError
 from gateway.appkeys import CASEWORK, PIPELINE, STORE, TABLES
-from gateway.casework import CaseworkError
+from gateway.casework.cases import CaseworkError
 from gateway.domain import CaseStatus
 from gateway.i18n import message, render as render_text
 from gateway.store.models import CaseRow

@@ -5,7 +5,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from channels.web.console.auth import console_lang, current_user, login_required, require_csrf
-from gateway.reporters import phone_contact
+from gateway.intake.reporters import phone_contact
 from channels.web.console.catalogue import text
 from channels.web.console.pages import flash, render
 from gateway.api.errors import validation_error
@@ -14,7 +14,7 @@ from gateway.domain import Channel, MediaIn, ReportIn
 from gateway.i18n import message
 from gateway.location import LocationError
 from gateway.media import RECORDING_EXTENSIONS
-from gateway.payload import case_number
+from gateway.delivery.payload import case_number
 from gateway.store.models import VoicemailRow
 
 routes = web.RouteTableDef()

@@ -9,8 +9,8 @@ from aiohttp import ClientSession
 from playwright.async_api import Browser, Page
 
 from gateway.api.auth import new_api_key
-from gateway.delivery import Deliverer
-from gateway.payload import parse_case_number
+from gateway.delivery.sender import Deliverer
+from gateway.delivery.payload import parse_case_number
 from gateway.queueing import make_queue
 from gateway.store.engine import create_engine
 from gateway.store.store import Store

@@ -13,9 +13,9 @@ from sqlalchemy import update
 
 from channels.web.console.admin import export
 from channels.web.console.names import channel_name
-from gateway.delivery import Deliverer
+from gateway.delivery.sender import Deliverer
 from gateway.domain import Channel
-from gateway.payload import case_number
+from gateway.delivery.payload import case_number
 from gateway.store.clock import as_utc, utcnow
 from gateway.store.models import CaseRow, FeedbackRow
 from gateway.store.store import CaseFilter

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser
 
-from gateway.dedup import DEDUP_SETTING
+from gateway.intake.dedup import DEDUP_SETTING
 from gateway.location.dedup import DedupPolicy
 from tests.console.admin.conftest import LAMP, admin_page, report
 from tests.console.conftest import MakeUser

@@ -5,8 +5,8 @@ from __future__ import annotations
 from playwright.async_api import Browser
 from rq.job import Job
 
-from gateway.delivery import Deliverer
-from gateway.outbox import PLATFORMS_SETTING
+from gateway.delivery.sender import Deliverer
+from gateway.delivery.outbox import PLATFORMS_SETTING
 from tests.conftest import SECRET
 from tests.console.admin.conftest import LAMP, admin_page, report
 from tests.console.conftest import MakeUser

@@ -11,11 +11,11 @@ from channels.web.console.admin import queries
 from channels.web.console.admin.export import parse_filter
 from channels.web.console.admin.rulesets import diff, parse_draft
 from classifier import load_tables
-from gateway.dedup import DEDUP_SETTING, Deduplicator, stored_policies
+from gateway.intake.dedup import DEDUP_SETTING, Deduplicator, stored_policies
 from gateway.i18n import InputError
 from gateway.location.dedup import Sighting
 from gateway.location.errors import DedupError
-from gateway.outbox import merged_platforms
+from gateway.delivery.outbox import merged_platforms
 from gateway.settings import PlatformSettings, Settings
 from gateway.store.engine import create_engine
 from gateway.store.models import CaseRow

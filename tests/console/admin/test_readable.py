@@ -14,7 +14,7 @@ from channels.web.console.admin import export
 from channels.web.console.admin.durations import duration_text
 from channels.web.console.admin.rulesets import active_report
 from channels.web.console.names import channel_name, event_name
-from gateway.delivery import Deliverer
+from gateway.delivery.sender import Deliverer
 from gateway.domain import Channel
 from gateway.rules import model_dir
 from tests.console.admin.conftest import LAMP, admin_page, report

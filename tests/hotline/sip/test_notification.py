@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import importlib
 
-from gateway.notify import notifiers
+from gateway.casework.notify import notifiers
 from gateway.settings import Settings, TwilioSettings
 from tests.twilio.restapi import running_twilio
 

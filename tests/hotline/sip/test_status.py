@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.payload import case_number
+from gateway.delivery.payload import case_number
 from gateway.store.clock import utcnow
 from gateway.domain import Channel, ContactIn, ReportIn
-from gateway.reporters import reporter_key
+from gateway.intake.reporters import reporter_key
 from gateway.store.models import CaseRow, ReportRow
 from tests.conftest import eventually
 from tests.hotline.sip.conftest import CALLER, ZH_HZ

@@ -9,7 +9,7 @@ from channels.web.console.admin.routing import ADMIN, page, routes
 from channels.web.console.audit_text import action_name, case_ids_in, detail_sentence, entity_name
 from channels.web.console.auth import console_lang, login_required
 from gateway.appkeys import STORE, TABLES
-from gateway.payload import case_number, parse_case_number
+from gateway.delivery.payload import case_number, parse_case_number
 
 PAGE = 100
 

@@ -10,7 +10,7 @@ from channels.web.console.admin.routing import ADMIN, error_text, page, routes
 from channels.web.console.auth import current_user, login_required, require_csrf
 from classifier.tables import CodeTables
 from gateway.appkeys import PIPELINE, STORE, TABLES
-from gateway.dedup import DEDUP_SETTING, stored_policies
+from gateway.intake.dedup import DEDUP_SETTING, stored_policies
 from gateway.i18n import InputError
 from gateway.location.dedup import DedupPolicy
 from gateway.location.errors import DedupError

@@ -20,7 +20,7 @@ from classifier.tables import CodeTables
 from gateway.appkeys import STORE, TABLES
 from gateway.domain import OPEN_STATUSES, CaseStatus, Channel, status_name
 from gateway.i18n import InputError
-from gateway.payload import CHINA, case_number
+from gateway.delivery.payload import CHINA, case_number
 from gateway.store.clock import as_utc, utcnow
 from gateway.store.models import CaseRow
 from gateway.store.store import CaseFilter, Store

@@ -12,12 +12,11 @@ from channels.web.console.admin.platform_pages import actor
 from channels.web.console.admin.routing import ADMIN, routes
 from channels.web.console.auth import console_lang, login_required, require_csrf
 from channels.web.console.pages import add_nav, render
-from channels.field.auth import new_enrol_code
 from gateway.appkeys import PIPELINE, SETTINGS, STORE
 from gateway.i18n import Lang, render as render_text
-from gateway.payload import CHINA
+from gateway.delivery.payload import CHINA
 from gateway.store.clock import utcnow
-from gateway.store.field import FIELD_ROLES
+from gateway.store.field import FIELD_ROLES, new_enrol_code
 from gateway.store.models import BIGINT_MAX
 
 FIELD = f"{ADMIN}/field"

@@ -12,8 +12,8 @@ import aiohttp
 from pydantic import ValidationError
 
 from gateway.i18n import InputError
-from gateway.outbox import PLATFORMS_SETTING, merged_platforms
-from gateway.platforms import USER_AGENT
+from gateway.delivery.outbox import PLATFORMS_SETTING, merged_platforms
+from gateway.delivery.platforms import USER_AGENT
 from gateway.settings import PlatformSettings, Settings
 from gateway.signing import sign
 from gateway.store.clock import utcnow

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from gateway.domain import OPEN_STATUSES
-from gateway.payload import CHINA
+from gateway.delivery.payload import CHINA
 from gateway.store.clock import as_utc, utcnow
 from gateway.store.models import AuditRow, CallRow, CaseRow, DeliveryRow, InboundMessageRow, NotificationRow, ReportRow
 from gateway.store.store import DeliveryStatus, Store

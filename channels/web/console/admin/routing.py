@@ -14,7 +14,7 @@ from channels.web.console.names import channel_name, event_name
 from channels.web.console.pages import render
 from gateway.domain import status_name
 from gateway.i18n import MESSAGES, InputError, render as render_text
-from gateway.payload import CHINA
+from gateway.delivery.payload import CHINA
 
 HERE = Path(__file__).resolve().parent
 ADMIN = "/console/admin"

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from classifier.families import load_families
 from classifier.tables import CodeTables
-from gateway.deadlines import Deadlines
+from gateway.casework.deadlines import Deadlines
 from gateway.domain import NOT_YET_FORWARDED, OPEN_STATUSES, CaseStatus, Satisfaction, platform_transition_allowed, status_name
-from gateway.notify import enqueue_notifications, queue_status_notifications
-from gateway.outbox import Outbox
-from gateway.payload import case_number
+from gateway.casework.notify import enqueue_notifications, queue_status_notifications
+from gateway.delivery.outbox import Outbox
+from gateway.delivery.payload import case_number
 from gateway.store.casesearch import follow_merges
 from gateway.store.models import AuditRow, CaseRow, CorrectionRow, FeedbackRow, ReportRow
 from gateway.store.store import Store, Tx, utcnow

@@ -1,4 +1,4 @@
-"""Conversation state of each chat, kept in Redis with a time-to-live so a restart loses nothing."""
+"""Conversation state of each chat (Telegram, WeChat), kept in Redis with a time-to-live so a restart loses nothing."""
 from __future__ import annotations
 
 import json

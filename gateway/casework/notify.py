@@ -25,7 +25,7 @@ from rq import Queue
 from sqlalchemy import select
 
 from gateway.i18n import STATUS_NAMES, message
-from gateway.payload import case_number
+from gateway.delivery.payload import case_number
 from gateway.privacy import mask_numbers
 from gateway.settings import Settings
 from gateway.store.models import CaseRow, NotificationRow, OptOutRow, ReportRow
@@ -132,7 +132,7 @@ def queue_message(tx: Tx, report: ReportRow, case_status: str, text: str) -> str
 
 def enqueue_notifications(queue: Queue, ids: list[str]) -> None:
     if ids:
-        queue.enqueue_many([Queue.prepare_data("gateway.notify.send", (i,), job_id=notification_job_id(i), result_ttl=0) for i in ids])
+        queue.enqueue_many([Queue.prepare_data("gateway.jobs.send_notification", (i,), job_id=notification_job_id(i), result_ttl=0) for i in ids])
 
 
 async def send_one(settings: Settings, tx_factory: Any, queue: Queue, notification_id: str) -> str:
@@ -184,13 +184,5 @@ async def send_one(settings: Settings, tx_factory: Any, queue: Queue, notificati
             retry_at = row.next_attempt_at = utcnow() + timedelta(seconds=min(3600, 15 * 2 ** (row.attempts - 1)))
         status = row.status
     if retry_at is not None:
-        queue.enqueue_at(retry_at, "gateway.notify.send", notification_id, job_id=notification_job_id(notification_id), result_ttl=0)
+        queue.enqueue_at(retry_at, "gateway.jobs.send_notification", notification_id, job_id=notification_job_id(notification_id), result_ttl=0)
     return status
-
-
-def send(notification_id: str) -> str:
-    """rq job: send one notification."""
-    from gateway.delivery import runtime
-
-    worker = runtime()
-    return worker.run(send_one(worker.deliverer.settings, worker.deliverer.store.transaction, worker.deliverer.queue, notification_id))

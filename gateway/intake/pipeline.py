@@ -12,16 +12,16 @@ from sqlalchemy.exc import IntegrityError
 from classifier import Classification, Classifier
 from classifier.families import load_families
 from classifier.tables import CodeTables
-from gateway.dedup import Deduplicator, Match, Pool
-from gateway.group_commit import GroupCommit
+from gateway.intake.dedup import Deduplicator, Match, Pool
+from gateway.intake.group_commit import GroupCommit
 from gateway.domain import CASE_SOURCE, OPEN_STATUSES, CaseStatus, Channel, ReportIn
 from gateway.location import LocationError, Locator
 from gateway.location.crs import to_wgs84
 from gateway.location.dedup import Sighting
 from gateway.media import NAME_PATTERN as MEDIA_NAME, MediaStore
-from gateway.outbox import Outbox
-from gateway.payload import case_number
-from gateway.reporters import reporter_key
+from gateway.delivery.outbox import Outbox
+from gateway.delivery.payload import case_number
+from gateway.intake.reporters import reporter_key
 from gateway.store.models import CaseRow, ReportRow
 from gateway.store.store import Store, Tx, utcnow
 

@@ -1,36 +1,37 @@
-"""The outbox, sending side: rq jobs drain what is due in batches sent at once, probe a paused platform; retries and the breaker."""
+"""The outbox, sending side: drain what is due in batches sent at once, probe a paused platform; retries and the breaker.
+
+The rq jobs that drive it are in `gateway.jobs`."""
 from __future__ import annotations
 
 import asyncio
 import logging
 import math
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from functools import cache
-from typing import Any, TypeVar
+from typing import Any, NamedTuple
 
 import aiohttp
 from redis.exceptions import RedisError
 from rq import Queue
 
-from classifier.tables import load_tables
 from gateway import metrics
-from gateway.casework import Casework, CaseworkError
-from gateway.deadlines import load_deadlines
-from gateway.domain import CaseStatus
-from gateway.outbox import PLATFORMS_TTL_SECONDS, Outbox, job_id, platforms_in_force
-from gateway.pacing import Pace
-from gateway.platforms import ADAPTERS, Open311Adapter, Outcome
-from gateway.queueing import make_queue
-from gateway.settings import PlatformSettings, Settings, load_settings
-from gateway.store.engine import create_engine
+from gateway.delivery.outbox import PLATFORMS_TTL_SECONDS, job_id, platforms_in_force
+from gateway.delivery.pacing import Pace
+from gateway.delivery.platforms import ADAPTERS, Open311Adapter, Outcome
+from gateway.settings import PlatformSettings, Settings
 from gateway.store.models import DeliveryRow
 from gateway.store.store import DeliveryStatus, Store, as_utc, utcnow
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 LANES = 2  # batches of one platform claimed and sent at once, sharing its in-flight limit
+
+
+class Closed(NamedTuple):
+    """A case an Open311 platform reports closed."""
+    case_id: int
+    remote_id: str
+    note: str | None
 
 
 def retry_delay(attempts: int, base: float, cap: float) -> timedelta:
@@ -190,9 +191,9 @@ class Deliverer:
         """The rq jobs that follow a batch: retries at their time, a probe, a drain on resuming; the sweeper makes up for any lost."""
         try:
             for delivery_id, at in retries:
-                self.queue.enqueue_at(at, "gateway.delivery.deliver", delivery_id, job_id=job_id(delivery_id), result_ttl=0)
+                self.queue.enqueue_at(at, "gateway.jobs.deliver", delivery_id, job_id=job_id(delivery_id), result_ttl=0)
             if probe_at is not None:
-                self.queue.enqueue_at(probe_at, "gateway.delivery.probe", platform_id, job_id=f"probe-{platform_id}", result_ttl=0)
+                self.queue.enqueue_at(probe_at, "gateway.jobs.probe", platform_id, job_id=f"probe-{platform_id}", result_ttl=0)
         except RedisError as exc:
             log.warning("retries or probe of %s not scheduled (%s); the sweeper queues them when due", platform_id, exc)
         if resumed:
@@ -200,7 +201,7 @@ class Deliverer:
 
     def _enqueue_drain(self) -> None:
         try:
-            self.queue.enqueue("gateway.delivery.drain", result_ttl=0)  # an id of its own: it may be queued by the drain it follows
+            self.queue.enqueue("gateway.jobs.drain", result_ttl=0)  # an id of its own: it may be queued by the drain it follows
         except RedisError as exc:
             log.warning("drain not queued (%s); the sweeper queues what is due", exc)
 
@@ -214,83 +215,16 @@ class Deliverer:
             return "resumed_empty"
         return await self.deliver(oldest.id, probing=True)
 
-    async def pull(self, platform_id: str, casework: Casework) -> int:
-        """Ask an Open311 platform how its requests stand; a closed one closes our case. Returns changes made."""
+    async def pull(self, platform_id: str) -> list[Closed]:
+        """Ask an Open311 platform how its requests stand: the ones it closed whose case is open here."""
         async with self.store.transaction() as tx:
             platform = next((p for p in await platforms_in_force(tx, self.settings) if p.id == platform_id), None)
         if platform is None or platform.kind != "open311" or not platform.enabled:
-            return 0
+            return []
         refs = await self.store.open_platform_refs(platform_id)
         adapter = ADAPTERS["open311"]
         assert isinstance(adapter, Open311Adapter)
         remote = await adapter.statuses(await self.session(platform_id), platform, list(refs)) if refs else {}
-        changed = 0
-        for remote_id, item in remote.items():
-            if item.get("status") == "closed" and remote_id in refs:
-                try:
-                    changed += await casework.platform_status(refs[remote_id], CaseStatus.CLOSED, item.get("status_notes"), platform_id, platform_case_id=remote_id)
-                except CaseworkError as exc:
-                    log.warning("pulled status of %s not applied: %s", remote_id, exc.code)
         await self.store.mark_pulled(platform_id)
-        return changed
-
-
-class _Runtime:
-    """One event loop per worker process, kept between jobs so pools and sessions are reused."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        settings = load_settings()
-        self.deliverer = Deliverer(settings, Store(create_engine(settings.database_url)), make_queue(settings))
-        outbox = Outbox(settings, load_tables(), self.deliverer.queue)
-        self.casework = Casework(self.deliverer.store, outbox, load_tables(), load_deadlines(settings, load_tables()))
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return self.loop.run_until_complete(coro)
-
-
-@cache
-def runtime() -> _Runtime:
-    return _Runtime()
-
-
-def close_runtime() -> None:
-    """Close the worker's HTTP session and database pool, if a job opened them."""
-    if runtime.cache_info().currsize:
-        worker = runtime()
-        worker.run(worker.deliverer.close())
-        worker.loop.close()
-        runtime.cache_clear()
-
-
-def deliver(delivery_id: str) -> str:
-    """rq job: drain what is due (this row among it); then this row alone if it was not due yet."""
-    deliverer = runtime().deliverer
-
-    async def job() -> str:
-        await deliverer.drain()
-        return await deliverer.deliver(delivery_id)
-
-    return runtime().run(job())
-
-
-def drain() -> int:
-    """rq job: deliver what is due (after a resume, or carrying on a drain cut short)."""
-    return runtime().run(runtime().deliverer.drain())
-
-
-def stop_draining() -> None:
-    """The worker was asked to stop: a running drain ends after its current batches."""
-    if runtime.cache_info().currsize:
-        runtime().deliverer.stopping = True
-
-
-def probe(platform_id: str) -> str:
-    """rq job: probe a paused platform."""
-    return runtime().run(runtime().deliverer.probe(platform_id))
-
-
-def pull(platform_id: str) -> int:
-    """rq job: pull the status of an Open311 platform's requests."""
-    worker = runtime()
-    return worker.run(worker.deliverer.pull(platform_id, worker.casework))
+        return [Closed(refs[remote_id], remote_id, item.get("status_notes")) for remote_id, item in remote.items()
+                if item.get("status") == "closed" and remote_id in refs]

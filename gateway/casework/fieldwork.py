@@ -11,9 +11,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
 
-from gateway.deadlines import Deadlines
-from gateway.outbox import Outbox
-from gateway.payload import MediaPayload, case_number
+from gateway.casework.deadlines import Deadlines
+from gateway.delivery.outbox import Outbox
+from gateway.delivery.payload import MediaPayload, case_number
 from gateway.settings import FieldSettings
 from gateway.store.clock import as_utc, utcnow
 from gateway.store.field import roster

@@ -16,7 +16,7 @@ from classifier.tables import EDITIONS, ClassCode, CodeTables
 from gateway.domain import NOT_YET_FORWARDED, CaseStatus
 from gateway.location.crs import from_wgs84
 from gateway.media import LINK_SECRET_SETTING, has_recordings, platform_media
-from gateway.payload import ClassPayload, Event, FamilyPayload, FurtherProblemPayload, LocationPayload, build_payload, case_number
+from gateway.delivery.payload import ClassPayload, Event, FamilyPayload, FurtherProblemPayload, LocationPayload, build_payload, case_number
 from gateway.settings import PlatformSettings, Settings
 from gateway.store.models import AdminSettingRow, CaseRow
 from gateway.store.store import Tx
@@ -47,7 +47,7 @@ def job_id(delivery_id: str) -> str:
 
 def delivery_job(delivery_id: str) -> EnqueueData:
     """The rq job that delivers one outbox row; the fixed job id makes a repeat harmless."""
-    return Queue.prepare_data("gateway.delivery.deliver", (delivery_id,), job_id=job_id(delivery_id), result_ttl=0, failure_ttl=7 * 86400)
+    return Queue.prepare_data("gateway.jobs.deliver", (delivery_id,), job_id=job_id(delivery_id), result_ttl=0, failure_ttl=7 * 86400)
 
 
 def enqueue_delivery(queue: Queue, delivery_id: str) -> None:
