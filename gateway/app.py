@@ -15,6 +15,7 @@ from gateway.api import callbacks, cases, classify, deliveries, media, reports, 
 from gateway.api.auth import api_keys_ctx
 from gateway.api.errors import error_middleware, error_response
 from gateway.appkeys import CASEWORK, DEADLINES, FIELDWORK, MEDIA, PIPELINE, QUEUE, REDIS, SETTINGS, STORE, TABLES
+from gateway.boot import healthz
 from gateway.metrics import metrics_endpoint
 from gateway.media import LINK_SECRET_SETTING, NAME_PATTERN as MEDIA_NAME, RECORDING_PATTERN as RECORDING_NAME, RECORDING_TYPES, MediaStore, PhotoPool, check_link
 from gateway.delivery.outbox import Outbox
@@ -125,11 +126,9 @@ async def serve_recording(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(path, headers=headers)
 
 
-async def healthz(_: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
-
-
 async def readyz(request: web.Request) -> web.Response:
+    """Ready when the store and Redis answer (the app is built and its pipeline set up, or this would not answer);
+    503 naming what does not answer."""
     checks: dict[str, Any] = {}
     try:
         await request.app[STORE].ping()
@@ -141,8 +140,11 @@ async def readyz(request: web.Request) -> web.Response:
         checks["redis"] = "ok"
     except Exception as exc:
         checks["redis"] = f"error: {type(exc).__name__}"
-    ready = all(v == "ok" for v in checks.values())
+    failing = [name for name, outcome in checks.items() if outcome != "ok"]
     # Reports are taken without the classifier (held, then classified once it is loaded): it does not gate readiness.
     loading = request.app.get(CLASSIFIER_LOADING)
     classifier = loading.state if loading is not None else "ready" if request.app[PIPELINE].classifier is not None else "unavailable"
-    return web.json_response({"ready": ready, "checks": checks, "classifier": classifier}, status=200 if ready else 503)
+    body: dict[str, Any] = {"ready": not failing, "checks": checks, "classifier": classifier}
+    if failing:
+        body["reason"] = " and ".join(failing) + " not answering"
+    return web.json_response(body, status=503 if failing else 200)

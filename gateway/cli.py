@@ -7,12 +7,20 @@ import logging
 import os
 import secrets
 import signal
+import socket
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gateway.settings import REPO_ROOT, Settings, load_settings
+if TYPE_CHECKING:  # both imported where they are used: `serve` answers /healthz before they are loaded
+    from aiohttp import web
+
+    from gateway.settings import Settings
 
 log = logging.getLogger("gateway")
+CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 def _secrets_of(settings: Settings) -> list[str]:
@@ -35,27 +43,38 @@ def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    """Listen first (connections wait in the backlog while the app is built, none is refused), then serve; the
-    classifier loads in the background (see gateway.startup). `--processes N`: N such processes on the port."""
-    import socket
+def cmd_serve(args: argparse.Namespace) -> int:
+    """One serving process: it listens and answers /healthz at once, /readyz and reports once its application is
+    built and set up (gateway.boot: the settings are read then, in a thread); the classifier loads after that in the
+    background (gateway.startup)."""
+    from gateway.boot import BACKLOG, serve_until_signalled
 
-    if args.processes > 1:
-        return _serve_processes(settings, args)
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    sock = socket.create_server((args.host, args.port), family=family, backlog=1024, reuse_port=args.reuse_port)
-    from aiohttp import web
+    sock = socket.create_server((args.host, args.port), family=family, backlog=BACKLOG, reuse_port=args.reuse_port)
+    asyncio.run(serve_until_signalled(sock, partial(_serving_app, args)))
+    return 0
 
+
+def _serving_app(args: argparse.Namespace, step: Callable[[str], None]) -> web.Application:
+    """The application of a serving process, each step named for /readyz while it is built."""
+    step("settings")
+    from gateway.settings import load_settings
+
+    settings = load_settings()
+    _setup_logging(settings)
+    step("modules")
     from gateway.app import build_app
     from gateway.components import serving_components
     from gateway.served import with_served_address
 
     settings = with_served_address(settings, args.host, args.port)
-    web.run_app(build_app(settings, **serving_components(settings)), sock=sock, print=None, access_log=None)
-    return 0
+    step("locator")
+    parts = serving_components(settings)
+    step("routes")
+    return build_app(settings, **parts)
 
 
-def _serve_processes(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_serve_processes(settings: Settings, args: argparse.Namespace) -> int:
     """N serving processes sharing the port (SO_REUSEPORT: the kernel spreads connections among them), each with its
     own group-commit writer; one that dies is restarted. SQLite has one writer at a time, so it is refused."""
     from sqlalchemy.engine import make_url
@@ -152,6 +171,8 @@ def _stop_embedded_redis(server: object) -> None:
 
 def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
     """Everything in one process tree with embedded defaults."""
+    from gateway.settings import load_settings
+
     data_dir = Path(args.data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
@@ -243,7 +264,7 @@ def parser() -> argparse.ArgumentParser:
     dev = sub.add_parser("dev", help="everything in one process tree with embedded defaults")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8080)
-    dev.add_argument("--data-dir", default=str(REPO_ROOT / "var" / "dev"))
+    dev.add_argument("--data-dir", default=str(CHECKOUT / "var" / "dev"))
     serve = sub.add_parser("serve", help="the HTTP server")
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=8080)
@@ -269,12 +290,16 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMANDS = {"dev": cmd_dev, "serve": cmd_serve, "worker": cmd_worker, "sip": cmd_sip, "migrate": cmd_migrate, "apikey": cmd_apikey, "telegram": cmd_telegram,
+COMMANDS = {"dev": cmd_dev, "serve": cmd_serve_processes, "worker": cmd_worker, "sip": cmd_sip, "migrate": cmd_migrate, "apikey": cmd_apikey, "telegram": cmd_telegram,
             "wechat": cmd_wechat}
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
+    if args.command == "serve" and args.processes == 1:
+        sys.exit(cmd_serve(args))  # reads its settings while it already answers
+    from gateway.settings import load_settings
+
     settings = load_settings()
     _setup_logging(settings)
     sys.exit(COMMANDS[args.command](settings, args))

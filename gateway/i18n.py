@@ -85,6 +85,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "open311_media_type": {"zh": "请求内容必须是表单（application/x-www-form-urlencoded 或 multipart/form-data）或 JSON（application/json）。",
                            "en": "The body must be a form (application/x-www-form-urlencoded or multipart/form-data) or JSON (application/json)."},
     "internal_error": {"zh": "服务器内部错误，请稍后重试。", "en": "Internal server error, please try again later."},
+    "starting": {"zh": "服务正在启动，暂未受理，请 {seconds} 秒后重试。", "en": "The service is starting and takes nothing yet; please try again in {seconds} seconds."},
     "media_link_invalid": {"zh": "媒体链接无效。", "en": "This media link is not valid."},
     "media_link_expired": {"zh": "媒体链接已过期。", "en": "This media link has expired."},
     "field_token_required": {"zh": "需要已登记设备的令牌，请用管理员给的二维码登记本机。",

@@ -36,14 +36,18 @@ def wait_for_line(proc: subprocess.Popen[str], pattern: str, timeout: float = 60
 
 
 def wait_http(url: str, timeout: float = 60) -> requests.Response:
+    """The first 200 answer of `url` (a starting `gateway serve` says 503 while it builds its application, /healthz
+    apart), or the last answer at the timeout."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return requests.get(url, timeout=2)
-        except (requests.ConnectionError, requests.Timeout):  # `gateway serve` listens before its app answers
+            resp = requests.get(url, timeout=2)
+            if resp.status_code == 200 or time.monotonic() > deadline:
+                return resp
+        except (requests.ConnectionError, requests.Timeout):  # `gateway serve` is not started yet
             if time.monotonic() > deadline:
                 raise
-            time.sleep(0.2)
+        time.sleep(0.2)
 
 
 def test_dev_starts_everything_and_prints_credentials_once(tmp_path: Path) -> None:
