@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import REPO, child, closed_loop, database, free_port, python, redis_server  # noqa: E402
-from bench.intake import body, gateway_env  # noqa: E402
+from bench.intake import body, classifiers_loaded, gateway_env  # noqa: E402
 
 # Where a frame's time is counted: the first fragment of its file's path that matches, in this order.
 AREAS = (
@@ -80,6 +80,7 @@ def table(title: str, counts: Counter[str], total: int, ms_per_sample: float, to
 async def load_and_sample(pid: int, url: str, key: str, clients: int, seconds: float, raw: Path) -> tuple[int, float, str]:
     """Warm up, then load for `seconds` while py-spy samples: (accepted, CPU seconds of the server, summary)."""
     auth = {"Authorization": f"Bearer {key}"}
+    await classifiers_loaded(url.replace("/api/v1/reports", "/readyz"), 1)  # its loading is a start-up cost, not intake's
     await closed_loop(url, body, auth, clients, 1.0, warmup=0.0)
     spy = await asyncio.create_subprocess_exec(str(Path(python()).with_name("py-spy")), "record", "--pid", str(pid), "--rate", "250", "--format", "raw", "--nonblocking",
                                                "--threads", "--duration", str(int(seconds + 1)), "--output", str(raw),
