@@ -7,8 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from redis import Redis
-from redis.asyncio import Redis as AsyncRedis
 
+from gateway.queueing import async_redis_connection
+from gateway.settings import Settings
 from gateway.store.clock import utcnow
 
 CALL_EVENTS = "gateway:call-events"
@@ -51,9 +52,9 @@ def live_workers(redis: Redis) -> dict[str, int]:
     return {key.decode().removeprefix(WORKER_KEY): int(value) for key, value in zip(keys, values) if value is not None}
 
 
-async def call_events(redis_url: str) -> AsyncIterator[CallEvent]:
-    """Every call event from now on, until the consumer stops iterating."""
-    client = AsyncRedis.from_url(redis_url)
+async def call_events(settings: Settings) -> AsyncIterator[CallEvent]:
+    """Every call event from now on, until the consumer stops iterating (or the connection is lost for good)."""
+    client = async_redis_connection(settings, socket_timeout=None, health_check_interval=0)
     pubsub = client.pubsub()
     await pubsub.subscribe(CALL_EVENTS)
     try:

@@ -26,7 +26,8 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 def _secrets_of(settings: Settings) -> list[str]:
     telegram = [settings.telegram.token, settings.telegram.webhook_secret] if settings.telegram else []
     wechat = [v for v in (settings.wechat.app_secret, settings.wechat.token, settings.wechat.encoding_aes_key) if v] if settings.wechat else []
-    return [p.secret for p in settings.platforms] + ([settings.bootstrap_api_key] if settings.bootstrap_api_key else []) + telegram + wechat
+    redis = [v for v in (settings.redis_password, settings.redis_sentinel_password) if v]
+    return [p.secret for p in settings.platforms] + ([settings.bootstrap_api_key] if settings.bootstrap_api_key else []) + telegram + wechat + redis
 
 
 def _setup_logging(settings: Settings) -> None:
@@ -179,7 +180,7 @@ def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
     if not os.environ.get("DATABASE_URL") and not os.environ.get("GATEWAY_DATABASE_URL"):
         env["GATEWAY_DATABASE_URL"] = f"sqlite+aiosqlite:///{data_dir / 'gateway.db'}"
     redis_server = None
-    if not settings.redis_url:
+    if not settings.redis_configured:
         redis_server, env["REDIS_URL"] = _embedded_redis(data_dir)
         log.info("embedded Redis on %s", env["REDIS_URL"])
     settings = load_settings(database_url=env["GATEWAY_DATABASE_URL"]) if "GATEWAY_DATABASE_URL" in env else settings

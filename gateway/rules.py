@@ -24,7 +24,7 @@ from classifier.registry import ModelStore, default_model_dir
 from gateway.appkeys import PIPELINE, SETTINGS, STORE
 from gateway.components import load_classifier
 from gateway.intake.pipeline import Pipeline
-from gateway.queueing import redis_connection
+from gateway.queueing import async_redis_connection, redis_connection
 from gateway.settings import Settings, load_settings
 from gateway.store.engine import create_engine
 from gateway.store.models import INT_MAX, CorrectionRow
@@ -136,8 +136,7 @@ CLASSIFIER_SYNC = web.AppKey("classifier_sync", ClassifierSync)
 async def classifier_sync_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: load the active rules once at start-up, then follow rule and model changes until shutdown."""
     settings = app[SETTINGS]
-    assert settings.redis_url is not None, "the resources context refuses to start without Redis"
-    redis = aioredis.Redis.from_url(settings.redis_url, health_check_interval=30, socket_connect_timeout=5)
+    redis = async_redis_connection(settings, socket_timeout=None)
     sync = app[CLASSIFIER_SYNC] = ClassifierSync(settings, app[STORE], redis, app[PIPELINE])
     await sync.reload()
     stopping = asyncio.Event()

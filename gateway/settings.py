@@ -6,12 +6,13 @@ import os
 from contextvars import ContextVar
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import AliasChoices, BaseModel, Field, HttpUrl, field_validator, model_validator
 from gateway.location.crs import normalize_crs
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from gateway.redis_address import host_and_port, sentinel_database, url_password
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "config" / "gateway.yaml"
@@ -284,6 +285,10 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("database_url", "GATEWAY_DATABASE_URL", "DATABASE_URL"),
     )
     redis_url: str | None = Field(default=None, validation_alias=AliasChoices("redis_url", "GATEWAY_REDIS_URL", "REDIS_URL"))
+    redis_sentinels: Annotated[list[str], NoDecode] = Field(default=[], description="Sentinels (host:port) that name the Redis master; none: redis_url names the server")
+    redis_sentinel_master: str | None = Field(default=None, description="The master's service name the sentinels monitor")
+    redis_sentinel_password: str | None = Field(default=None, description="Password of the sentinels themselves (their requirepass)")
+    redis_password: str | None = Field(default=None, description="Password of the Redis server (the master and its replicas behind Sentinel)")
     queue_name: str = "gateway"
     public_base_url: str = "http://127.0.0.1:8080"
     log_level: str = "INFO"
@@ -322,6 +327,49 @@ class Settings(BaseSettings):
     @classmethod
     def _known_tile_crs(cls, value: str) -> str:
         return normalize_crs(value)
+
+    @field_validator("redis_url", "redis_sentinel_master", "redis_sentinel_password", "redis_password", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("redis_sentinels", mode="before")
+    @classmethod
+    def _sentinel_list(cls, value: Any) -> Any:
+        """GATEWAY_REDIS_SENTINELS is comma-separated; the file may give a list or the same string."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("redis_sentinels")
+    @classmethod
+    def _sentinel_addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            host_and_port(address)
+        if len({host_and_port(a) for a in value}) != len(value):
+            raise ValueError(f"redis_sentinels names a sentinel twice: {', '.join(value)}")
+        return value
+
+    @model_validator(mode="after")
+    def _redis_combination(self) -> Settings:
+        if self.redis_sentinels and not self.redis_sentinel_master:
+            raise ValueError("redis_sentinels is set but redis_sentinel_master is not: give the service name the sentinels monitor")
+        if self.redis_sentinel_master and not self.redis_sentinels:
+            raise ValueError("redis_sentinel_master is set but redis_sentinels is not: list the sentinels as host:port")
+        if self.redis_sentinel_password and not self.redis_sentinels:
+            raise ValueError("redis_sentinel_password is set but redis_sentinels is not")
+        if self.redis_sentinels and self.redis_url:
+            sentinel_database(self.redis_url)
+        if self.redis_password and not (self.redis_url or self.redis_sentinels):
+            raise ValueError("redis_password is set but neither redis_url nor redis_sentinels says which Redis")
+        if self.redis_password and self.redis_url and url_password(self.redis_url):
+            raise ValueError("redis_url carries a password and redis_password gives another: keep one")
+        return self
+
+    @property
+    def redis_configured(self) -> bool:
+        """A Redis is named: one server by redis_url, or a master behind redis_sentinels."""
+        return bool(self.redis_url or self.redis_sentinels)
 
     def platform(self, platform_id: str) -> PlatformSettings | None:
         return next((p for p in self.platforms if p.id == platform_id), None)

@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 
 from gateway.api.errors import ApiError
 from gateway.appkeys import SETTINGS, STORE
+from gateway.queueing import async_redis_connection, redis_connection
 from gateway.settings import Settings
 from gateway.store.store import Store
 
@@ -101,11 +102,9 @@ class ApiKeys:
 
 def announce_revocation(settings: Settings) -> bool:
     """The same announcement from a command (`gateway apikey revoke`); False (logged) when Redis cannot be reached."""
-    if not settings.redis_url:
+    if not settings.redis_configured:
         log.warning("no Redis configured: serving processes stop accepting the key within %.0f s", CACHE_SECONDS)
         return False
-    from gateway.queueing import redis_connection
-
     connection = redis_connection(settings)
     try:
         connection.incr(GENERATION_KEY)
@@ -123,8 +122,7 @@ API_KEYS = web.AppKey("api_keys", ApiKeys)
 async def api_keys_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx (after the resources context): the key cache and its own Redis connection."""
     settings = app[SETTINGS]
-    assert settings.redis_url is not None, "the resources context refuses to start without Redis"
-    redis = aioredis.Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2)
+    redis = async_redis_connection(settings, socket_connect_timeout=2, socket_timeout=2, health_check_interval=0)
     app[API_KEYS] = ApiKeys(app[STORE], redis)
     yield
     await redis.aclose()

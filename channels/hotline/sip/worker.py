@@ -20,6 +20,7 @@ from channels.hotline.sip.prompts import Prompts
 from channels.hotline.sip.transcribe import Transcriber, load_transcriber
 from gateway.calls import HEARTBEAT_SECONDS, worker_heartbeat
 from gateway.media import MediaStore
+from gateway.queueing import redis_connection
 from gateway.settings import HotlineLine, Settings
 from gateway.store.clock import utcnow
 from gateway.store.engine import create_engine
@@ -171,9 +172,10 @@ async def serve(settings: Settings, index: int) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     store = Store(create_engine(settings.database_url))
-    redis = Redis.from_url(settings.redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS) if settings.redis_url else None
+    redis = redis_connection(settings, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                             health_check_interval=0) if settings.redis_configured else None
     if redis is None:
-        log.warning("no redis_url: call events are not published (agents' screens will not see SIP calls)")
+        log.warning("no redis_url nor redis_sentinels: call events are not published (agents' screens will not see SIP calls)")
     try:
         with tempfile.TemporaryDirectory(prefix="sip-recordings-") as recordings:
             worker = SipWorker(settings, index, store, redis, Path(recordings), load_transcriber(settings.sip.transcriber))

@@ -75,7 +75,7 @@ async def call_feed(request: web.Request) -> web.WebSocketResponse:
         log.debug("call feed for %s: the screen left before the feed opened", current_user(request).username)
         return ws
     request.app[SOCKETS].add(ws)
-    events = call_events(request.app[SETTINGS].redis_url or "")
+    events = call_events(request.app[SETTINGS])
 
     async def forward() -> None:
         async for event in events:

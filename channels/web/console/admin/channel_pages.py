@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import get_args
 
 from aiohttp import web
-from redis.asyncio import Redis as AsyncRedis
 
 from channels.web.console.admin import queries
 from channels.web.console.admin.routing import ADMIN, page, routes
@@ -17,6 +16,7 @@ from channels.web.console.catalogue import TEXTS
 from gateway.appkeys import REDIS, SETTINGS, STORE
 from gateway.calls import CALL_EVENTS, CallEvent, CallEventKind, live_workers
 from gateway.domain import Channel
+from gateway.queueing import async_redis_connection
 from gateway.store.clock import utcnow
 
 HEALTH_HOURS = 24
@@ -59,7 +59,7 @@ async def live_call_events(request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
     await response.prepare(request)
     await response.write(b": listening\n\n")
-    client = AsyncRedis.from_url(request.config_dict[SETTINGS].redis_url or "")
+    client = async_redis_connection(request.config_dict[SETTINGS], socket_timeout=None, health_check_interval=0)
     pubsub = client.pubsub()
     await pubsub.subscribe(CALL_EVENTS)
     try:
