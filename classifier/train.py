@@ -24,12 +24,12 @@ from classifier.text import FEATURE_CHARS, normalize
 class TrainConfig:
     """Model settings, chosen by cross-validation on the training corpus."""
 
-    c: float = 1.0
+    c: float = 2.0
     min_df: int = 2
     calibration_folds: int = 3
     features: FeatureConfig = FeatureConfig()
     # Weight of a letter against a short note in training (the corpus holds far more notes than letters).
-    letter_weight: float = 1.0
+    letter_weight: float = 4.0
 
     def as_dict(self) -> dict[str, object]:
         return {"c": self.c, "min_df": self.min_df, "calibration_folds": self.calibration_folds,
