@@ -22,7 +22,7 @@ from classifier.corpus import read_examples, test_sets, train_files  # noqa: E40
 from classifier.evaluate import evaluate, public  # noqa: E402
 from classifier.families import Families  # noqa: E402
 from classifier.features import FeatureConfig  # noqa: E402
-from classifier.lifecycle import _trainable  # noqa: E402
+from classifier.train import trainable  # noqa: E402
 from classifier.segment import Segmenter  # noqa: E402
 from classifier.train import TrainConfig, fit  # noqa: E402
 
@@ -37,7 +37,7 @@ def baseline(cache: Path) -> Classifier:
     config = TrainConfig(c=0.5, features=FeatureConfig(sentence_roles=False))
     segmenter = Segmenter(cache, config.features.dict_min_freq)
     notes = [e for f in train_files() if not f.name.startswith("letters") for e in read_examples(f)]
-    model = fit(_trainable(notes), segmenter, config)
+    model = fit(trainable(notes), segmenter, config)
     return Classifier(model, segmenter, threshold=BASELINE_THRESHOLD, families=Families([]))
 
 
