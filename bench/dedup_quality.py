@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,10 +23,10 @@ from classifier import Classifier  # noqa: E402
 from classifier.families import load_families  # noqa: E402
 from classifier.tables import load_tables  # noqa: E402
 from gateway.location import Locator  # noqa: E402
-from gateway.location.dedup import Decision, PolicyBook, Sighting, best_match, rank  # noqa: E402
+from gateway.location.dedup import PolicyBook, Sighting, best_match  # noqa: E402
 from gateway.location.geo import metres_per_degree  # noqa: E402
 from gateway.location.similarity import TextSimilarity  # noqa: E402
-from gateway.intake.pipeline import Classified, classified  # noqa: E402
+from gateway.intake.pipeline import classified  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"
 CITY = Path(__file__).resolve().parents[1] / "config" / "cities" / "sample"
@@ -44,38 +43,22 @@ class Pair:
     part: str
 
 
-def read_pair_file(path: Path, part: str) -> list[Pair]:
-    """The pairs of one file in the format of bench/data/README.md."""
-    pairs = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line or line.startswith("#") or line.startswith("kind\t"):
-            continue
-        kind, _label_a, _label_b, text_a, text_b = line.split("\t")
-        if kind not in KINDS:
-            raise ValueError(f"{path.name}: unknown kind {kind!r}")
-        pairs.append(Pair(kind, text_a, text_b, part))
-    return pairs
-
-
 def read_pairs(directory: Path = DATA) -> list[Pair]:
-    return [p for path in sorted(directory.glob("dedup_pairs_*.tsv"))
-            for p in read_pair_file(path, path.stem.rsplit("_", 1)[-1])]
+    pairs = []
+    for path in sorted(directory.glob("dedup_pairs_*.tsv")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line or line.startswith("#") or line.startswith("kind\t"):
+                continue
+            kind, _label_a, _label_b, text_a, text_b = line.split("\t")
+            if kind not in KINDS:
+                raise ValueError(f"{path.name}: unknown kind {kind!r}")
+            pairs.append(Pair(kind, text_a, text_b, path.stem.rsplit("_", 1)[-1]))
+    return pairs
 
 
 def offset_m(pair_index: int, kind: str) -> float:
     """30 m for the same place; 30-80 m (spread over the pairs) for places the texts tell apart."""
     return 30.0 if kind != "other_place" else 30.0 + (pair_index * 7) % 51
-
-
-def decide(pair: Pair, a: Classified, b: Classified, north: float, locator: Locator, major_of: Callable[[str], str],
-           unit_of: Callable[[str], str]) -> Decision:
-    """The gateway's decision on a pair: text_a an open case at the origin, text_b a report two hours later `north`
-    (verdict `new` when the report would start a case)."""
-    case = Sighting(a.class_id, LAT, LON, 10.0, T0, pair.text_a, "web:a", suggestions=a.suggestions)
-    report = Sighting(b.class_id, north, LON, 10.0, T0 + timedelta(hours=2), pair.text_b, "tel:b",
-                      suggestions=b.suggestions)
-    return rank(report, [("1", case)], PolicyBook(), major_of, locator.similarity, unit_of,
-                locator.similarity.places)[0][1]
 
 
 def run(pairs: list[Pair], clf: Classifier, locator: Locator) -> dict[str, dict[str, Counter[str]]]:
@@ -86,13 +69,18 @@ def run(pairs: list[Pair], clf: Classifier, locator: Locator) -> dict[str, dict[
     for i, pair in enumerate(pairs):
         a, b = classified(clf.classify(pair.text_a)), classified(clf.classify(pair.text_b))
         north = LAT + offset_m(i, pair.kind) / m_lat
-        new = decide(pair, a, b, north, locator, tables.major_of, families.unit_of)
+        case = Sighting(a.class_id, LAT, LON, 10.0, T0, pair.text_a, "web:a", suggestions=a.suggestions)
+        report = Sighting(b.class_id, north, LON, 10.0, T0 + timedelta(hours=2), pair.text_b, "tel:b",
+                          suggestions=b.suggestions)
+        new = best_match(report, [("1", case)], PolicyBook(), tables.major_of, locator.similarity, families.unit_of,
+                         locator.similarity.places)
         # The baseline: no suggestions (a held report has no class and searches nothing), whole-text similarity.
         bare_case = Sighting(a.class_id, LAT, LON, 10.0, T0, pair.text_a, "web:a")
         bare_report = Sighting(b.class_id, north, LON, 10.0, T0 + timedelta(hours=2), pair.text_b, "tel:b")
         old = best_match(bare_report, [("1", bare_case)], PolicyBook(), tables.major_of, old_similarity) \
             if b.class_id and a.class_id else None
-        for name, verdict in (("gateway", new.verdict), ("baseline", old[1].verdict if old else "new")):
+        for name, found in (("gateway", new), ("baseline", old)):
+            verdict = found[1].verdict if found else "new"
             for key in (pair.kind, f"{pair.kind}@{pair.part}"):
                 out[name].setdefault(key, Counter())[verdict] += 1
     return out

@@ -109,11 +109,6 @@ _CONTINUES = re.compile(r"补充|追加|补一|补发|再补|还没(?:修|弄|�
 CLASS_WEIGHT: Final = 0.5
 # Two classes of different majors are neighbours for two texts whose suggestions overlap this much.
 KIN_LIKENESS: Final = 0.2
-# One text's class among the other's first SUGGESTED_TOP suggestions with at least this confidence: kin by suggestion.
-SUGGESTED_TOP: Final = 4
-SUGGESTED_FLOOR: Final = 0.05
-# A class only suggested joins at this share of the borderline band above the threshold (clear evidence).
-SUGGESTED_MARGIN: Final = 0.5
 
 
 def class_likeness(a: Sighting, b: Sighting, unit_of: Callable[[str], str]) -> float | None:
@@ -186,12 +181,8 @@ def score(
     gap = abs(new.created_at - candidate.created_at)
     a, b = new.compared_class, candidate.compared_class
     kin = _kinship(a, b, family_of, unit_of)
-    by_suggestion = False
     if kin == "different" and (class_likeness(new, candidate, unit_of) or 0.0) >= KIN_LIKENESS:
         kin = "same_major"  # classes apart in the tables, but each text's suggestions hold the other's (垃圾箱 / 暴露垃圾)
-    elif kin == "different":
-        kin = _suggested_kinship(new, candidate, family_of, unit_of)
-        by_suggestion = kin != "different"
     same_reporter = bool(new.reporter and new.reporter == candidate.reporter and gap <= follow_up)
     if same_reporter and (distance or 0.0) <= HARD_CAP_M and (kin in ("same_class", "same_major") or a is None
                                                                or _CONTINUES.search(new.text)):
@@ -208,7 +199,7 @@ def score(
     if kin == "different":
         return Decision("new", distance, 0.0, ("different_family",))
     reasons = [kin]
-    if new.class_id is None or candidate.class_id is None or by_suggestion:
+    if new.class_id is None or candidate.class_id is None:
         reasons.append("suggested_class")
     named = places(new.text, candidate.text) if places else "unknown"
     if named == "different":
@@ -222,7 +213,7 @@ def score(
         reasons.append("very_close" if distance <= policy.radius_m * policy.close_fraction else "same_place_named")
     reasons.append("beyond_radius" if distance > policy.radius_m else "within_radius")
     sim = problem_similarity(new, candidate, similarity, unit_of)
-    if sim >= required and "suggested_class" in reasons and sim < required + policy.borderline * SUGGESTED_MARGIN:
+    if sim >= required and "suggested_class" in reasons and sim < required + policy.borderline:
         # A class only suggested joins on clear evidence; otherwise an agent is asked.
         return Decision("possible", distance, sim, (*reasons, "text_similar"))
     if sim >= required:
@@ -241,23 +232,6 @@ def _kinship(a: str | None, b: str | None, family_of: Callable[[str], str], unit
     if family_of(a) == family_of(b):
         return "same_major"
     return "different"
-
-
-def _suggested_kinship(a: Sighting, b: Sighting, family_of: Callable[[str], str], unit_of: Callable[[str], str]) -> str:
-    """Kinship of one text's class with another class the other text's classifier suggests (a letter classed by its
-    second problem, a short note held for review whose likeliest class is not its problem): "different" when none."""
-    best = "different"
-    for one, other in ((a, b), (b, a)):
-        first = one.compared_class
-        for class_id, p in other.suggestions[:SUGGESTED_TOP]:
-            if first is None or p < SUGGESTED_FLOOR:
-                continue
-            kin = _kinship(first, class_id, family_of, unit_of)
-            if kin == "same_class":
-                return kin
-            if kin == "same_major":
-                best = kin
-    return best
 
 
 def _far(distance_m: float | None) -> float:
