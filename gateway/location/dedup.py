@@ -109,6 +109,8 @@ _CONTINUES = re.compile(r"补充|追加|补一|补发|再补|还没(?:修|弄|�
 CLASS_WEIGHT: Final = 0.5
 # Two classes of different majors are neighbours for two texts whose suggestions overlap this much.
 KIN_LIKENESS: Final = 0.2
+# A facility and the event seen at it, which two people at one spot report either way (a full bin: 垃圾箱 or 暴露垃圾).
+NEIGHBOURS: Final = frozenset({frozenset({"cp-0305", "ev-2013-0110"}), frozenset({"cp-0304", "ev-2013-0110"})})
 
 
 def class_likeness(a: Sighting, b: Sighting, unit_of: Callable[[str], str]) -> float | None:
@@ -229,7 +231,7 @@ def _kinship(a: str | None, b: str | None, family_of: Callable[[str], str], unit
         return "unclassified"
     if unit_of(a) == unit_of(b):
         return "same_class"
-    if family_of(a) == family_of(b):
+    if family_of(a) == family_of(b) or frozenset({a, b}) in NEIGHBOURS:
         return "same_major"
     return "different"
 

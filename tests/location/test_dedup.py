@@ -326,3 +326,12 @@ def test_family_members_are_one_problem() -> None:
     report = sighting(class_id="cp-0102", lat=north(30), reporter="tg:1", text="这个窨井盖不见了")
     decision = score(report, case, POLICY, similarity=lambda a, b: 0.2, unit_of=unit_of)
     assert decision.verdict == "join" and decision.reasons[0] == "same_class"
+
+
+def test_a_full_bin_told_as_the_bin_or_as_its_rubbish_is_one_problem(sim: TextSimilarity) -> None:
+    rubbish = sighting(class_id="ev-2013-0110", lat=north(30), reporter="tg:1", text="人民路和解放路路口垃圾桶满了溢出来")
+    bin_ = sighting(class_id="cp-0305", text="人民路解放路路口垃圾箱满了没人清理")
+    decision = score(rubbish, bin_, POLICY, similarity=sim)
+    assert decision.verdict == "join" and decision.reasons[0] == "same_major"
+    lamp = sighting(class_id="cp-0118", text="人民路解放路路口路灯不亮")
+    assert score(rubbish, lamp, POLICY, similarity=sim).verdict == "new", "other components stay apart from the rubbish"
