@@ -23,7 +23,7 @@ from tests.conftest import RedisServer, eventually
 from tests.core.conftest import Api, make_settings, start_api
 
 REPO = Path(__file__).resolve().parents[2]
-TEXT = "东门小区门口的垃圾桶满了好几天没人清理"
+TEXT = "东门小区门口的垃圾桶满了好几天没人清理，垃圾堆了一地"
 FORCE_A, FORCE_B = "ev-2013-0101", "ev-2013-0102"
 
 
