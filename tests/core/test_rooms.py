@@ -93,8 +93,8 @@ JOB_NAME = re.compile(r"""["']((?:gateway|channels)\.[a-z_.]+\.[a-z_]+)["']""")
 
 
 def test_every_job_queued_by_name_exists() -> None:
-    names = {m.group(1) for p in modules().values() for m in JOB_NAME.finditer(p.read_text(encoding="utf-8"))
-             if "enqueue" in p.read_text(encoding="utf-8") or "prepare_data" in p.read_text(encoding="utf-8")}
+    sources = [p.read_text(encoding="utf-8") for p in modules().values()]
+    names = {m.group(1) for text in sources if "enqueue" in text or "prepare_data" in text for m in JOB_NAME.finditer(text)}
     jobs = {n for n in names if n.startswith("gateway.jobs.") or n.endswith(("send_replies", "retrain_job"))}
     assert {"gateway.jobs.deliver", "gateway.jobs.drain", "gateway.jobs.probe", "gateway.jobs.pull", "gateway.jobs.send_notification"} <= jobs
     for name in jobs:
