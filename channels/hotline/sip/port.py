@@ -78,7 +78,7 @@ class SipPort:
         self.digits.clear()
 
     async def ask(self, names: list[str], *, max_digits: int, timeout: float = ASK_SECONDS) -> str:
-        self.digits.clear()
+        """Keys typed ahead (9 and the case number in one go, before the next prompt starts) answer it."""
         await self._play(names, barge_in=True)
         typed = ""
         deadline = asyncio.get_running_loop().time() + timeout
@@ -109,6 +109,7 @@ class SipPort:
                 break
             if "#" in self.digits:
                 ended_by = "key"
+                del self.digits[:self.digits.index("#") + 1]
                 break
             try:
                 level = await self._on_engine(lambda: self.engine.caller_level(self.key))

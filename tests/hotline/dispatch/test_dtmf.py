@@ -49,7 +49,10 @@ async def test_status_lookup_keyed_by_sip_info_rfc2833_and_inband_tones_through_
             # the greeting's audio arriving means the worker listens for keys
             keys.wait_for("incoming rtp for 'audio' established")
             await asyncio.to_thread(keys.keys, "91717#")
-            await eventually(lookups, timeout=30)
+            try:
+                await eventually(lookups, timeout=30)
+            except AssertionError as exc:
+                raise AssertionError(f"status lookups heard by caller: {looked_up}") from exc
             for caller in (keys, tones):
                 caller.command("/hangup")
                 caller.wait_for("terminated")
