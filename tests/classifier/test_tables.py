@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from classifier.corpus import DATA_DIR
+from classifier.corpus import DATA_DIR, read_examples, test_sets, train_files
 from classifier.tables import CONFIG_DIR, EDITIONS, TableError, load_tables
 
 
@@ -172,3 +172,14 @@ def test_english_name_of_an_unknown_class_is_rejected(tmp_path: Path) -> None:
         f.write("ev-2013-9999,Something else\n")
     with pytest.raises(TableError, match="not in classes.csv"):
         load_tables(config)
+
+
+def test_every_label_of_every_corpus_file_is_a_target_or_a_family() -> None:
+    """A mistyped label would become a class of its own at training."""
+    with (DATA_DIR / "targets.tsv").open(encoding="utf-8", newline="") as f:
+        known = {row["label"] for row in csv.DictReader(f, delimiter="\t")}
+    known |= {row["family_id"] for row in _rows(CONFIG_DIR / "families.csv")}
+    files = train_files() + [path for paths in test_sets().values() for path in paths]
+    unknown = [(path.name, label) for path in files for example in read_examples(path)
+               for label in (example.label, *example.also) if label not in known]
+    assert len(files) > 50 and unknown == []
