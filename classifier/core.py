@@ -378,7 +378,7 @@ class Classifier:
         i = self._class_index.get(class_id)
         if i is None or len(a.idx) == 0:
             return []
-        contrib = a.vals * self.model.scaled_weights[a.idx, i]
+        contrib = a.vals * self.model.feature_weights(a.idx, i)
         order = np.argsort(-np.abs(contrib))[:limit]
         names = self.model.vocabulary.names
         out = []
