@@ -1,7 +1,8 @@
 """Cross-validation on the training letters, the one place model settings are chosen (the test sets only measure).
 
-Folds hold out whole files: a file is one batch of one contributor, so a fold measures letters of a batch the model has not
-read (the test sets go further: their writers are not among the training ones). Short notes are always trained on."""
+Folds hold out whole letter files: a file is one batch of one contributor, so a fold measures letters of a batch the model
+has not read (the test sets go further: their writers are not among the training ones). Each fold also holds out every
+n-th short note, so that a setting that helps letters is seen to keep or cost accuracy on notes."""
 
 from __future__ import annotations
 
@@ -18,12 +19,15 @@ from classifier.train import TrainConfig, fit, trainable
 
 FIGURES = ("accuracy_major", "accuracy_minor", "accuracy_family", "top3", "coverage", "accuracy_accepted_major",
            "calibration_error")
+NOTE_FIGURES = ("accuracy_major", "accuracy_minor", "coverage", "accuracy_accepted_major")
 
 
 @dataclass(frozen=True, slots=True)
 class Fold:
     held_out: list[Path]
     report: dict[str, Any]
+    notes: dict[str, Any]
+    """The figures on the fold's held-out short notes (its threshold chosen on the letters)."""
 
 
 def split(files: Sequence[Path], folds: int) -> list[list[Path]]:
@@ -39,14 +43,19 @@ def cross_validate(files: Sequence[Path], segmenter: Segmenter, config: TrainCon
     """Train without each fold's letter files and evaluate on them, with the threshold chosen on the held-out letters
     the way training chooses it on the letter test set. Returns each fold and the figures averaged over the folds."""
     texts = {f: read_examples(f) for f in files}
+    notes = [e for f, ex in texts.items() if not f.name.startswith("letters_") for e in ex]
     out = []
     for i, held in enumerate(split(files, folds)):
-        train = [e for f, ex in texts.items() if f not in held for e in ex]
+        train = [e for f, ex in texts.items() if f not in held and f.name.startswith("letters_") for e in ex]
+        train += [e for n, e in enumerate(notes) if n % folds != i]
         test = [e for f in held for e in texts[f]]
         clf = Classifier(fit(trainable(train), segmenter, config), segmenter)
         clf.threshold = choose_threshold(clf, evaluate(clf, test))["chosen"]
         report = evaluate(clf, test)
-        out.append(Fold(held, report))
-        progress(f"fold {i + 1}/{folds}: " + ", ".join(f"{k} {report[k]}" for k in FIGURES))
+        held_notes = evaluate(clf, notes[i::folds])
+        out.append(Fold(held, report, held_notes))
+        progress(f"fold {i + 1}/{folds}: " + ", ".join(f"{k} {report[k]}" for k in FIGURES)
+                 + "; notes: " + ", ".join(f"{k} {held_notes[k]}" for k in NOTE_FIGURES))
     mean = {k: round(sum(f.report[k] or 0.0 for f in out) / len(out), 4) for k in FIGURES}
+    mean |= {f"notes_{k}": round(sum(f.notes[k] or 0.0 for f in out) / len(out), 4) for k in NOTE_FIGURES}
     return out, mean
