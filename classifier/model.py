@@ -38,14 +38,16 @@ class MajorHead:
     weights: np.ndarray  # (n_features, n_majors), float32
     intercept: np.ndarray  # (n_majors,)
     temperature: float
+    weight: float = 1.0
+    """The power of the major's probability in a class's (1: the plain product)."""
 
     def __post_init__(self) -> None:
         self.scaled_weights = self.weights / np.float32(self.temperature)
         self.scaled_intercept = self.intercept / np.float32(self.temperature)
 
     def log_probabilities(self, scores: np.ndarray) -> np.ndarray:
-        """Log-probability of each class's major, from the head's scores (rows of majors)."""
-        return log_softmax(scores)[..., self.of_class]
+        """Weighted log-probability of each class's major, from the head's scores (rows of majors)."""
+        return self.weight * log_softmax(scores)[..., self.of_class]
 
 
 @dataclass
@@ -83,7 +85,7 @@ class LinearModel:
         """What each feature adds to a class's calibrated score per unit of tf-idf (its major's share included)."""
         weights = self.scaled_weights[idx, class_index]
         if self.head is not None:
-            weights = weights + self.head.scaled_weights[idx, self.head.of_class[class_index]]
+            weights = weights + self.head.weight * self.head.scaled_weights[idx, self.head.of_class[class_index]]
         return weights
 
     def save(self, directory: Path) -> None:
@@ -98,7 +100,7 @@ class LinearModel:
             "features": self.vocabulary.names,
             "temperature": self.temperature,
             "config": self.config.as_dict(),
-            "head": {"majors": head.majors, "temperature": head.temperature} if head is not None else None,
+            "head": {"majors": head.majors, "temperature": head.temperature, "weight": head.weight} if head else None,
         }
         (directory / FEATURES_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
@@ -109,7 +111,7 @@ class LinearModel:
         with np.load(directory / WEIGHTS_FILE) as arrays:
             weights, intercept, idf = arrays["weights"], arrays["intercept"], arrays["idf"]
             head = MajorHead(head_meta["majors"], arrays["head_of_class"], arrays["head_weights"],
-                             arrays["head_intercept"], head_meta["temperature"]) if head_meta else None
+                             arrays["head_intercept"], head_meta["temperature"], head_meta.get("weight", 1.0)) if head_meta else None
         vocabulary = Vocabulary(meta["features"], idf)
         config = FeatureConfig(**{"sentence_roles": False, **meta["config"]})
         return cls(meta["classes"], vocabulary, weights, intercept, meta["temperature"], config, head)

@@ -31,8 +31,9 @@ class TrainConfig:
     features: FeatureConfig = FeatureConfig()
     # Weight of a letter against a short note in training (the corpus holds far more notes than letters).
     letter_weight: float = 4.0
-    # A major-class head over the same features (classifier.model.MajorHead).
-    major_head: bool = True
+    # The power of a major-class head over the same features in a class's probability (classifier.model.MajorHead);
+    # 0: no head.
+    major_head: float = 0.5
 
     def as_dict(self) -> dict[str, object]:
         return {"c": self.c, "min_df": self.min_df, "calibration_folds": self.calibration_folds,
@@ -108,7 +109,8 @@ def fit(examples: list[Example], segmenter: Segmenter, config: TrainConfig = Tra
         of_class = np.array([majors.index(tables.major_of(c)) for c in classes])
         if len(majors) > 1:
             head_estimator, head_held_out = _fitted(config, x, of_class[y], weights, folds)
-            head = MajorHead(majors, of_class, *_columns(head_estimator), fit_temperature(head_held_out, of_class[y]))
+            head = MajorHead(majors, of_class, *_columns(head_estimator), fit_temperature(head_held_out, of_class[y]),
+                             config.major_head)
             offset = head.log_probabilities(head_held_out / head.temperature)
     return LinearModel(classes, vocabulary, *_columns(estimator), fit_temperature(held_out, y, offset),
                        config.features, head)

@@ -28,7 +28,7 @@ def test_probabilities_are_the_classes_times_their_majors_renormalised(session_c
     idx, vals = model.vocabulary.vector(featurize(session_classifier.segmenter, text, model.config))
     own = softmax(vals @ model.weights[idx] / model.temperature + model.intercept / model.temperature)
     majors = softmax(vals @ model.head.weights[idx] / model.head.temperature + model.head.intercept / model.head.temperature)
-    expected = own * majors[model.head.of_class]
+    expected = own * majors[model.head.of_class] ** model.head.weight
     expected /= expected.sum()
     assert np.allclose(model.probabilities(idx, vals), expected, atol=1e-5)
     assert not np.allclose(own, expected, atol=1e-3), "the head changed nothing"
