@@ -38,6 +38,9 @@ async def reporter_note(tx: Tx, settings: Settings, report_id: int, case_number:
     return web_text("mail_link", "en" if language == "en" else "zh", link=await reporter_link(tx, settings, report_id, case_number))
 
 
+STOP_RETRY_SECONDS = 1.0
+
+
 async def mail_context(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: one poller task per mailbox and the SMTP listener, for the life of the app."""
     settings = app[SETTINGS]
@@ -51,10 +54,17 @@ async def mail_context(app: web.Application) -> AsyncIterator[None]:
         server.close()
         await server.wait_closed()
     for task in tasks:
+        await stopped(task)
+
+
+async def stopped(task: asyncio.Task[None]) -> None:
+    """Cancel the task until it ends: before Python 3.12, `asyncio.wait_for` can swallow a cancellation that arrives as
+    its inner wait completes (an IDLE ending), and the poller would go on polling while the app waits for it."""
+    while not task.done():
         task.cancel()
-    for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await asyncio.wait({task}, timeout=STOP_RETRY_SECONDS)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def setup(app: web.Application) -> None:
