@@ -4,6 +4,7 @@ temperatures that calibrate them."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,16 +70,17 @@ class LinearModel:
         self.scaled_intercept = self.intercept / np.float32(self.temperature)
 
     def probabilities(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
-        scores = vals @ self.scaled_weights[idx] + self.scaled_intercept
-        if self.head is not None:
-            scores += self.head.log_probabilities(vals @ self.head.scaled_weights[idx] + self.head.scaled_intercept)
-        return softmax(scores)
+        return self._combined(lambda weights: vals @ weights[idx])
 
     def probabilities_of(self, rows: Any) -> np.ndarray:
         """Probabilities of several documents at once (a sparse matrix of tf-idf rows)."""
-        scores = np.asarray(rows @ self.scaled_weights) + self.scaled_intercept
+        return self._combined(lambda weights: np.asarray(rows @ weights))
+
+    def _combined(self, product: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """Class probabilities from `product(weights)`, the documents' tf-idf times a weight matrix."""
+        scores = product(self.scaled_weights) + self.scaled_intercept
         if self.head is not None:
-            scores += self.head.log_probabilities(np.asarray(rows @ self.head.scaled_weights) + self.head.scaled_intercept)
+            scores += self.head.log_probabilities(product(self.head.scaled_weights) + self.head.scaled_intercept)
         return softmax(scores)
 
     def feature_weights(self, idx: np.ndarray, class_index: int) -> np.ndarray:
