@@ -61,6 +61,29 @@ def test_sets(test_dir: Path = TEST_DIR) -> dict[str, list[Path]]:
     return {name: files for name, files in sets.items() if files and all(f.exists() for f in files)}
 
 
+SECOND_READING = TEST_DIR / "second_reading" / "letters_sample.tsv"
+
+
+def second_reading(path: Path = SECOND_READING, test_dir: Path = TEST_DIR) -> list[tuple[Example, Example]]:
+    """A sample of the letter test set read twice: each letter as its file labels it and as a second, blind reader
+    labelled it by the guide (`id<TAB>label<TAB>also<TAB>note`, the id being `file:index` among the file's letters)."""
+    letters: dict[str, list[Example]] = {}
+    pairs = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#") or line.startswith("id\t"):
+            continue
+        ident, label, also = line.split("\t")[:3]
+        name, _, index = ident.rpartition(":")
+        if name not in letters:
+            letters[name] = read_examples(test_dir / "letters" / name)
+        if not index.isdigit() or int(index) >= len(letters[name]):
+            raise ValueError(f"{path.name}:{number}: no letter {ident}")
+        first = letters[name][int(index)]
+        second = Example(label, first.text, tuple(a.strip() for a in also.split(",") if a.strip()), letter=True)
+        pairs.append((first, second))
+    return pairs
+
+
 def train_files(train_dir: Path = TRAIN_DIR) -> list[Path]:
     return sorted(train_dir.glob("*.tsv"))
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from classifier.corpus import DATA_DIR, read_examples, test_sets, train_files
+from classifier.corpus import DATA_DIR, read_examples, second_reading, test_sets, train_files
 from classifier.tables import CONFIG_DIR, EDITIONS, TableError, load_tables
 
 
@@ -183,3 +183,6 @@ def test_every_label_of_every_corpus_file_is_a_target_or_a_family() -> None:
     unknown = [(path.name, label) for path in files for example in read_examples(path)
                for label in (example.label, *example.also) if label not in known]
     assert len(files) > 50 and unknown == []
+    read_twice = second_reading()
+    assert len(read_twice) == 400
+    assert [label for _, second in read_twice for label in (second.label, *second.also) if label not in known] == []
