@@ -15,7 +15,7 @@ from classifier.letters import Sentence, sentences
 from classifier.segment import DICT_MIN_FREQ, Segmenter
 
 # Bumped whenever the features change, so that a model is retrained rather than reused.
-FEATURE_VERSION = "4"
+FEATURE_VERSION = "5"
 
 
 @dataclass(frozen=True, slots=True)
