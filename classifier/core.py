@@ -12,6 +12,7 @@ import numpy as np
 from scipy import sparse
 
 from classifier.families import Families, load_families
+from classifier.letters import STATED_ROLES
 from classifier.features import SentenceFeatures, combine, sentence_features
 from classifier.model import LinearModel
 from classifier.phrases import phrase
@@ -27,6 +28,9 @@ FEATURE_KINDS = {"w": "word", "b": "word pair", "c": "characters", "p": "word pr
 # A further problem of a letter: a problem sentence whose own answer is at least this sure and differs from the primary.
 ALSO_CONFIDENCE = 0.9
 MAX_ALSO = 2
+# A letter states several problems when sentences name each this surely (ALSO_CONFIDENCE) and the whole letter gives
+# each at least this share of its probability: the first stated then leads (the guide's rule for problems of equal weight).
+STATED_SHARE = 0.1
 # Below this, the whole letter's answer may be a blend of its problems: the primary is taken from its sentences.
 BLEND_CONFIDENCE = 0.5
 # Without an owner word, a family's member is named when the model gives it this share of the family's probability.
@@ -288,7 +292,12 @@ class Classifier:
         extra_units = self._extra_units(extra)
         unit, unit_p = self._top_unit(unit_probs, extra_units)
         tops = self._sentence_tops(parts, counts)
-        if unit_p < BLEND_CONFIDENCE and tops and unit not in {t[0] for t in tops}:
+        stated = self._stated(tops, unit_probs)
+        if unit in stated and len(stated) > 1:
+            # The letter's probability is shared by the problems it states: it is sure of them together, and the
+            # first stated leads.
+            unit, unit_p = stated[0], sum(float(unit_probs[self._unit_index[u]]) for u in stated)
+        elif unit_p < BLEND_CONFIDENCE and tops and unit not in {t[0] for t in tops}:
             # The whole letter's answer may be a blend of its problems: take the likeliest problem a sentence states.
             unit = max((t[0] for t in tops), key=lambda u: float(unit_probs[self._unit_index[u]]))
             unit_p = float(unit_probs[self._unit_index[unit]])
@@ -302,11 +311,20 @@ class Classifier:
             also.append(self._finding(u, p, s_probs, {}, s_text))
         return primary, also
 
+    def _stated(self, tops: list[tuple[str, float, np.ndarray, str]], unit_probs: np.ndarray) -> list[str]:
+        """The units the sentences state surely and the whole letter supports, in the order the letter states them."""
+        stated: list[str] = []
+        for u, p, _, _ in tops:
+            if p >= ALSO_CONFIDENCE and float(unit_probs[self._unit_index[u]]) >= STATED_SHARE and u not in stated:
+                stated.append(u)
+        return stated
+
     def _sentence_tops(self, parts: list[SentenceFeatures],
                        counts: list[Counter[int]]) -> list[tuple[str, float, np.ndarray, str]]:
-        """For texts with several problem sentences: each sentence's own best unit, its probability, the class
+        """For texts with several sentences stating problems: each sentence's own best unit, its probability, the class
         probabilities and the sentence, all sentences scored in one product."""
-        problems = [(p, c) for p, c in zip(parts, counts) if p.sentence.role == "problem" and len(c) >= MIN_SENTENCE_FEATURES]
+        problems = [(p, c) for p, c in zip(parts, counts)
+                    if p.sentence.role in STATED_ROLES and len(c) >= MIN_SENTENCE_FEATURES]
         if len(problems) < 2:
             return []
         vectors = [self.model.vocabulary.vector_ids(c) for _, c in problems]

@@ -4,8 +4,8 @@ A letter to the mayor's mailbox greets an official, tells the history of earlier
 neighbourhood, states one or more problems and the place, and closes with a plea. The problem and the place carry
 the class; greetings and closings carry nothing. Histories and pleas count fully, as they mostly restate the problem
 ("井盖丢了多次反映没人管", "恳请尽快把井盖补上"): weighed at 0.5 or 0.25 they cost letters accuracy in cross-validation.
-Only problem sentences are scored on their own for further problems. The features of a letter are the weighted sum of
-its sentences' features.
+Problem and history sentences are also scored on their own, for the problems they state. The features of a letter are
+the weighted sum of its sentences' features.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ Role = Literal["problem", "greeting", "closing", "history", "plea"]
 
 # Weight of a sentence's features by its role (chosen by cross-validation on the training letters).
 ROLE_WEIGHT: dict[str, float] = {"problem": 1.0, "history": 1.0, "plea": 1.0, "greeting": 0.0, "closing": 0.0}
+# Roles of the sentences scored on their own for the problems they state (a history often states one: "井盖一直没人修").
+STATED_ROLES = frozenset({"problem", "history"})
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;…\n])|(?<=\.)\s+")
 _CLAUSE = re.compile(r"(?<=[，,：:])|(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")

@@ -53,6 +53,21 @@ def test_a_letter_with_two_problems_gets_a_primary_and_a_further_class(clf: Clas
     assert all(tables.get(i) for i in ids)
 
 
+EQUAL_WEIGHT = ("尊敬的领导您好！我是和平新村的居民，想反映小区南门外的两个问题，已经打过两次电话了。第一，{}第二，{}"
+                "恳请有关部门尽快处理，谢谢！")
+LAMP = "南门口的路灯坏了一个多月，晚上门口漆黑一片，老人出门都不敢走。"
+CARS = "门口的人行道上每天晚上都停满了私家车，推着婴儿车只能走到马路上去。"
+
+
+def test_of_two_problems_sharing_the_letter_the_first_stated_leads_and_is_answered(clf: Classifier) -> None:
+    lamp_first, cars_first = clf.classify(EQUAL_WEIGHT.format(LAMP, CARS)), clf.classify(EQUAL_WEIGHT.format(CARS, LAMP))
+    # The letter's probability is shared: neither problem alone would pass the review threshold.
+    assert lamp_first.candidates[0].confidence < clf.threshold, lamp_first.candidates
+    assert (lamp_first.class_id, [a.class_id for a in lamp_first.also]) == ("cp-0118", ["ev-2013-0409"])
+    assert (cars_first.class_id, [a.class_id for a in cars_first.also]) == ("ev-2013-0409", ["cp-0118"])
+    assert not lamp_first.needs_review and lamp_first.confidence >= clf.threshold
+
+
 def test_threshold_is_chosen_by_evidence_on_the_letter_set(trained: Outcome, clf: Classifier) -> None:
     report = trained.report
     threshold = report["threshold"]
