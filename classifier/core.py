@@ -12,8 +12,8 @@ import numpy as np
 from scipy import sparse
 
 from classifier.families import Families, load_families
-from classifier.letters import STATED_ROLES
 from classifier.features import SentenceFeatures, combine, sentence_features
+from classifier.letters import STATED_ROLES
 from classifier.model import LinearModel
 from classifier.phrases import phrase
 from classifier.registry import REPORT_FILE, ModelStore, default_model_dir
@@ -25,7 +25,8 @@ from classifier.text import FEATURE_CHARS, MAX_TEXT_CHARS, has_signal, normalize
 DEFAULT_THRESHOLD = 0.35
 TOP_CANDIDATES = 5
 FEATURE_KINDS = {"w": "word", "b": "word pair", "c": "characters", "p": "word prefix"}
-# A further problem of a letter: a problem sentence whose own answer is at least this sure and differs from the primary.
+# A further problem of a letter: a sentence stating a problem whose own answer is at least this sure and differs from
+# the primary.
 ALSO_CONFIDENCE = 0.9
 MAX_ALSO = 2
 # A letter states several problems when sentences name each this surely (ALSO_CONFIDENCE) and the whole letter gives
