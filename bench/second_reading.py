@@ -3,9 +3,10 @@
     .venv/bin/python bench/second_reading.py [--model-dir DIR]
 
 A sample of the letter test set was labelled a second time, blind, by a reader who followed LABELLING.md and saw
-neither the first labels nor any model's answers (`classifier/data/test/second_reading/`, read by `classifier.corpus.second_reading`). Agreement between the
-two readings bounds what any classifier can score against one of them; the classifier's figures against the second
-reading show how much of its distance to the first is a difference of labelling convention.
+neither the first labels nor any model's answers (`classifier/data/test/second_reading/`, read by
+`classifier.corpus.second_reading`). Agreement between the two readings bounds what any classifier can score against
+one of them; the classifier's figures against the second reading show how much of its distance to the first is a
+difference of labelling convention.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from classifier.corpus import second_reading  # noqa: E402
 from classifier.evaluate import Judge  # noqa: E402
 from classifier.families import load_families  # noqa: E402
 from classifier.tables import load_tables  # noqa: E402
+
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -40,7 +42,8 @@ def main() -> int:
     print(f"| the two readings agree | {share([judge.major(a) == judge.major(b) for _, a, b in sample])} "
           f"| {share([judge.families.unit_of(a) == judge.families.unit_of(b) for _, a, b in sample])} |")
     for name, k in (("first", 1), ("second", 2)):
-        print(f"| classifier right by the {name} reading | {share([judge.major_ok(s[k], f) for s, f in zip(sample, answers)])} "
+        print(f"| classifier right by the {name} reading "
+              f"| {share([judge.major_ok(s[k], f) for s, f in zip(sample, answers)])} "
               f"| {share([judge.family_ok(s[k], f) for s, f in zip(sample, answers)])} |")
     print(f"| classifier right by either reading | "
           f"{share([judge.major_ok(s[1], f) or judge.major_ok(s[2], f) for s, f in zip(sample, answers)])} "
