@@ -293,15 +293,16 @@ class Classifier:
         extra_units = self._extra_units(extra)
         unit, unit_p = self._top_unit(unit_probs, extra_units)
         tops = self._sentence_tops(parts, counts)
-        stated = self._stated(tops, unit_probs)
+        letter_p = dict(zip(self._units, unit_probs.tolist()))
+        stated = self._stated(tops, letter_p)
         if unit in stated and len(stated) > 1:
             # The letter's probability is shared by the problems it states: it is sure of them together, and the
             # first stated leads.
-            unit, unit_p = stated[0], sum(float(unit_probs[self._unit_index[u]]) for u in stated)
+            unit, unit_p = stated[0], sum(letter_p[u] for u in stated)
         elif unit_p < BLEND_CONFIDENCE and tops and unit not in {t[0] for t in tops}:
             # The whole letter's answer may be a blend of its problems: take the likeliest problem a sentence states.
-            unit = max((t[0] for t in tops), key=lambda u: float(unit_probs[self._unit_index[u]]))
-            unit_p = float(unit_probs[self._unit_index[unit]])
+            unit = max((t[0] for t in tops), key=letter_p.__getitem__)
+            unit_p = letter_p[unit]
         primary = self._finding(unit, unit_p, probs, extra, text)
         also: list[Finding] = []
         seen = {unit}
@@ -312,11 +313,12 @@ class Classifier:
             also.append(self._finding(u, p, s_probs, {}, s_text))
         return primary, also
 
-    def _stated(self, tops: list[tuple[str, float, np.ndarray, str]], unit_probs: np.ndarray) -> list[str]:
+    @staticmethod
+    def _stated(tops: list[tuple[str, float, np.ndarray, str]], letter_p: Mapping[str, float]) -> list[str]:
         """The units the sentences state surely and the whole letter supports, in the order the letter states them."""
         stated: list[str] = []
         for u, p, _, _ in tops:
-            if p >= ALSO_CONFIDENCE and float(unit_probs[self._unit_index[u]]) >= STATED_SHARE and u not in stated:
+            if p >= ALSO_CONFIDENCE and letter_p[u] >= STATED_SHARE and u not in stated:
                 stated.append(u)
         return stated
 
