@@ -20,7 +20,7 @@ from classifier.registry import REPORT_FILE, ModelStore, default_model_dir
 from classifier.rules import Rule, RuleOutcome, RuleSet
 from classifier.segment import Segmenter
 from classifier.tables import load_tables
-from classifier.text import FEATURE_CHARS, MAX_TEXT_CHARS, has_signal, normalize
+from classifier.text import FEATURE_CHARS, MAX_TEXT_CHARS, has_signal, language_of, normalize
 
 DEFAULT_THRESHOLD = 0.35
 TOP_CANDIDATES = 5
@@ -124,12 +124,15 @@ class Classifier:
     """Classifies complaint texts into the stable class ids of the code tables."""
 
     def __init__(self, model: LinearModel, segmenter: Segmenter, *, threshold: float = DEFAULT_THRESHOLD,
-                 version: str | None = None, families: Families | None = None) -> None:
-        if not 0.0 <= threshold <= 1.0:
+                 language_thresholds: Mapping[str, float] | None = None, version: str | None = None,
+                 families: Families | None = None) -> None:
+        if not all(0.0 <= t <= 1.0 for t in (threshold, *(language_thresholds or {}).values())):
             raise ValueError("threshold must be between 0 and 1")
         self.model = model
         self.segmenter = segmenter
         self.threshold = threshold
+        # Review thresholds of languages that have one of their own (by `language_of`); the others take `threshold`.
+        self.language_thresholds = dict(language_thresholds or {})
         self.version = version
         self.families = families or load_families()
         self._rules = RuleSet([])
@@ -146,8 +149,9 @@ class Classifier:
              family_defaults: Mapping[str, str] | None = None) -> Classifier:
         """Load the active model version of `model_dir` (default: `default_model_dir()`) and initialise jieba.
 
-        `threshold` None: the review threshold chosen for this model on the letter test set (see `lifecycle`), else
-        DEFAULT_THRESHOLD. `family_defaults`: a city's default member per family.
+        `threshold` None: the review thresholds chosen for this model on the letter test sets, one per language (see
+        `lifecycle`), else DEFAULT_THRESHOLD; given, it serves every language. `family_defaults`: a city's default
+        member per family.
         """
         store = ModelStore(model_dir or default_model_dir())
         version = store.active()
@@ -161,10 +165,12 @@ class Classifier:
         """Load one stored model version, active or not."""
         model = LinearModel.load(store.version_dir(version))
         segmenter = Segmenter(store.root, model.config.dict_min_freq)
+        languages: dict[str, float] = {}
         if threshold is None:
-            threshold = chosen_threshold(store, version)
+            threshold, languages = chosen_thresholds(store, version)
         families = load_families().with_defaults(family_defaults or {})
-        return cls(model, segmenter, threshold=threshold, version=version, families=families)
+        return cls(model, segmenter, threshold=threshold, language_thresholds=languages, version=version,
+                   families=families)
 
     @property
     def rules(self) -> list[Rule]:
@@ -175,7 +181,8 @@ class Classifier:
         self._rules = RuleSet(list(rules))
 
     def classify(self, text: str, *, channel: str | None = None, language: str | None = None) -> Classification:
-        """Classify one complaint. `language` is a hint only: the features serve Chinese and English alike."""
+        """Classify one complaint. `language` is a hint only: the features serve Chinese and English alike, and the
+        review threshold is the one of the language the text is written in."""
         return self._classify(text, channel)[0]
 
     def _classify(self, text: str, channel: str | None) -> tuple[Classification, _Analysis | None]:
@@ -186,10 +193,11 @@ class Classifier:
             return Classification.review("no_signal"), None
         a = self._analyse(norm, channel)
         reason = self._review_reason(a, len(norm))
-        decided = self.accept(a.primary) if reason is None else None
+        t = self.threshold_for(norm)
+        decided = self.accept(a.primary, t) if reason is None else None
         if reason is None and decided is None:
             reason = "low_confidence"
-        also = [f for f in map(self.accept, a.also) if f is not None]
+        also = [f for f in (self.accept(f, t) for f in a.also) if f is not None]
         return Classification(
             class_id=decided.class_id if decided else None,
             needs_review=decided is None,
@@ -203,6 +211,10 @@ class Classifier:
             also=also,
             suggestion=a.primary,
         ), a
+
+    def threshold_for(self, text: str) -> float:
+        """The review threshold of the language `text` is written in."""
+        return self.language_thresholds.get(language_of(text), self.threshold)
 
     def accept(self, finding: Finding, threshold: float | None = None) -> Finding | None:
         """The finding as decided at `threshold` (default: the classifier's): the member if sure enough, else the
@@ -410,11 +422,12 @@ class Classifier:
         return out
 
 
-def chosen_threshold(store: ModelStore, version: str) -> float:
-    """The review threshold chosen for a model version by evidence when it was trained, else the default."""
+def chosen_thresholds(store: ModelStore, version: str) -> tuple[float, dict[str, float]]:
+    """The review thresholds chosen for a model version by evidence when it was trained (the main one and those of
+    languages with one of their own), else the default."""
     path = store.version_dir(version) / REPORT_FILE
-    if not path.exists():
-        return DEFAULT_THRESHOLD
-    value = store.read_json(version, REPORT_FILE).get("threshold", {})
-    chosen = value.get("chosen") if isinstance(value, dict) else None
-    return float(chosen) if isinstance(chosen, (int, float)) else DEFAULT_THRESHOLD
+    value = store.read_json(version, REPORT_FILE).get("threshold") if path.exists() else None
+    if not isinstance(value, dict) or not isinstance(value.get("chosen"), (int, float)):
+        return DEFAULT_THRESHOLD, {}
+    languages = {lang: float(v["chosen"]) for lang, v in (value.get("languages") or {}).items()}
+    return float(value["chosen"]), languages

@@ -13,7 +13,7 @@ from typing import Any
 
 from classifier.core import Classifier
 from classifier.corpus import read_examples
-from classifier.evaluate import choose_threshold, evaluate
+from classifier.evaluate import choose_thresholds, evaluate
 from classifier.segment import Segmenter
 from classifier.train import TrainConfig, fit, trainable
 
@@ -40,8 +40,8 @@ def split(files: Sequence[Path], folds: int) -> list[list[Path]]:
 
 def cross_validate(files: Sequence[Path], segmenter: Segmenter, config: TrainConfig = TrainConfig(), folds: int = 5,
                    progress: Callable[[str], None] = lambda _: None) -> tuple[list[Fold], dict[str, float]]:
-    """Train without each fold's letter files and evaluate on them, with the threshold chosen on the held-out letters
-    the way training chooses it on the letter test set. Returns each fold and the figures averaged over the folds."""
+    """Train without each fold's letter files and evaluate on them, with the thresholds chosen on the held-out letters
+    the way training chooses them on the letter test sets. Returns each fold and the figures averaged over the folds."""
     texts = {f: read_examples(f) for f in files}
     notes = [e for f, ex in texts.items() if not f.name.startswith("letters_") for e in ex]
     out = []
@@ -50,7 +50,7 @@ def cross_validate(files: Sequence[Path], segmenter: Segmenter, config: TrainCon
         train += [e for n, e in enumerate(notes) if n % folds != i]
         test = [e for f in held for e in texts[f]]
         clf = Classifier(fit(trainable(train), segmenter, config), segmenter)
-        clf.threshold = choose_threshold(clf, evaluate(clf, test))["chosen"]
+        choose_thresholds(clf, test)
         report = evaluate(clf, test)
         held_notes = evaluate(clf, notes[i::folds])
         out.append(Fold(held, report, held_notes))
@@ -59,3 +59,4 @@ def cross_validate(files: Sequence[Path], segmenter: Segmenter, config: TrainCon
     mean = {k: round(sum(f.report[k] or 0.0 for f in out) / len(out), 4) for k in FIGURES}
     mean |= {f"notes_{k}": round(sum(f.notes[k] or 0.0 for f in out) / len(out), 4) for k in NOTE_FIGURES}
     return out, mean
+

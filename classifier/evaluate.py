@@ -3,6 +3,7 @@ how right those answers are, calibration, further problems of letters, and the r
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,13 +15,19 @@ from classifier.core import Classification, Classifier, Finding
 from classifier.corpus import Example
 from classifier.families import Families, load_families
 from classifier.tables import CodeTables, load_tables
+from classifier.text import language_of
 
 # What the threshold is chosen for, on the letter test set: automatic answers right at the major class this often …
 AIM_ACCEPTED_MAJOR = 0.95
 # … while answering at least this share of messages.
 AIM_COVERAGE = 0.90
+# A threshold counts as keeping the accuracy aim only if it holds at this confidence (one-sided, Wilson's interval), so
+# that a small set's lucky run of right answers does not lower it.
+AIM_Z = 1.645
 # The threshold is never chosen below this: a near-even split between classes is not an answer.
 THRESHOLD_FLOOR = 0.2
+# A language other than Chinese gets a threshold of its own when at least this many letters are written in it.
+MIN_LANGUAGE_EXAMPLES = 100
 TOP_K = 3
 
 
@@ -84,11 +91,14 @@ def _share(hits: Sequence[bool]) -> float | None:
     return round(sum(hits) / len(hits), 4) if hits else None
 
 
-def _at_threshold(clf: Classifier, judge: Judge, gold: list[str], found: list[Finding | None], t: float) -> dict[str, Any]:
-    decided = [(g, clf.accept(f, t) if f is not None else None) for g, f in zip(gold, found)]
+def _at_threshold(clf: Classifier, judge: Judge, gold: list[str], found: list[Finding | None],
+                  thresholds: Sequence[float]) -> dict[str, Any]:
+    """The automatic answers of every example at its own threshold."""
+    decided = [(g, clf.accept(f, t) if f is not None else None) for g, f, t in zip(gold, found, thresholds)]
     accepted = [(g, f) for g, f in decided if f is not None]
+    used = sorted({round(t, 4) for t in thresholds})
     return {
-        "threshold": round(t, 4),
+        "threshold": used[0] if len(used) == 1 else used,
         "coverage": round(len(accepted) / len(gold), 4),
         "accuracy_accepted_major": _share([judge.major_ok(g, f) for g, f in accepted]),
         "accuracy_accepted_minor": _share([judge.minor_ok(g, f) for g, f in accepted]),
@@ -124,7 +134,7 @@ def evaluate(clf: Classifier, examples: list[Example], tables: CodeTables | None
         "top3": _share([judge.in_top(g, r) for g, r in zip(gold, results)]),
         "macro_f1": round(float(f1_score(gold_units, pred_units, labels=sorted(set(gold_units)), average="macro",
                                          zero_division=0)), 4),
-        **_at_threshold(clf, judge, gold, first, clf.threshold),
+        **_at_threshold(clf, judge, gold, first, [clf.threshold_for(e.text) for e in examples]),
         "calibration_error": round(calibration_error(
             confidence, [f is not None and judge.decided_ok(g, f) for g, f in zip(gold, first)]), 4),
         "per_class_recall": per_class,
@@ -146,21 +156,47 @@ def evaluate(clf: Classifier, examples: list[Example], tables: CodeTables | None
     return report
 
 
+def surely_at_least(share: float, n: int, aim: float, z: float = AIM_Z) -> bool:
+    """Whether a share right of n answers shows the true share to be at least `aim` (Wilson's lower bound at z)."""
+    if n == 0:
+        return False
+    centre = share + z * z / (2 * n)
+    spread = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+    return (centre - spread) / (1 + z * z / n) >= aim
+
+
 def choose_threshold(clf: Classifier, report: dict[str, Any]) -> dict[str, Any]:
-    """The threshold of an evaluation's answers: the lowest (most answered) whose automatic answers are right at the
-    major class >= AIM_ACCEPTED_MAJOR, but never one that answers fewer than AIM_COVERAGE of the messages — where both
-    cannot hold, the coverage floor wins (a gateway that holds most letters for an agent has stopped working) and the
-    report says the accuracy aim is not met."""
+    """The threshold of an evaluation's answers: the lowest (most answered) whose automatic answers are surely (see
+    `surely_at_least`) right at the major class >= AIM_ACCEPTED_MAJOR, but never one that answers fewer than
+    AIM_COVERAGE of the messages — where both cannot hold, the coverage floor wins (a gateway that holds most letters
+    for an agent has stopped working), and the report says whether the answers there meet the accuracy aim."""
     gold, first = report["_sweep"]
     judge = Judge(load_tables(), load_families())
     steps = sorted({round(f.confidence, 3) for f in first if f is not None and f.confidence >= THRESHOLD_FLOOR})
-    points = [_at_threshold(clf, judge, gold, first, t) for t in [THRESHOLD_FLOOR, *steps]]
+    points = [_at_threshold(clf, judge, gold, first, [t] * len(gold)) for t in [THRESHOLD_FLOOR, *steps]]
     covering = [p for p in points if p["coverage"] >= AIM_COVERAGE] or points[:1]
-    meeting = [p for p in covering if (p["accuracy_accepted_major"] or 0.0) >= AIM_ACCEPTED_MAJOR]
+    meeting = [p for p in covering if surely_at_least(p["accuracy_accepted_major"] or 0.0,
+                                                      round(p["coverage"] * len(gold)), AIM_ACCEPTED_MAJOR)]
     best = meeting[0] if meeting else covering[-1]
     return {"chosen": best["threshold"], **best, "aim_accepted_major": AIM_ACCEPTED_MAJOR, "aim_coverage": AIM_COVERAGE,
             "accuracy_aim_met": (best["accuracy_accepted_major"] or 0.0) >= AIM_ACCEPTED_MAJOR,
             "coverage_aim_met": best["coverage"] >= AIM_COVERAGE}
+
+
+def choose_thresholds(clf: Classifier, letters: list[Example]) -> dict[str, Any]:
+    """Choose the review thresholds on letters and set them on `clf`: the main one on the letters written in Chinese (or
+    in the language most are written in), and one of its own for each other language with MIN_LANGUAGE_EXAMPLES
+    letters, under "languages"."""
+    by_language: dict[str, list[Example]] = {}
+    for e in letters:
+        by_language.setdefault(language_of(e.text), []).append(e)
+    main = by_language.pop("zh" if "zh" in by_language else max(by_language, key=lambda k: len(by_language[k])))
+    chosen = choose_threshold(clf, evaluate(clf, main))
+    languages = {lang: choose_threshold(clf, evaluate(clf, ex))
+                 for lang, ex in sorted(by_language.items()) if len(ex) >= MIN_LANGUAGE_EXAMPLES}
+    clf.threshold = chosen["chosen"]
+    clf.language_thresholds = {lang: c["chosen"] for lang, c in languages.items()}
+    return chosen | ({"languages": languages} if languages else {})
 
 
 def public(report: dict[str, Any]) -> dict[str, Any]:

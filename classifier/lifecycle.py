@@ -10,7 +10,7 @@ from typing import Any
 
 from classifier.core import Classifier
 from classifier.corpus import Example, content_hash, read_corpus, read_examples, test_sets, train_files
-from classifier.evaluate import choose_threshold, evaluate, public
+from classifier.evaluate import choose_thresholds, evaluate, public
 from classifier.families import load_families
 from classifier.features import FEATURE_VERSION
 from classifier.registry import META_FILE, REPORT_FILE, ModelStore
@@ -24,8 +24,10 @@ GATED_METRICS = ("accuracy_major", "accuracy_minor", "accuracy_family", "top3", 
 GATE_TOLERANCE = 0.005
 # … and its calibration error is no more than this above the active model's.
 CALIBRATION_TOLERANCE = 0.01
-# The set the review threshold is chosen on, when it exists.
+# The set the review threshold is chosen on, when it exists …
 THRESHOLD_SET = "letters"
+# … with the letter sets of languages that get a threshold of their own (see `choose_thresholds`).
+LANGUAGE_THRESHOLD_SETS = {"en": "letters_en"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +45,9 @@ class Outcome:
         sets = (self.report or {}).get("test_sets") or {}
         figures = "".join(f"; {name}: major {r['accuracy_major']:.2%}, minor {r['accuracy_minor']:.2%}, "
                           f"answered {r['coverage']:.2%}" for name, r in sets.items()) or "; no test set"
-        threshold = (self.report or {}).get("threshold", {}).get("chosen")
-        chosen = f"; threshold {threshold}" if threshold is not None else ""
+        threshold = (self.report or {}).get("threshold") or {}
+        languages = "".join(f", {lang} {t['chosen']}" for lang, t in threshold.get("languages", {}).items())
+        chosen = f"; threshold {threshold['chosen']}{languages}" if "chosen" in threshold else ""
         return f"model {self.version} {'activated' if self.activated else 'kept inactive'}{chosen}{figures}"
 
 
@@ -93,7 +96,8 @@ def _build(store: ModelStore, segmenter: Segmenter, sources: Sources, config: Tr
 
 
 def _test_reports(clf: Classifier, sources: Sources) -> dict[str, Any]:
-    """Choose the review threshold on the letter set (else the first set), then report every set at it."""
+    """Choose the review threshold on the letter set (else the first set) and those of languages on their letter sets,
+    then report every set at them."""
     examples = {}
     for name, files in sources.tests.items():
         examples[name] = [e for f in files for e in read_examples(f)]
@@ -101,8 +105,11 @@ def _test_reports(clf: Classifier, sources: Sources) -> dict[str, Any]:
     if not examples:
         return {"test_sets": {}, "threshold": None, "test": None}
     basis = THRESHOLD_SET if THRESHOLD_SET in examples else next(iter(examples))
-    threshold = {"set": basis, **choose_threshold(clf, evaluate(clf, examples[basis]))}
-    clf.threshold = threshold["chosen"]
+    letters = examples[basis] + [e for name in LANGUAGE_THRESHOLD_SETS.values() if name != basis
+                                 for e in examples.get(name, [])]
+    threshold = {"set": basis, **choose_thresholds(clf, letters)}
+    for lang, chosen in threshold.get("languages", {}).items():
+        chosen["set"] = LANGUAGE_THRESHOLD_SETS.get(lang, basis)
     reports = {name: public(evaluate(clf, ex)) for name, ex in examples.items()}
     return {"test_sets": reports, "threshold": threshold, "test": reports.get("short")}
 

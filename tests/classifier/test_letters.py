@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from classifier import Classifier
+from classifier.corpus import read_examples
+from classifier.evaluate import evaluate
 from classifier.letters import sentences
-from classifier.lifecycle import Outcome
+from classifier.lifecycle import Outcome, Sources
 from classifier.tables import load_tables
-from classifier.text import normalize
+from classifier.text import language_of, normalize
 
 LETTER = ("尊敬的王书记您好！我是幸福小区的一名退休教师，在这里住了二十多年。已经多次打12345反映，每次都说转给相关部门，"
           "可至今无人管理。我们小区南门外的人行道上，每天早上都有十几个小贩摆摊卖菜卖早点，把人行道占得满满的，"
@@ -68,12 +70,13 @@ def test_of_two_problems_sharing_the_letter_the_first_stated_leads_and_is_answer
     assert not lamp_first.needs_review and lamp_first.confidence >= clf.threshold
 
 
-def test_threshold_is_chosen_by_evidence_on_the_letter_set(trained: Outcome, clf: Classifier) -> None:
+def test_threshold_is_chosen_by_evidence_on_the_letter_set(trained: Outcome, sources: Sources, clf: Classifier) -> None:
     report = trained.report
     threshold = report["threshold"]
     assert threshold["set"] == "letters" and 0.2 <= threshold["chosen"] <= 1.0
     assert threshold["coverage"] >= threshold["aim_coverage"]
     assert threshold["accuracy_aim_met"] == (threshold["accuracy_accepted_major"] >= threshold["aim_accepted_major"])
     assert clf.threshold == threshold["chosen"]
-    letters = report["test_sets"]["letters"]
-    assert letters["coverage"] == threshold["coverage"]
+    # Chosen on the letters written in Chinese: the set's few English letters are answered at the English threshold.
+    chinese = [e for path in sources.tests["letters"] for e in read_examples(path) if language_of(e.text) == "zh"]
+    assert evaluate(clf, chinese)["coverage"] == threshold["coverage"]

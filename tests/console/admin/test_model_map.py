@@ -33,6 +33,8 @@ async def test_the_model_page_shows_the_active_evaluation(browser: Browser, cons
             assert f"{figures_of_set[key] * 100:.1f}%" in figures, (name, key)
     threshold = await page.inner_text("#model-threshold")
     assert str(written["threshold"]["chosen"]) in threshold and "Letters" in threshold
+    english = await page.inner_text("#model-threshold-en")
+    assert str(written["threshold"]["languages"]["en"]["chosen"]) in english and "English letters" in english
     labels, counts = confusion_matrix(test)
     assert await page.locator("#confusion-matrix tbody tr").count() == len(labels)
     assert await page.locator("#confusion-chart").evaluate("c => window.Chart.getChart(c).data.datasets[0].data") == [c["count"] for c in test["confusions"][:15]]

@@ -190,6 +190,8 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "model_set_given": {"zh": "指定文件", "en": "Given files"},
     "model_threshold": {"zh": "人工复核阈值 {threshold}（按{set}选定）：自动分类 {coverage}，其中大类正确 {accuracy}。",
                         "en": "Review threshold {threshold} (chosen on {set}): {coverage} answered automatically, {accuracy} of them right at the major class."},
+    "model_threshold_en": {"zh": "英文消息另用人工复核阈值 {threshold}（按{set}选定）：自动分类 {coverage}，其中大类正确 {accuracy}。",
+                           "en": "Messages written in English have a review threshold of their own, {threshold} (chosen on {set}): {coverage} answered automatically, {accuracy} of them right at the major class."},
     "model_threshold_short": {"zh": "在保证至少九成自动分类的前提下，未达到 {aim} 的正确率目标。", "en": "The {aim} accuracy aim is not met while answering at least nine in ten."},
     "model_compared": {"zh": "上线前已与 {version} 在各测试集的全部指标上对比。", "en": "Compared before activation with {version} on every figure of every test set."},
     "model_compared_worse": {"zh": "变差的指标：{figures}", "en": "Worse on: {figures}"},
