@@ -42,8 +42,7 @@ def read_examples(path: Path) -> list[Example]:
             parts = line.split("\t")
             if len(parts) != 3 or not parts[2].strip():
                 raise ValueError(f"{path.name}:{number}: expected label<TAB>also<TAB>text")
-            also = tuple(a.strip() for a in parts[1].split(",") if a.strip())
-            examples.append(Example(parts[0].strip(), parts[2].strip(), also, letter=True))
+            examples.append(Example(parts[0].strip(), parts[2].strip(), _labels(parts[1]), letter=True))
             continue
         label, sep, text = line.partition("\t")
         if not sep or not text.strip():
@@ -61,27 +60,54 @@ def test_sets(test_dir: Path = TEST_DIR) -> dict[str, list[Path]]:
     return {name: files for name, files in sets.items() if files and all(f.exists() for f in files)}
 
 
-SECOND_READING = TEST_DIR / "second_reading" / "letters_sample.tsv"
+# Under the test directory: the letter test set's second reading and the adjudication of its disputes.
+SECOND_READING = Path("second_reading") / "letters.tsv"
+ADJUDICATION = Path("second_reading") / "adjudicated.tsv"
 
 
-def second_reading(path: Path = SECOND_READING, test_dir: Path = TEST_DIR) -> list[tuple[Example, Example]]:
-    """A sample of the letter test set read twice: each letter as its file labels it and as a second, blind reader
-    labelled it by the guide (`id<TAB>label<TAB>also<TAB>note`, the id being `file:index` among the file's letters)."""
+@dataclass(frozen=True, slots=True)
+class Readings:
+    """One letter of the letter test set as its writer labelled it, as a second blind reader did, and as the test set
+    labels it: the writer's label, or the adjudicator's where the two readings named different classes."""
+
+    first: Example
+    second: Example
+    test: Example
+    decided: str | None
+    """The adjudicator's label, for the letters whose readings were disputed."""
+
+
+def _rows(path: Path) -> list[list[str]]:
+    return [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#") and not line.startswith("id\t")]
+
+
+def readings(test_dir: Path = TEST_DIR) -> list[Readings]:
+    """The letter test set read twice (`second_reading/letters.tsv`: `id<TAB>label<TAB>also<TAB>note`, the id being
+    `file:index` among the file's letters) and its disputes adjudicated (`second_reading/adjudicated.tsv`, which keeps
+    the writer's label and further problems of every letter it decides)."""
     letters: dict[str, list[Example]] = {}
-    pairs = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#") or line.startswith("id\t"):
-            continue
-        ident, label, also = line.split("\t")[:3]
+    decided = {row[0]: row for row in _rows(test_dir / ADJUDICATION)}
+    out = []
+    for number, row in enumerate(_rows(test_dir / SECOND_READING), 1):
+        ident, label, also = row[:3]
         name, _, index = ident.rpartition(":")
         if name not in letters:
             letters[name] = read_examples(test_dir / "letters" / name)
         if not index.isdigit() or int(index) >= len(letters[name]):
-            raise ValueError(f"{path.name}:{number}: no letter {ident}")
-        first = letters[name][int(index)]
-        second = Example(label, first.text, tuple(a.strip() for a in also.split(",") if a.strip()), letter=True)
-        pairs.append((first, second))
-    return pairs
+            raise ValueError(f"{SECOND_READING.name}:{number}: no letter {ident}")
+        test = letters[name][int(index)]
+        second = Example(label, test.text, _labels(also), letter=True)
+        first = test
+        if ident in decided:
+            first_label, first_also = (decided[ident] + ["", ""])[4:6]
+            first = Example(first_label, test.text, _labels(first_also), letter=True)
+        out.append(Readings(first, second, test, decided[ident][1] if ident in decided else None))
+    return out
+
+
+def _labels(field: str) -> tuple[str, ...]:
+    return tuple(a.strip() for a in field.split(",") if a.strip())
 
 
 def train_files(train_dir: Path = TRAIN_DIR) -> list[Path]:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from classifier.corpus import DATA_DIR, read_examples, second_reading, test_sets, train_files
+from classifier.corpus import DATA_DIR, read_examples, readings, test_sets, train_files
+from classifier.families import load_families
 from classifier.tables import CONFIG_DIR, EDITIONS, TableError, load_tables
 
 
@@ -183,6 +184,11 @@ def test_every_label_of_every_corpus_file_is_a_target_or_a_family() -> None:
     unknown = [(path.name, label) for path in files for example in read_examples(path)
                for label in (example.label, *example.also) if label not in known]
     assert len(files) > 50 and unknown == []
-    read_twice = second_reading()
-    assert len(read_twice) == 400
-    assert [label for _, second in read_twice for label in (second.label, *second.also) if label not in known] == []
+    read = readings()
+    letters = [e for path in test_sets()["letters"] for e in read_examples(path)]
+    assert sorted(r.test.text for r in read) == sorted(e.text for e in letters), "every letter read twice"
+    assert [label for r in read for e in (r.first, r.second) for label in (e.label, *e.also) if label not in known] == []
+    units = load_families().unit_of
+    disputed = [r for r in read if units(r.first.label) != units(r.second.label)]
+    assert disputed and all(r.decided for r in disputed), "every dispute of the two readings is adjudicated"
+    assert [r.test.text[:20] for r in read if r.decided and r.test.label != r.decided] == [], "the test set as decided"
