@@ -60,21 +60,20 @@ def test_sets(test_dir: Path = TEST_DIR) -> dict[str, list[Path]]:
     return {name: files for name, files in sets.items() if files and all(f.exists() for f in files)}
 
 
-# Under the test directory: the letter test set's second reading and the adjudication of its disputes.
-SECOND_READING = Path("second_reading") / "letters.tsv"
-ADJUDICATION = Path("second_reading") / "adjudicated.tsv"
+# Under the test directory: the second readings of test sets and the adjudications of their disputes, by set name.
+SECOND_READING = Path("second_reading")
 
 
 @dataclass(frozen=True, slots=True)
 class Readings:
-    """One letter of the letter test set as its writer labelled it, as a second blind reader did, and as the test set
-    labels it: the writer's label, or the adjudicator's where the two readings named different classes."""
+    """One text of a test set as its writer labelled it, as a second blind reader did, and as the test set labels it:
+    the writer's label, or the adjudicator's where the two readings named different classes."""
 
     first: Example
     second: Example
     test: Example
     decided: str | None
-    """The adjudicator's label, for the letters whose readings were disputed."""
+    """The adjudicator's label, for the texts whose readings were disputed."""
 
 
 def _rows(path: Path) -> list[list[str]]:
@@ -82,26 +81,34 @@ def _rows(path: Path) -> list[list[str]]:
             if line.strip() and not line.startswith("#") and not line.startswith("id\t")]
 
 
-def readings(test_dir: Path = TEST_DIR) -> list[Readings]:
-    """The letter test set read twice (`second_reading/letters.tsv`: `id<TAB>label<TAB>also<TAB>note`, the id being
-    `file:index` among the file's letters) and its disputes adjudicated (`second_reading/adjudicated.tsv`, which keeps
-    the writer's label and further problems of every letter it decides)."""
-    letters: dict[str, list[Example]] = {}
-    decided = {row[0]: row for row in _rows(test_dir / ADJUDICATION)}
+def read_twice(test_dir: Path = TEST_DIR) -> list[str]:
+    """The test sets read a second time."""
+    return sorted(name for name in test_sets(test_dir) if (test_dir / SECOND_READING / f"{name}.tsv").exists())
+
+
+def readings(name: str = "letters", test_dir: Path = TEST_DIR) -> list[Readings]:
+    """A test set read twice (`second_reading/<name>.tsv`: `id<TAB>label<TAB>also<TAB>note`, the id being
+    `file:index` among the file's examples) and its disputes adjudicated (`second_reading/<name>_adjudicated.tsv`,
+    which keeps the writer's label and further problems of every text it decides)."""
+    files = {f.name: f for f in test_sets(test_dir)[name]}
+    examples: dict[str, list[Example]] = {}
+    decided = {row[0]: row for row in _rows(test_dir / SECOND_READING / f"{name}_adjudicated.tsv")}
     out = []
-    for number, row in enumerate(_rows(test_dir / SECOND_READING), 1):
+    for number, row in enumerate(_rows(test_dir / SECOND_READING / f"{name}.tsv"), 1):
         ident, label, also = row[:3]
-        name, _, index = ident.rpartition(":")
-        if name not in letters:
-            letters[name] = read_examples(test_dir / "letters" / name)
-        if not index.isdigit() or int(index) >= len(letters[name]):
-            raise ValueError(f"{SECOND_READING.name}:{number}: no letter {ident}")
-        test = letters[name][int(index)]
-        second = Example(label, test.text, _labels(also), letter=True)
+        file, _, index = ident.rpartition(":")
+        if file not in examples:
+            if file not in files:
+                raise ValueError(f"{name}.tsv:{number}: no file {file} in the test set {name}")
+            examples[file] = read_examples(files[file])
+        if not index.isdigit() or int(index) >= len(examples[file]):
+            raise ValueError(f"{name}.tsv:{number}: no example {ident}")
+        test = examples[file][int(index)]
         first = test
         if ident in decided:
             first_label, first_also = (decided[ident] + ["", ""])[4:6]
-            first = Example(first_label, test.text, _labels(first_also), letter=True)
+            first = Example(first_label, test.text, _labels(first_also), letter=test.letter)
+        second = Example(label, test.text, _labels(also), letter=test.letter)
         out.append(Readings(first, second, test, decided[ident][1] if ident in decided else None))
     return out
 
