@@ -1,4 +1,5 @@
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -33,10 +34,13 @@ def _copy(model_dir: Path, tmp_path: Path) -> Path:
 def test_worse_candidate_is_not_activated(trained: Outcome, model_dir: Path, sources: Sources, tmp_path: Path) -> None:
     models = _copy(model_dir, tmp_path)
     smallest = min((p for p in sources.train if not p.name.startswith("letters")), key=lambda p: p.stat().st_size)
+    notes = read_examples(smallest)
+    counts = Counter(e.label for e in notes)
+    small = tmp_path / "small.tsv"  # one file of notes, each class with the two examples training needs
+    small.write_text("".join(f"{e.label}\t{e.text}\n" for e in notes if counts[e.label] >= 2), encoding="utf-8")
     corrections = tmp_path / "corrections.tsv"
-    label = read_examples(smallest)[0].label
-    corrections.write_text(f"{label}\t另一条投诉，由坐席改过类别\n", encoding="utf-8")
-    outcome = retrain(models, Sources([smallest], sources.tests, corrections))
+    corrections.write_text(f"{notes[0].label}\t另一条投诉，由坐席改过类别\n", encoding="utf-8")
+    outcome = retrain(models, Sources([small], sources.tests, corrections))
     store = ModelStore(models)
     assert not outcome.activated
     assert store.active() == trained.version
