@@ -59,4 +59,3 @@ def cross_validate(files: Sequence[Path], segmenter: Segmenter, config: TrainCon
     mean = {k: round(sum(f.report[k] or 0.0 for f in out) / len(out), 4) for k in FIGURES}
     mean |= {f"notes_{k}": round(sum(f.notes[k] or 0.0 for f in out) / len(out), 4) for k in NOTE_FIGURES}
     return out, mean
-
