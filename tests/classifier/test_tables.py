@@ -192,14 +192,13 @@ def test_every_label_of_every_corpus_file_is_a_target_or_a_family() -> None:
 
 
 def test_second_readings_cover_their_test_sets_and_every_dispute_is_decided() -> None:
-    known = _labels()
+    known, units = _labels(), load_families().unit_of
     assert "letters" in read_twice()
     for name in read_twice():
         read = readings(name)
         examples = [e for path in test_sets()[name] for e in read_examples(path)]
         assert sorted(r.test.text for r in read) == sorted(e.text for e in examples), f"every text of {name} read twice"
         assert [label for r in read for e in (r.first, r.second) for label in (e.label, *e.also) if label not in known] == []
-        units = load_families().unit_of
         disputed = [r for r in read if units(r.first.label) != units(r.second.label)]
         assert disputed and all(r.decided for r in disputed), f"every dispute of the two readings of {name} is decided"
         assert [r.test.text[:20] for r in read if r.decided and r.test.label != r.decided] == [], f"{name} as decided"
