@@ -100,7 +100,7 @@ def main() -> int:
     results = run(pairs, clf, Locator.load(CITY))
     parts = sorted({p.part for p in pairs})
     print(f"pairs: {len(pairs)} ({', '.join(f'{k} {sum(1 for p in pairs if p.kind == k)}' for k in KINDS)}); "
-          f"model {clf.version}, threshold {clf.threshold} {clf.language_thresholds}")
+          f"model {clf.version}, threshold {clf.threshold} {clf.thresholds}")
     print(f"{'set':<22}{'method':<10}{'folded':>8}{'proposed':>10}{'new':>7}   ratio folded gateway/baseline")
     for key in [*KINDS, *(f"{k}@{part}" for k in KINDS for part in parts)]:
         g, b = results["gateway"].get(key, Counter()), results["baseline"].get(key, Counter())

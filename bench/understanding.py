@@ -48,7 +48,7 @@ def main() -> int:
     ours = Classifier.load(args.model_dir)
     with tempfile.TemporaryDirectory() as cache:
         before = baseline(Path(cache))
-        print(f"classifier: model {ours.version}, threshold {ours.threshold} {ours.language_thresholds}; "
+        print(f"classifier: model {ours.version}, threshold {ours.threshold} {ours.thresholds}; "
               f"baseline: threshold {BASELINE_THRESHOLD}\n")
         print("| test set | figure | classifier | baseline | difference |")
         print("|---|---|---:|---:|---:|")

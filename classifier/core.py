@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,9 +20,12 @@ from classifier.registry import REPORT_FILE, ModelStore, default_model_dir
 from classifier.rules import Rule, RuleOutcome, RuleSet
 from classifier.segment import Segmenter
 from classifier.tables import load_tables
-from classifier.text import FEATURE_CHARS, MAX_TEXT_CHARS, has_signal, language_of, normalize
+from classifier.text import FEATURE_CHARS, MAX_TEXT_CHARS, has_signal, kind_of, normalize
 
 DEFAULT_THRESHOLD = 0.35
+# Bumped whenever what a threshold decides (`Classifier.accept`, `Classifier.threshold_for`) changes, so that a model's
+# thresholds are chosen again rather than reused.
+DECISION_VERSION = "2"
 TOP_CANDIDATES = 5
 FEATURE_KINDS = {"w": "word", "b": "word pair", "c": "characters", "p": "word prefix"}
 # A further problem of a letter: a sentence stating a problem whose own answer is at least this sure and differs from
@@ -58,6 +61,13 @@ class Finding:
     family_id: str | None = None
     # The family's probability, when the class belongs to one (equal to `confidence` at family precision).
     family_confidence: float | None = None
+    # The probability of the class's major class (the sum over its classes): the department the case goes to.
+    major_confidence: float | None = None
+
+    @property
+    def surety(self) -> float:
+        """How sure the text is of this answer at the surest level it supports: the class, its family or its major."""
+        return max(self.confidence, self.family_confidence or 0.0, self.major_confidence or 0.0)
 
     def as_dict(self) -> dict[str, Any]:
         return {"class_id": self.class_id, "confidence": round(self.confidence, 4), "precision": self.precision,
@@ -124,15 +134,16 @@ class Classifier:
     """Classifies complaint texts into the stable class ids of the code tables."""
 
     def __init__(self, model: LinearModel, segmenter: Segmenter, *, threshold: float = DEFAULT_THRESHOLD,
-                 language_thresholds: Mapping[str, float] | None = None, version: str | None = None,
+                 thresholds: Mapping[str, float] | None = None, version: str | None = None,
                  families: Families | None = None) -> None:
-        if not all(0.0 <= t <= 1.0 for t in (threshold, *(language_thresholds or {}).values())):
+        if not all(0.0 <= t <= 1.0 for t in (threshold, *(thresholds or {}).values())):
             raise ValueError("threshold must be between 0 and 1")
         self.model = model
         self.segmenter = segmenter
         self.threshold = threshold
-        # Review thresholds of languages that have one of their own (by `language_of`); the others take `threshold`.
-        self.language_thresholds = dict(language_thresholds or {})
+        # Review thresholds of the kinds of text that have one of their own (by `kind_of`: "zh-note", "en-letter" …); a
+        # note of a language without one takes its language's letters', and the others take `threshold`.
+        self.thresholds = dict(thresholds or {})
         self.version = version
         self.families = families or load_families()
         self._rules = RuleSet([])
@@ -143,14 +154,18 @@ class Classifier:
         self._unit_matrix = np.zeros((len(model.classes), len(units)), dtype=np.float32)
         for i, c in enumerate(model.classes):
             self._unit_matrix[i, self._unit_index[self.families.unit_of(c)]] = 1.0
+        tables = load_tables()
+        self._major_of_class = {c: tables.major_of(c) for c in model.classes}
+        majors = list(self._major_of_class.values())
+        self._major_members = {m: np.array([i for i, n in enumerate(majors) if n == m]) for m in set(majors)}
 
     @classmethod
     def load(cls, model_dir: Path | None = None, *, threshold: float | None = None,
              family_defaults: Mapping[str, str] | None = None) -> Classifier:
         """Load the active model version of `model_dir` (default: `default_model_dir()`) and initialise jieba.
 
-        `threshold` None: the review thresholds chosen for this model on the letter test sets, one per language (see
-        `lifecycle`), else DEFAULT_THRESHOLD; given, it serves every language. `family_defaults`: a city's default
+        `threshold` None: the review thresholds chosen for this model on the test sets, one per kind of text (see
+        `lifecycle`), else DEFAULT_THRESHOLD; given, it serves every kind. `family_defaults`: a city's default
         member per family.
         """
         store = ModelStore(model_dir or default_model_dir())
@@ -165,11 +180,11 @@ class Classifier:
         """Load one stored model version, active or not."""
         model = LinearModel.load(store.version_dir(version))
         segmenter = Segmenter(store.root, model.config.dict_min_freq)
-        languages: dict[str, float] = {}
+        kinds: dict[str, float] = {}
         if threshold is None:
-            threshold, languages = chosen_thresholds(store, version)
+            threshold, kinds = chosen_thresholds(store, version)
         families = load_families().with_defaults(family_defaults or {})
-        return cls(model, segmenter, threshold=threshold, language_thresholds=languages, version=version,
+        return cls(model, segmenter, threshold=threshold, thresholds=kinds, version=version,
                    families=families)
 
     @property
@@ -182,7 +197,7 @@ class Classifier:
 
     def classify(self, text: str, *, channel: str | None = None, language: str | None = None) -> Classification:
         """Classify one complaint. `language` is a hint only: the features serve Chinese and English alike, and the
-        review threshold is the one of the language the text is written in."""
+        review threshold is the one of the kind of text it is (its language, and a note or a letter)."""
         return self._classify(text, channel)[0]
 
     def _classify(self, text: str, channel: str | None) -> tuple[Classification, _Analysis | None]:
@@ -213,12 +228,14 @@ class Classifier:
         ), a
 
     def threshold_for(self, text: str) -> float:
-        """The review threshold of the language `text` is written in."""
-        return self.language_thresholds.get(language_of(text), self.threshold)
+        """The review threshold of the kind of text `text` is (see `thresholds`)."""
+        language, register = kind_of(text)
+        return self.thresholds.get(f"{language}-{register}", self.thresholds.get(f"{language}-letter", self.threshold))
 
     def accept(self, finding: Finding, threshold: float | None = None) -> Finding | None:
         """The finding as decided at `threshold` (default: the classifier's): the member if sure enough, else the
-        family's default member if the family is, else None (an agent decides)."""
+        family's default member if the family is, else the finding if its major class is (the case reaches the right
+        department, and the class is the likeliest of that major), else None (an agent decides)."""
         t = self.threshold if threshold is None else threshold
         if finding.confidence >= t:
             return finding
@@ -226,7 +243,9 @@ class Classifier:
             family = self.families.get(finding.family_id)
             assert family is not None
             return Finding(family.default, finding.family_confidence or 0.0, "family", family.family_id,
-                           finding.family_confidence)
+                           finding.family_confidence, finding.major_confidence)
+        if (finding.major_confidence or 0.0) >= t:
+            return finding
         return None
 
     def _review_reason(self, a: _Analysis, length: int) -> str | None:
@@ -280,7 +299,7 @@ class Classifier:
         are named; the member that means "owner unknown" is never named on the model's word alone."""
         family = self.families.get(unit)
         if family is None:
-            return Finding(unit, unit_p, "class", None)
+            return Finding(unit, unit_p, "class", None, None, self._major_probability(unit, probs, extra))
 
         def prob(member: str) -> float:
             i = self._class_index.get(member)
@@ -288,11 +307,25 @@ class Classifier:
         stated = [(m, w) for m, w in family.stated(text) if m in self._class_index or m in extra]
         if stated:
             best = max(stated, key=lambda mw: (len(mw[1]), prob(mw[0])))[0]
-            return Finding(best, unit_p, "class", family.family_id, unit_p)
-        best = max(family.members, key=prob)
-        if best != family.unknown and unit_p > 0 and prob(best) >= MEMBER_SHARE * unit_p:
-            return Finding(best, prob(best), "class", family.family_id, unit_p)
-        return Finding(family.default, unit_p, "family", family.family_id, unit_p)
+            found = Finding(best, unit_p, "class", family.family_id, unit_p)
+        else:
+            best = max(family.members, key=prob)
+            if best != family.unknown and unit_p > 0 and prob(best) >= MEMBER_SHARE * unit_p:
+                found = Finding(best, prob(best), "class", family.family_id, unit_p)
+            else:
+                found = Finding(family.default, unit_p, "family", family.family_id, unit_p)
+        return replace(found, major_confidence=self._major_probability(found.class_id, probs, extra))
+
+    def _major_probability(self, class_id: str, probs: np.ndarray, extra: Mapping[str, float]) -> float:
+        """The probability of the major class `class_id` belongs to: the sum over that major's classes."""
+        major = self._major_of(class_id)
+        members = self._major_members.get(major)
+        known = float(probs[members].sum()) if members is not None else 0.0
+        return known + sum(p for c, p in extra.items() if self._major_of(c) == major)
+
+    def _major_of(self, class_id: str) -> str:
+        major = self._major_of_class.get(class_id)
+        return major if major is not None else load_tables().major_of(class_id)
 
     def _decide(self, text: str, parts: list[SentenceFeatures], counts: list[Counter[int]], probs: np.ndarray,
                 extra: Mapping[str, float], outcome: RuleOutcome) -> tuple[Finding, list[Finding]]:
@@ -300,7 +333,7 @@ class Classifier:
         if outcome.forced is not None:
             forced = outcome.forced.class_id
             family = self.families.family_of(forced)
-            return Finding(forced, 1.0, "class", family.family_id if family else None, 1.0 if family else None), []
+            return Finding(forced, 1.0, "class", family.family_id if family else None, 1.0 if family else None, 1.0), []
         unit_probs = self._unit_probs(probs)
         extra_units = self._extra_units(extra)
         unit, unit_p = self._top_unit(unit_probs, extra_units)
@@ -424,10 +457,10 @@ class Classifier:
 
 def chosen_thresholds(store: ModelStore, version: str) -> tuple[float, dict[str, float]]:
     """The review thresholds chosen for a model version by evidence when it was trained (the main one and those of
-    languages with one of their own), else the default."""
+    the kinds of text with one of their own), else the default."""
     path = store.version_dir(version) / REPORT_FILE
     value = store.read_json(version, REPORT_FILE).get("threshold") if path.exists() else None
     if not isinstance(value, dict) or not isinstance(value.get("chosen"), (int, float)):
         return DEFAULT_THRESHOLD, {}
-    languages = {lang: float(v["chosen"]) for lang, v in (value.get("languages") or {}).items()}
-    return float(value["chosen"]), languages
+    kinds = {kind: float(v["chosen"]) for kind, v in (value.get("kinds") or {}).items()}
+    return float(value["chosen"]), kinds

@@ -27,7 +27,7 @@ class Fold:
     held_out: list[Path]
     report: dict[str, Any]
     notes: dict[str, Any]
-    """The figures on the fold's held-out short notes (its threshold chosen on the letters)."""
+    """The figures on the fold's held-out short notes (their thresholds chosen on them, as training does on the short set)."""
 
 
 def split(files: Sequence[Path], folds: int) -> list[list[Path]]:
@@ -50,7 +50,7 @@ def cross_validate(files: Sequence[Path], segmenter: Segmenter, config: TrainCon
         train += [e for n, e in enumerate(notes) if n % folds != i]
         test = [e for f in held for e in texts[f]]
         clf = Classifier(fit(trainable(train), segmenter, config), segmenter)
-        choose_thresholds(clf, test)
+        choose_thresholds(clf, test, notes[i::folds])
         report = evaluate(clf, test)
         held_notes = evaluate(clf, notes[i::folds])
         out.append(Fold(held, report, held_notes))

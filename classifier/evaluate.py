@@ -15,7 +15,7 @@ from classifier.core import Classification, Classifier, Finding
 from classifier.corpus import Example
 from classifier.families import Families, load_families
 from classifier.tables import CodeTables, load_tables
-from classifier.text import language_of
+from classifier.text import kind_of
 
 # What the threshold is chosen for, on the letter test set: automatic answers right at the major class this often …
 AIM_ACCEPTED_MAJOR = 0.95
@@ -26,8 +26,9 @@ AIM_COVERAGE = 0.90
 AIM_Z = 1.645
 # The threshold is never chosen below this: a near-even split between classes is not an answer.
 THRESHOLD_FLOOR = 0.2
-# A language other than Chinese gets a threshold of its own when at least this many letters are written in it.
-MIN_LANGUAGE_EXAMPLES = 100
+# A kind of text (a language's notes, or letters in a language other than Chinese) gets a threshold of its own when at
+# least this many examples of it are labelled.
+MIN_KIND_EXAMPLES = 100
 TOP_K = 3
 
 
@@ -93,7 +94,7 @@ def _share(hits: Sequence[bool]) -> float | None:
 
 def _at_threshold(clf: Classifier, judge: Judge, gold: list[str], found: list[Finding | None],
                   thresholds: Sequence[float]) -> dict[str, Any]:
-    """The automatic answers of every example at its own threshold."""
+    """The automatic answers of every example at its own threshold (`Classifier.accept`)."""
     decided = [(g, clf.accept(f, t) if f is not None else None) for g, f, t in zip(gold, found, thresholds)]
     accepted = [(g, f) for g, f in decided if f is not None]
     used = sorted({round(t, 4) for t in thresholds})
@@ -165,38 +166,64 @@ def surely_at_least(share: float, n: int, aim: float, z: float = AIM_Z) -> bool:
     return (centre - spread) / (1 + z * z / n) >= aim
 
 
-def choose_threshold(clf: Classifier, report: dict[str, Any]) -> dict[str, Any]:
+def choose_threshold(clf: Classifier, report: dict[str, Any], fixed: Sequence[float | None] = ()) -> dict[str, Any]:
     """The threshold of an evaluation's answers: the lowest (most answered) whose automatic answers are surely (see
     `surely_at_least`) right at the major class >= AIM_ACCEPTED_MAJOR, but never one that answers fewer than
     AIM_COVERAGE of the messages — where both cannot hold, the coverage floor wins (a gateway that holds most letters
-    for an agent has stopped working), and the report says whether the answers there meet the accuracy aim."""
+    for an agent has stopped working), and the report says whether the answers there meet the accuracy aim.
+    `fixed`: per example, a threshold of its own (a note among letters) or None for the one chosen."""
     gold, first = report["_sweep"]
+    fixed = list(fixed) or [None] * len(gold)
     judge = Judge(load_tables(), load_families())
-    steps = sorted({round(f.confidence, 3) for f in first if f is not None and f.confidence >= THRESHOLD_FLOOR})
-    points = [_at_threshold(clf, judge, gold, first, [t] * len(gold)) for t in [THRESHOLD_FLOOR, *steps]]
-    covering = [p for p in points if p["coverage"] >= AIM_COVERAGE] or points[:1]
-    meeting = [p for p in covering if surely_at_least(p["accuracy_accepted_major"] or 0.0,
-                                                      round(p["coverage"] * len(gold)), AIM_ACCEPTED_MAJOR)]
-    best = meeting[0] if meeting else covering[-1]
-    return {"chosen": best["threshold"], **best, "aim_accepted_major": AIM_ACCEPTED_MAJOR, "aim_coverage": AIM_COVERAGE,
+    steps = sorted({round(f.surety, 3) for f, own in zip(first, fixed)
+                    if f is not None and own is None and f.surety >= THRESHOLD_FLOOR})
+    points = [(t, _at_threshold(clf, judge, gold, first, [t if own is None else own for own in fixed]))
+              for t in [THRESHOLD_FLOOR, *steps]]
+    covering = [tp for tp in points if tp[1]["coverage"] >= AIM_COVERAGE] or points[:1]
+    meeting = [(t, p) for t, p in covering if surely_at_least(p["accuracy_accepted_major"] or 0.0,
+                                                              round(p["coverage"] * len(gold)), AIM_ACCEPTED_MAJOR)]
+    chosen, best = meeting[0] if meeting else covering[-1]
+    return {**best, "chosen": chosen, "aim_accepted_major": AIM_ACCEPTED_MAJOR, "aim_coverage": AIM_COVERAGE,
             "accuracy_aim_met": (best["accuracy_accepted_major"] or 0.0) >= AIM_ACCEPTED_MAJOR,
             "coverage_aim_met": best["coverage"] >= AIM_COVERAGE}
 
 
-def choose_thresholds(clf: Classifier, letters: list[Example]) -> dict[str, Any]:
-    """Choose the review thresholds on letters and set them on `clf`: the main one on the letters written in Chinese (or
-    in the language most are written in), and one of its own for each other language with MIN_LANGUAGE_EXAMPLES
-    letters, under "languages"."""
-    by_language: dict[str, list[Example]] = {}
-    for e in letters:
-        by_language.setdefault(language_of(e.text), []).append(e)
-    main = by_language.pop("zh" if "zh" in by_language else max(by_language, key=lambda k: len(by_language[k])))
-    chosen = choose_threshold(clf, evaluate(clf, main))
-    languages = {lang: choose_threshold(clf, evaluate(clf, ex))
-                 for lang, ex in sorted(by_language.items()) if len(ex) >= MIN_LANGUAGE_EXAMPLES}
-    clf.threshold = chosen["chosen"]
-    clf.language_thresholds = {lang: c["chosen"] for lang, c in languages.items()}
-    return chosen | ({"languages": languages} if languages else {})
+def _by_language(examples: Sequence[Example], register: str | None = None) -> dict[str, list[Example]]:
+    """Examples by the language they are written in (only those of one register, if given)."""
+    out: dict[str, list[Example]] = {}
+    for e in examples:
+        language, kind = kind_of(e.text)
+        if register in (None, kind):
+            out.setdefault(language, []).append(e)
+    return out
+
+
+def choose_thresholds(clf: Classifier, letters: list[Example], notes: Sequence[Example] = ()) -> dict[str, Any]:
+    """Choose the review thresholds and set them on `clf`, by kind of text (`classifier.text.kind_of`).
+
+    Notes first: the notes (texts up to NOTE_SIZE) of each language among `notes` with MIN_KIND_EXAMPLES of them get a
+    threshold of their own ("zh-note"). Then letters: the main threshold on the letters written in Chinese (or in the
+    language most are written in), and one of its own for each other language with MIN_KIND_EXAMPLES letters
+    ("en-letter"); the short letters among them (a board's one-line title) are answered at their language's notes'
+    threshold while the letters' is chosen. The others are reported under "kinds".
+    """
+    kinds = {f"{lang}-note": choose_threshold(clf, evaluate(clf, ex))
+             for lang, ex in sorted(_by_language(notes, "note").items()) if len(ex) >= MIN_KIND_EXAMPLES}
+    clf.thresholds = {kind: c["chosen"] for kind, c in kinds.items()}
+    by_language = _by_language(letters)
+    main_language = "zh" if "zh" in by_language else max(by_language, key=lambda k: len(by_language[k]))
+    chosen: dict[str, Any] = {}
+    for lang, ex in sorted(by_language.items()):
+        if lang != main_language and len(ex) < MIN_KIND_EXAMPLES:
+            continue
+        note_threshold = clf.thresholds.get(f"{lang}-note")
+        fixed = [note_threshold if kind_of(e.text)[1] == "note" else None for e in ex]
+        chosen[lang] = choose_threshold(clf, evaluate(clf, ex), fixed)
+    main = chosen.pop(main_language)
+    kinds |= {f"{lang}-letter": c for lang, c in chosen.items()}
+    clf.threshold = main["chosen"]
+    clf.thresholds = {kind: c["chosen"] for kind, c in sorted(kinds.items())}
+    return main | ({"kinds": dict(sorted(kinds.items()))} if kinds else {})
 
 
 def public(report: dict[str, Any]) -> dict[str, Any]:

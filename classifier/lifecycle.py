@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from classifier.core import Classifier
+from classifier.core import DECISION_VERSION, Classifier
 from classifier.corpus import Example, content_hash, read_corpus, read_examples, test_sets, train_files
 from classifier.evaluate import choose_thresholds, evaluate, public
 from classifier.families import load_families
@@ -26,8 +26,10 @@ GATE_TOLERANCE = 0.005
 CALIBRATION_TOLERANCE = 0.01
 # The set the review threshold is chosen on, when it exists …
 THRESHOLD_SET = "letters"
-# … with the letter sets of languages that get a threshold of their own (see `choose_thresholds`).
+# … with the letter sets of languages that get a threshold of their own (see `choose_thresholds`) …
 LANGUAGE_THRESHOLD_SETS = {"en": "letters_en"}
+# … and the set whose notes do, by language.
+NOTE_THRESHOLD_SET = "short"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +48,8 @@ class Outcome:
         figures = "".join(f"; {name}: major {r['accuracy_major']:.2%}, minor {r['accuracy_minor']:.2%}, "
                           f"answered {r['coverage']:.2%}" for name, r in sets.items()) or "; no test set"
         threshold = (self.report or {}).get("threshold") or {}
-        languages = "".join(f", {lang} {t['chosen']}" for lang, t in threshold.get("languages", {}).items())
-        chosen = f"; threshold {threshold['chosen']}{languages}" if "chosen" in threshold else ""
+        kinds = "".join(f", {kind} {t['chosen']}" for kind, t in threshold.get("kinds", {}).items())
+        chosen = f"; threshold {threshold['chosen']}{kinds}" if "chosen" in threshold else ""
         return f"model {self.version} {'activated' if self.activated else 'kept inactive'}{chosen}{figures}"
 
 
@@ -65,7 +67,7 @@ class Sources:
 
     def fingerprint(self, config: TrainConfig) -> str:
         paths = self.train + [USERDICT, SYNONYMS] + ([self.corrections] if self.corrections else [])
-        return content_hash(paths, FEATURE_VERSION, json.dumps(config.as_dict(), sort_keys=True))
+        return content_hash(paths, FEATURE_VERSION, DECISION_VERSION, json.dumps(config.as_dict(), sort_keys=True))
 
 
 def _check_labels(labels: set[str], origin: str) -> None:
@@ -96,8 +98,8 @@ def _build(store: ModelStore, segmenter: Segmenter, sources: Sources, config: Tr
 
 
 def _test_reports(clf: Classifier, sources: Sources) -> dict[str, Any]:
-    """Choose the review threshold on the letter set (else the first set) and those of languages on their letter sets,
-    then report every set at them."""
+    """Choose the review threshold on the letter set (else the first set), those of other languages on their letter sets
+    and those of notes on the short set, then report every set at them."""
     examples = {}
     for name, files in sources.tests.items():
         examples[name] = [e for f in files for e in read_examples(f)]
@@ -107,9 +109,10 @@ def _test_reports(clf: Classifier, sources: Sources) -> dict[str, Any]:
     basis = THRESHOLD_SET if THRESHOLD_SET in examples else next(iter(examples))
     letters = examples[basis] + [e for name in LANGUAGE_THRESHOLD_SETS.values() if name != basis
                                  for e in examples.get(name, [])]
-    threshold = {"set": basis, **choose_thresholds(clf, letters)}
-    for lang, chosen in threshold.get("languages", {}).items():
-        chosen["set"] = LANGUAGE_THRESHOLD_SETS.get(lang, basis)
+    threshold = {"set": basis, **choose_thresholds(clf, letters, examples.get(NOTE_THRESHOLD_SET, []))}
+    for kind, chosen in threshold.get("kinds", {}).items():
+        language, register = kind.split("-")
+        chosen["set"] = NOTE_THRESHOLD_SET if register == "note" else LANGUAGE_THRESHOLD_SETS.get(language, basis)
     reports = {name: public(evaluate(clf, ex)) for name, ex in examples.items()}
     return {"test_sets": reports, "threshold": threshold, "test": reports.get("short")}
 

@@ -16,6 +16,13 @@ _LATIN = re.compile(r"[A-Za-z\uff21-\uff3a\uff41-\uff5a]")
 # A text is English when its Latin letters outnumber its Han characters more than this many times over: an English
 # word takes five letters where a Chinese one takes two characters, and an English letter may name its roads in Chinese.
 LATIN_PER_HAN = 2
+_LATIN_WORD = re.compile(r"[A-Za-z\uff21-\uff3a\uff41-\uff5a]+")
+# The size of a text counts Han characters, and each Latin word as this many (an English word says about what two
+# Chinese characters say: agents' English notes run to 20 words where Chinese ones run to 40 characters).
+LATIN_WORD_SIZE = 2
+# Up to this size a text is a note (an agent's note, an SMS, a chat message), above it a letter: letters as the web form,
+# the mayor's mailbox and the boards receive them start at about 80 characters, punctuation included.
+NOTE_SIZE = 60
 _SPACES = re.compile(r"\s+")
 
 
@@ -27,6 +34,16 @@ def normalize(text: str) -> str:
 def language_of(text: str) -> str:
     """"en" for a text written mostly in Latin letters, else "zh"."""
     return "en" if len(_LATIN.findall(text)) > LATIN_PER_HAN * len(_HAN.findall(text)) else "zh"
+
+
+def size_of(text: str) -> int:
+    """Han characters plus LATIN_WORD_SIZE for every Latin word."""
+    return len(_HAN.findall(text)) + LATIN_WORD_SIZE * len(_LATIN_WORD.findall(text))
+
+
+def kind_of(text: str) -> tuple[str, str]:
+    """The language of a text and its register: "note" up to NOTE_SIZE, else "letter"."""
+    return language_of(text), "note" if size_of(text) <= NOTE_SIZE else "letter"
 
 
 def has_signal(text: str) -> bool:

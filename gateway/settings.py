@@ -73,7 +73,7 @@ class IntakeSettings(BaseModel):
     max_photo_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
     max_photo_pixels: int = Field(default=40_000_000, gt=0, description="Width × height a photo may have; more is refused before it is decoded")
     photo_workers: int = Field(default=2, ge=1, le=32, description="Photos decoded and cleaned at once, off the event loop")
-    classify_threshold: float | None = Field(default=None, ge=0, le=1, description="None: the threshold chosen for the model on the letter test set")
+    classify_threshold: float | None = Field(default=None, ge=0, le=1, description="None: the thresholds chosen for the model on the test sets, one per kind of text (language, note or letter)")
     callback_tolerance_seconds: int = Field(default=300, gt=0)
 
 

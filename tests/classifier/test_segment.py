@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from classifier.corpus import read_examples, test_sets, train_files
+from classifier.corpus import read_examples, train_files
+from classifier.corpus import test_sets as labelled_sets
 from classifier.segment import Segmenter
 from classifier.text import normalize
 
@@ -25,7 +26,7 @@ def test_rjieba_is_in_use(segmenters: tuple[Segmenter, Segmenter]) -> None:
 
 def test_same_words_as_jieba_on_every_text_of_the_corpora(segmenters: tuple[Segmenter, Segmenter]) -> None:
     fast, slow = segmenters
-    files: list[Path] = train_files() + [f for fs in test_sets().values() for f in fs]
+    files: list[Path] = train_files() + [f for fs in labelled_sets().values() for f in fs]
     texts = [normalize(e.text) for f in files for e in read_examples(f)]
     assert len(texts) > 10_000
     differ = [(a, b) for t in texts if (a := fast.cut(t)) != (b := slow.cut(t))]

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from classifier.corpus import DATA_DIR, read_examples, read_twice, readings, test_sets, train_files
+from classifier.corpus import DATA_DIR, read_examples, read_twice, readings, train_files
+from classifier.corpus import test_sets as labelled_sets
 from classifier.families import load_families
 from classifier.tables import CONFIG_DIR, EDITIONS, TableError, load_tables
 
@@ -185,7 +186,7 @@ def _labels() -> set[str]:
 def test_every_label_of_every_corpus_file_is_a_target_or_a_family() -> None:
     """A mistyped label would become a class of its own at training."""
     known = _labels()
-    files = train_files() + [path for paths in test_sets().values() for path in paths]
+    files = train_files() + [path for paths in labelled_sets().values() for path in paths]
     unknown = [(path.name, label) for path in files for example in read_examples(path)
                for label in (example.label, *example.also) if label not in known]
     assert len(files) > 50 and unknown == []
@@ -196,7 +197,7 @@ def test_second_readings_cover_their_test_sets_and_every_dispute_is_decided() ->
     assert "letters" in read_twice()
     for name in read_twice():
         read = readings(name)
-        examples = [e for path in test_sets()[name] for e in read_examples(path)]
+        examples = [e for path in labelled_sets()[name] for e in read_examples(path)]
         assert sorted(r.test.text for r in read) == sorted(e.text for e in examples), f"every text of {name} read twice"
         assert [label for r in read for e in (r.first, r.second) for label in (e.label, *e.also) if label not in known] == []
         disputed = [r for r in read if units(r.first.label) != units(r.second.label)]

@@ -1,14 +1,19 @@
-"""Review thresholds by language: chosen on each language's letters, applied by the language a text is written in."""
+"""Review thresholds by kind of text: chosen on each language's letters and notes, applied by the language a text is
+written in and whether it is a note or a letter; an answer is given at the surest level the text supports."""
 
 from __future__ import annotations
 
 from classifier import Classifier
+from classifier.core import Finding
+from classifier.corpus import read_examples
 from classifier.evaluate import surely_at_least
-from classifier.lifecycle import Outcome
-from classifier.text import language_of
+from classifier.lifecycle import Outcome, Sources
+from classifier.text import NOTE_SIZE, kind_of, language_of, size_of
 
 ENGLISH = "The manhole cover outside the primary school gate on Renmin Road is gone, there is just a hole, kids walk past it"
 CHINESE = "人民路小学门口的井盖没了，只剩一个洞，孩子们天天从旁边走"
+CHINESE_LETTER = ("尊敬的区长您好！我是幸福里小区的居民，人民路小学门口的井盖上个月就没了，只剩一个洞，孩子们每天上学放学都从旁边走，"
+                  "晚上路灯又暗，已经有老人踩空摔伤。我们打过两次热线，至今没人来修，恳请尽快派人把井盖补上，谢谢！")
 
 
 def test_a_text_is_english_when_latin_letters_far_outnumber_han_characters() -> None:
@@ -18,28 +23,62 @@ def test_a_text_is_english_when_latin_letters_far_outnumber_han_characters() -> 
     assert language_of("ＴＨＥ ＢＩＮ ＩＳ ＦＵＬＬ") == "en"
 
 
-def test_english_letters_have_a_threshold_chosen_on_the_english_letter_set(trained: Outcome, clf: Classifier) -> None:
-    english = trained.report["threshold"]["languages"]["en"]
-    assert english["set"] == "letters_en" and english["coverage"] >= english["aim_coverage"]
-    assert english["accuracy_aim_met"] == (english["accuracy_accepted_major"] >= english["aim_accepted_major"])
-    assert clf.language_thresholds == {"en": english["chosen"]}
-    assert trained.report["test_sets"]["letters_en"]["threshold"] == english["chosen"]
-    assert f"en {english['chosen']}" in trained.summary()
+def test_a_text_is_a_note_up_to_the_note_size_counting_english_words_twice() -> None:
+    assert size_of(CHINESE) == 26 and size_of("bin full at KTV 门口") == 2 * 4 + 2
+    assert kind_of(CHINESE) == ("zh", "note") and kind_of(CHINESE_LETTER) == ("zh", "letter")
+    assert kind_of(ENGLISH) == ("en", "note")
+    assert kind_of(" ".join(["The bins by the west gate have overflowed again"] * 4)) == ("en", "letter")
+    assert kind_of("井" * NOTE_SIZE)[1] == "note" and kind_of("井" * (NOTE_SIZE + 1))[1] == "letter"
 
 
-def test_a_text_is_answered_at_the_threshold_of_its_language(clf: Classifier) -> None:
-    def sureness(text: str) -> float:
+def test_every_kind_of_text_with_enough_examples_has_a_threshold_chosen_on_its_set(trained: Outcome, clf: Classifier,
+                                                                                    sources: Sources) -> None:
+    threshold = trained.report["threshold"]
+    kinds = threshold["kinds"]
+    assert {"en-letter", "zh-note"} <= set(kinds), kinds
+    assert kinds["en-letter"]["set"] == "letters_en" and kinds["zh-note"]["set"] == "short"
+    for chosen in (threshold, *kinds.values()):
+        assert chosen["coverage"] >= chosen["aim_coverage"] or chosen["chosen"] == 0.2, chosen
+        assert chosen["accuracy_aim_met"] == (chosen["accuracy_accepted_major"] >= chosen["aim_accepted_major"])
+    assert clf.thresholds == {kind: c["chosen"] for kind, c in kinds.items()}
+    assert clf.threshold == threshold["chosen"]
+    for kind, c in kinds.items():
+        assert f"{kind} {c['chosen']}" in trained.summary()
+    notes = [e for f in sources.tests["short"] for e in read_examples(f) if kind_of(e.text) == ("zh", "note")]
+    assert len(notes) >= 100, "the short set holds enough Chinese notes to choose their threshold on"
+    assert kinds["zh-note"]["coverage"] == round(sum(not clf.classify(e.text).needs_review for e in notes) / len(notes), 4)
+
+
+def test_a_text_is_answered_at_the_threshold_of_its_kind(clf: Classifier) -> None:
+    def surety(text: str) -> float:
         found = clf.classify(text).suggestion
         assert found is not None
-        return max(found.confidence, found.family_confidence or 0.0)
-    chinese_t, english_t = sureness(CHINESE) + 0.01, sureness(ENGLISH) - 0.01
-    assert chinese_t <= 1.0, "the Chinese note must leave room above its confidence"
-    split = Classifier(clf.model, clf.segmenter, threshold=chinese_t, language_thresholds={"en": english_t},
+        return found.surety
+    assert surety(CHINESE) < 1.0, "the Chinese note must leave room above its surety"
+    note_t, letter_t = (surety(CHINESE) + 1.0) / 2, surety(CHINESE_LETTER) - 0.01
+    split = Classifier(clf.model, clf.segmenter, threshold=letter_t, thresholds={"zh-note": note_t, "en-letter": 0.2},
                        version=clf.version, families=clf.families)
-    assert (split.threshold_for(ENGLISH), split.threshold_for(CHINESE)) == (english_t, chinese_t)
-    english, chinese = split.classify(ENGLISH), split.classify(CHINESE)
-    assert not english.needs_review and english.family_id == "fam-manhole-cover", english
-    assert chinese.needs_review and chinese.reason == "low_confidence", chinese
+    assert (split.threshold_for(CHINESE), split.threshold_for(CHINESE_LETTER)) == (note_t, letter_t)
+    assert split.threshold_for(ENGLISH) == 0.2, "an English note without a threshold of its own takes English letters'"
+    note, letter = split.classify(CHINESE), split.classify(CHINESE_LETTER)
+    assert note.needs_review and note.reason == "low_confidence", note
+    assert not letter.needs_review and letter.family_id == "fam-manhole-cover", letter
+
+
+def test_an_answer_is_given_when_the_class_its_family_or_its_major_is_sure(clf: Classifier) -> None:
+    unsure = Finding("ev-2013-0101", 0.4, "class", None, None, 0.97)
+    assert unsure.surety == 0.97
+    assert clf.accept(unsure, 0.9) == unsure, "the department is sure: its likeliest class is the answer"
+    assert clf.accept(Finding("ev-2013-0101", 0.4, "class", None, None, 0.6), 0.9) is None
+    member = Finding("cp-0101", 0.5, "class", "fam-manhole-cover", 0.95, 0.96)
+    family = clf.accept(member, 0.9)
+    assert family is not None and family.precision == "family" and family.confidence == 0.95
+    for text in (CHINESE, CHINESE_LETTER, ENGLISH, "路边垃圾堆了好几天", "小区门口有人摆摊卖菜"):
+        result = clf.classify(text)
+        found = result.suggestion
+        assert found is not None and found.major_confidence is not None
+        assert found.major_confidence >= found.confidence - 1e-6, found
+        assert result.needs_review == (found.surety < clf.threshold_for(text)), (text, result)
 
 
 def test_a_threshold_keeps_the_accuracy_aim_only_when_the_evidence_is_sure_of_it() -> None:

@@ -33,8 +33,11 @@ async def test_the_model_page_shows_the_active_evaluation(browser: Browser, cons
             assert f"{figures_of_set[key] * 100:.1f}%" in figures, (name, key)
     threshold = await page.inner_text("#model-threshold")
     assert str(written["threshold"]["chosen"]) in threshold and "Letters" in threshold
-    english = await page.inner_text("#model-threshold-en")
-    assert str(written["threshold"]["languages"]["en"]["chosen"]) in english and "English letters" in english
+    kinds = written["threshold"]["kinds"]
+    english = await page.inner_text("#model-threshold-en-letter")
+    assert str(kinds["en-letter"]["chosen"]) in english and "Letters written in English" in english
+    notes = await page.inner_text("#model-threshold-zh-note")
+    assert str(kinds["zh-note"]["chosen"]) in notes and "Short notes (hotline, SMS)" in notes
     labels, counts = confusion_matrix(test)
     assert await page.locator("#confusion-matrix tbody tr").count() == len(labels)
     assert await page.locator("#confusion-chart").evaluate("c => window.Chart.getChart(c).data.datasets[0].data") == [c["count"] for c in test["confusions"][:15]]
