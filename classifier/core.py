@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -305,16 +305,16 @@ class Classifier:
             i = self._class_index.get(member)
             return (float(probs[i]) if i is not None else 0.0) + extra.get(member, 0.0)
         stated = [(m, w) for m, w in family.stated(text) if m in self._class_index or m in extra]
+        precision: Precision = "class"
         if stated:
-            best = max(stated, key=lambda mw: (len(mw[1]), prob(mw[0])))[0]
-            found = Finding(best, unit_p, "class", family.family_id, unit_p)
+            class_id, confidence = max(stated, key=lambda mw: (len(mw[1]), prob(mw[0])))[0], unit_p
         else:
-            best = max(family.members, key=prob)
-            if best != family.unknown and unit_p > 0 and prob(best) >= MEMBER_SHARE * unit_p:
-                found = Finding(best, prob(best), "class", family.family_id, unit_p)
-            else:
-                found = Finding(family.default, unit_p, "family", family.family_id, unit_p)
-        return replace(found, major_confidence=self._major_probability(found.class_id, probs, extra))
+            class_id = max(family.members, key=prob)
+            confidence = prob(class_id)
+            if class_id == family.unknown or unit_p <= 0 or confidence < MEMBER_SHARE * unit_p:
+                class_id, confidence, precision = family.default, unit_p, "family"
+        return Finding(class_id, confidence, precision, family.family_id, unit_p,
+                       self._major_probability(class_id, probs, extra))
 
     def _major_probability(self, class_id: str, probs: np.ndarray, extra: Mapping[str, float]) -> float:
         """The probability of the major class `class_id` belongs to: the sum over that major's classes."""

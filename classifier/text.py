@@ -11,12 +11,11 @@ FEATURE_CHARS = 2000
 MAX_TEXT_CHARS = 5000
 
 _SIGNAL = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z]")
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_LATIN = re.compile(r"[A-Za-z\uff21-\uff3a\uff41-\uff5a]")
+# Runs of Han characters, and Latin words (ASCII and full-width letters).
+_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[A-Za-z\uff21-\uff3a\uff41-\uff5a]+")
 # A text is English when its Latin letters outnumber its Han characters more than this many times over: an English
 # word takes five letters where a Chinese one takes two characters, and an English letter may name its roads in Chinese.
 LATIN_PER_HAN = 2
-_LATIN_WORD = re.compile(r"[A-Za-z\uff21-\uff3a\uff41-\uff5a]+")
 # The size of a text counts Han characters, and each Latin word as this many (an English word says about what two
 # Chinese characters say: agents' English notes run to 20 words where Chinese ones run to 40 characters).
 LATIN_WORD_SIZE = 2
@@ -31,19 +30,33 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip().lower()
 
 
+def _counts(text: str) -> tuple[int, int, int]:
+    """Han characters, Latin letters and Latin words of a text, in one pass."""
+    han = letters = words = 0
+    for run in _RUN.findall(text):
+        if "\u3400" <= run[0] <= "\ufaff":
+            han += len(run)
+        else:
+            letters += len(run)
+            words += 1
+    return han, letters, words
+
+
 def language_of(text: str) -> str:
     """"en" for a text written mostly in Latin letters, else "zh"."""
-    return "en" if len(_LATIN.findall(text)) > LATIN_PER_HAN * len(_HAN.findall(text)) else "zh"
+    return kind_of(text)[0]
 
 
 def size_of(text: str) -> int:
     """Han characters plus LATIN_WORD_SIZE for every Latin word."""
-    return len(_HAN.findall(text)) + LATIN_WORD_SIZE * len(_LATIN_WORD.findall(text))
+    han, _, words = _counts(text)
+    return han + LATIN_WORD_SIZE * words
 
 
 def kind_of(text: str) -> tuple[str, str]:
     """The language of a text and its register: "note" up to NOTE_SIZE, else "letter"."""
-    return language_of(text), "note" if size_of(text) <= NOTE_SIZE else "letter"
+    han, letters, words = _counts(text)
+    return ("en" if letters > LATIN_PER_HAN * han else "zh"), ("note" if han + LATIN_WORD_SIZE * words <= NOTE_SIZE else "letter")
 
 
 def has_signal(text: str) -> bool:
