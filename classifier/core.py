@@ -25,7 +25,7 @@ from classifier.text import FEATURE_CHARS, MAX_TEXT_CHARS, has_signal, kind_of, 
 DEFAULT_THRESHOLD = 0.35
 # Bumped whenever what a threshold decides (`Classifier.accept`, `Classifier.threshold_for`) changes, so that a model's
 # thresholds are chosen again rather than reused.
-DECISION_VERSION = "2"
+DECISION_VERSION = "3"
 TOP_CANDIDATES = 5
 FEATURE_KINDS = {"w": "word", "b": "word pair", "c": "characters", "p": "word prefix"}
 # A further problem of a letter: a sentence stating a problem whose own answer is at least this sure and differs from
@@ -41,6 +41,10 @@ BLEND_CONFIDENCE = 0.5
 MEMBER_SHARE = 0.9
 # Sentences with fewer known features than this say too little on their own to name a further problem.
 MIN_SENTENCE_FEATURES = 3
+# A major class is sure enough to answer for its likeliest class only from this probability on, whatever the threshold:
+# a text that states no problem ("这里有个问题需要处理", "hello is anyone there") spreads its probability over the many
+# classes of the largest majors and reaches 60–90 % there (tests/classifier/test_thresholds.py).
+MAJOR_SURE = 0.95
 
 Precision = Literal["class", "family"]
 
@@ -66,8 +70,10 @@ class Finding:
 
     @property
     def surety(self) -> float:
-        """How sure the text is of this answer at the surest level it supports: the class, its family or its major."""
-        return max(self.confidence, self.family_confidence or 0.0, self.major_confidence or 0.0)
+        """How sure the text is of this answer at the surest level it supports: the class, its family, or its major
+        once that is at least MAJOR_SURE."""
+        major = self.major_confidence or 0.0
+        return max(self.confidence, self.family_confidence or 0.0, major if major >= MAJOR_SURE else 0.0)
 
     def as_dict(self) -> dict[str, Any]:
         return {"class_id": self.class_id, "confidence": round(self.confidence, 4), "precision": self.precision,
@@ -234,8 +240,9 @@ class Classifier:
 
     def accept(self, finding: Finding, threshold: float | None = None) -> Finding | None:
         """The finding as decided at `threshold` (default: the classifier's): the member if sure enough, else the
-        family's default member if the family is, else the finding if its major class is (the case reaches the right
-        department, and the class is the likeliest of that major), else None (an agent decides)."""
+        family's default member if the family is, else the finding if its major class is and holds at least MAJOR_SURE
+        (the case reaches the right department, and the class is the likeliest of that major), else None (an agent
+        decides)."""
         t = self.threshold if threshold is None else threshold
         if finding.confidence >= t:
             return finding
@@ -244,9 +251,7 @@ class Classifier:
             assert family is not None
             return Finding(family.default, finding.family_confidence or 0.0, "family", family.family_id,
                            finding.family_confidence, finding.major_confidence)
-        if (finding.major_confidence or 0.0) >= t:
-            return finding
-        return None
+        return finding if finding.surety >= t else None
 
     def _review_reason(self, a: _Analysis, length: int) -> str | None:
         if length > MAX_TEXT_CHARS:

@@ -4,7 +4,7 @@ written in and whether it is a note or a letter; an answer is given at the sures
 from __future__ import annotations
 
 from classifier import Classifier
-from classifier.core import Finding
+from classifier.core import MAJOR_SURE, Finding
 from classifier.corpus import read_examples
 from classifier.evaluate import surely_at_least
 from classifier.lifecycle import Outcome, Sources
@@ -70,6 +70,8 @@ def test_an_answer_is_given_when_the_class_its_family_or_its_major_is_sure(clf: 
     assert unsure.surety == 0.97
     assert clf.accept(unsure, 0.9) == unsure, "the department is sure: its likeliest class is the answer"
     assert clf.accept(Finding("ev-2013-0101", 0.4, "class", None, None, 0.6), 0.9) is None
+    vague = Finding("ev-2013-0101", 0.4, "class", None, None, MAJOR_SURE - 0.01)
+    assert vague.surety == 0.4 and clf.accept(vague, 0.5) is None, "below MAJOR_SURE a major answers for nothing"
     member = Finding("cp-0101", 0.5, "class", "fam-manhole-cover", 0.95, 0.96)
     family = clf.accept(member, 0.9)
     assert family is not None and family.precision == "family" and family.confidence == 0.95
@@ -79,6 +81,22 @@ def test_an_answer_is_given_when_the_class_its_family_or_its_major_is_sure(clf: 
         assert found is not None and found.major_confidence is not None
         assert found.major_confidence >= found.confidence - 1e-6, found
         assert result.needs_review == (found.surety < clf.threshold_for(text)), (text, result)
+
+
+# Messages that state no problem, as callers and writers send them before (or instead of) saying what is wrong.
+NO_PROBLEM_STATED = [
+    "请尽快派人过来看一下这个情况", "你好，在吗", "这里有个问题需要处理", "麻烦你们管一管", "我要投诉", "请问怎么反映问题",
+    "希望有关部门重视，尽快解决", "我们小区的事情一直没人管", "这个问题反映多次了，还是没人处理", "东门那边的情况很严重，请尽快处理",
+    "喂喂，听得到吗", "你们到底管不管啊", "上次说的那个事怎么样了", "我想咨询一下", "有人吗？急！", "情况我在电话里说过了，你们看着办",
+    "请帮忙处理一下，谢谢", "领导您好，麻烦关注一下我们这边", "问题还是老样子，没有任何改善", "我再反映一次，请重视",
+    "hello is anyone there", "please send someone to have a look", "I want to make a complaint", "hi, can someone help me",
+    "this is still not fixed, please do something", "thanks for your help",
+]
+
+
+def test_a_message_that_states_no_problem_waits_for_an_agent(clf: Classifier) -> None:
+    answered = {text: result.class_id for text in NO_PROBLEM_STATED if not (result := clf.classify(text)).needs_review}
+    assert answered == {}, "a text without a problem spreads its probability over the largest majors: never MAJOR_SURE"
 
 
 def test_a_threshold_keeps_the_accuracy_aim_only_when_the_evidence_is_sure_of_it() -> None:
