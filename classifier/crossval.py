@@ -41,7 +41,7 @@ def split(files: Sequence[Path], folds: int) -> list[list[Path]]:
 def cross_validate(files: Sequence[Path], segmenter: Segmenter, config: TrainConfig = TrainConfig(), folds: int = 5,
                    progress: Callable[[str], None] = lambda _: None) -> tuple[list[Fold], dict[str, float]]:
     """Train without each fold's letter files and evaluate on them, with the thresholds chosen on the held-out letters
-    the way training chooses them on the letter test sets. Returns each fold and the figures averaged over the folds."""
+    and notes the way training chooses them on the test sets. Returns each fold and the figures averaged over the folds."""
     texts = {f: read_examples(f) for f in files}
     notes = [e for f, ex in texts.items() if not f.name.startswith("letters_") for e in ex]
     out = []
