@@ -192,8 +192,8 @@ def _by_language(examples: Sequence[Example], register: str | None = None) -> di
     """Examples by the language they are written in (only those of one register, if given)."""
     out: dict[str, list[Example]] = {}
     for e in examples:
-        language, kind = kind_of(e.text)
-        if register in (None, kind):
+        language, its_register = kind_of(e.text)
+        if register in (None, its_register):
             out.setdefault(language, []).append(e)
     return out
 
@@ -209,15 +209,14 @@ def choose_thresholds(clf: Classifier, letters: list[Example], notes: Sequence[E
     """
     kinds = {f"{lang}-note": choose_threshold(clf, evaluate(clf, ex))
              for lang, ex in sorted(_by_language(notes, "note").items()) if len(ex) >= MIN_KIND_EXAMPLES}
-    clf.thresholds = {kind: c["chosen"] for kind, c in kinds.items()}
     by_language = _by_language(letters)
     main_language = "zh" if "zh" in by_language else max(by_language, key=lambda k: len(by_language[k]))
     chosen: dict[str, Any] = {}
     for lang, ex in sorted(by_language.items()):
         if lang != main_language and len(ex) < MIN_KIND_EXAMPLES:
             continue
-        note_threshold = clf.thresholds.get(f"{lang}-note")
-        fixed = [note_threshold if kind_of(e.text)[1] == "note" else None for e in ex]
+        notes_chosen = kinds.get(f"{lang}-note")
+        fixed = [notes_chosen["chosen"] if notes_chosen and kind_of(e.text)[1] == "note" else None for e in ex]
         chosen[lang] = choose_threshold(clf, evaluate(clf, ex), fixed)
     main = chosen.pop(main_language)
     kinds |= {f"{lang}-letter": c for lang, c in chosen.items()}

@@ -31,7 +31,7 @@ def normalize(text: str) -> str:
 
 
 def _counts(text: str) -> tuple[int, int, int]:
-    """Han characters, Latin letters and Latin words of a text, in one pass."""
+    """Han characters, Latin letters and the size (see LATIN_WORD_SIZE) of a text, in one pass."""
     han = letters = words = 0
     for run in _RUN.findall(text):
         if "\u3400" <= run[0] <= "\ufaff":
@@ -39,7 +39,7 @@ def _counts(text: str) -> tuple[int, int, int]:
         else:
             letters += len(run)
             words += 1
-    return han, letters, words
+    return han, letters, han + LATIN_WORD_SIZE * words
 
 
 def language_of(text: str) -> str:
@@ -49,14 +49,13 @@ def language_of(text: str) -> str:
 
 def size_of(text: str) -> int:
     """Han characters plus LATIN_WORD_SIZE for every Latin word."""
-    han, _, words = _counts(text)
-    return han + LATIN_WORD_SIZE * words
+    return _counts(text)[2]
 
 
 def kind_of(text: str) -> tuple[str, str]:
     """The language of a text and its register: "note" up to NOTE_SIZE, else "letter"."""
-    han, letters, words = _counts(text)
-    return ("en" if letters > LATIN_PER_HAN * han else "zh"), ("note" if han + LATIN_WORD_SIZE * words <= NOTE_SIZE else "letter")
+    han, letters, size = _counts(text)
+    return ("en" if letters > LATIN_PER_HAN * han else "zh"), ("note" if size <= NOTE_SIZE else "letter")
 
 
 def has_signal(text: str) -> bool:
