@@ -94,10 +94,12 @@ class Field:
         assert device is not None
         return Phone(self.client, name, token, device.id, lang)
 
-    async def platform(self, path: str, body: dict[str, Any], secret: str = SECRET, raw: bytes | None = None) -> tuple[int, Any]:
-        """A signed call of the platform, as a real one makes it."""
+    async def platform(self, path: str, body: dict[str, Any], secret: str = SECRET, raw: bytes | None = None,
+                       signed_at: int | None = None) -> tuple[int, Any]:
+        """A signed call of the platform, as a real one makes it (signed now, or at `signed_at`: a replay sends the very
+        same signature)."""
         data = raw if raw is not None else json.dumps(body).encode()
-        headers = {"X-Gateway-Signature": sign(secret, data), "Content-Type": "application/json"}
+        headers = {"X-Gateway-Signature": sign(secret, data, signed_at), "Content-Type": "application/json"}
         async with self.client.post(f"/api/v1/platforms/city{path}", data=data, headers=headers) as resp:
             return resp.status, await resp.json()
 
