@@ -13,6 +13,7 @@ import queue
 import re
 import threading
 import time
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -253,7 +254,7 @@ class SipEngine:
         self.calls: dict[int, _Call] = {}
         self.media: dict[int, _Media] = {}
         self.ended: list[int] = []
-        self.retired: list[tuple[float, list[Any]]] = []  # ports and unmade calls, dropped on this thread later
+        self.retired: list[tuple[float, list[Any]]] = []  # ports with callbacks, dropped on this thread later
         self.next_key = 0
         self.next_token = 0
         self.registrar = config.registrar
@@ -369,12 +370,7 @@ class SipEngine:
         try:
             call.makeCall(uri, prm)
         except pj.Error as exc:
-            info = exc.info()
-            # Dropped here, on this thread, a moment later: the exception travels to the event loop's thread, and a
-            # Call freed with it there (a thread PJSUA2 does not know) crashes the process.
-            self.retired.append((time.monotonic() + RETIRE_SECONDS, [call]))
-            del call, exc
-            raise DialFailed(f"{uri}: {info}") from None
+            raise DialFailed(f"{uri}: {exc.info()}") from None
         self.calls[key] = call
         return key
 
@@ -457,7 +453,7 @@ class SipEngine:
                 if future is None:
                     log.exception("SIP engine command failed")
                 else:
-                    self.loop.call_soon_threadsafe(_settle, future, None, exc)
+                    self.loop.call_soon_threadsafe(_settle, future, None, _detached(exc))
                 continue
             if future is not None:
                 self.loop.call_soon_threadsafe(_settle, future, result, None)
@@ -560,6 +556,25 @@ class SipEngine:
     def _new_key(self) -> int:
         self.next_key += 1
         return self.next_key
+
+
+def _detached(error: BaseException) -> BaseException:
+    """The error without its tracebacks (its own and those of the errors it chains), dropped here on the engine thread.
+
+    Their frames hold the command's PJSUA2 objects (a player made for a call that has just ended, an unmade Call):
+    freed with the error on the event loop's thread, which PJSUA2 does not know, they take the process down. What
+    the frames said is kept as a note."""
+    if not isinstance(error, CallGone):
+        error.add_note("on the SIP engine thread:\n" + "".join(traceback.format_tb(error.__traceback__)).rstrip())
+    chained: list[BaseException] = [error]
+    seen: set[int] = set()
+    while chained:
+        link = chained.pop()
+        if id(link) not in seen:
+            seen.add(id(link))
+            link.__traceback__ = None
+            chained += [e for e in (link.__cause__, link.__context__) if e is not None]
+    return error
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
