@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import faulthandler
 import logging
 import signal
 import socket
@@ -187,6 +188,7 @@ async def serve(settings: Settings, index: int) -> None:
 
 
 def main(settings: Settings, index: int) -> int:
+    faulthandler.enable()  # a crash inside PJSUA2 leaves every thread's Python stack in the log
     try:
         asyncio.run(serve(settings, index))
     except sip.EngineStartError as exc:
