@@ -46,7 +46,9 @@ MIN_SENTENCE_FEATURES = 3
 # classes of the largest majors and reaches 60–90 % there (tests/classifier/test_thresholds.py).
 MAJOR_SURE = 0.95
 
-Precision = Literal["class", "family"]
+Precision = Literal["class", "family", "major"]
+"""What an answer vouches for: the class itself, its family (the class is the city's default member), or its major class
+(the department; the class is the likeliest of that major, to be refined by the platform or an agent)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,8 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """A decided class: the member named by the text (`class`), or a family's default member (`family`)."""
+    """A decided class at the precision the text supports (`Precision`); `confidence` is the probability of what it
+    vouches for: the class's, the family's or the major's."""
 
     class_id: str
     confidence: float
@@ -240,9 +243,9 @@ class Classifier:
 
     def accept(self, finding: Finding, threshold: float | None = None) -> Finding | None:
         """The finding as decided at `threshold` (default: the classifier's): the member if sure enough, else the
-        family's default member if the family is, else the finding if its major class is and holds at least MAJOR_SURE
-        (the case reaches the right department, and the class is the likeliest of that major), else None (an agent
-        decides)."""
+        family's default member if the family is, else the finding at major precision if its major class is and holds
+        at least MAJOR_SURE (the case reaches the right department; the class is the likeliest of that major), else None
+        (an agent decides)."""
         t = self.threshold if threshold is None else threshold
         if finding.confidence >= t:
             return finding
@@ -251,7 +254,10 @@ class Classifier:
             assert family is not None
             return Finding(family.default, finding.family_confidence or 0.0, "family", family.family_id,
                            finding.family_confidence, finding.major_confidence)
-        return finding if finding.surety >= t else None
+        if finding.surety < t:
+            return None
+        major = finding.major_confidence or 0.0
+        return Finding(finding.class_id, major, "major", finding.family_id, finding.family_confidence, major)
 
     def _review_reason(self, a: _Analysis, length: int) -> str | None:
         if length > MAX_TEXT_CHARS:

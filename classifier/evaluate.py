@@ -64,7 +64,7 @@ class Judge:
         family = self.families.family_of(gold)
         if family is not None and gold == family.unknown and found.precision == "family":
             return found.family_id == family.family_id
-        return found.precision == "class" and found.class_id == gold
+        return found.precision != "family" and found.class_id == gold
 
     def family_ok(self, gold: str, found: Finding | None) -> bool:
         return found is not None and self.families.unit_of(gold) == self.families.unit_of(found.class_id)
@@ -82,9 +82,11 @@ class Judge:
         return gold in units[:k]
 
     def decided_ok(self, gold: str, found: Finding) -> bool:
-        """Whether an answer is right at the precision it claims (the member, or the family)."""
+        """Whether an answer is right at the precision it claims (the member, the family, or the major)."""
         if found.precision == "family":
             return self.family_ok(gold, found)
+        if found.precision == "major":
+            return self.major_ok(gold, found)
         return self.minor_ok(gold, found)
 
 

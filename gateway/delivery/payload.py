@@ -52,7 +52,7 @@ class FurtherProblemPayload(BaseModel):
     class_: ClassPayload | None = Field(alias="class", serialization_alias="class")
     class_id: str
     class_unmapped: bool
-    class_precision: Literal["class", "family"]
+    class_precision: Literal["class", "family", "major"]
     confidence: float
 
     model_config = {"populate_by_name": True}
@@ -92,9 +92,11 @@ class CasePayload(BaseModel):
     class_id: str | None = Field(description="The gateway's own stable class id")
     class_unmapped: bool = Field(description="True when the class has no counterpart in the platform's edition; `class` is then given in another edition")
     class_confidence: float | None
-    class_precision: Literal["class", "family"] | None = Field(
+    class_precision: Literal["class", "family", "major"] | None = Field(
         default=None, description='"family" when the text names the family (a manhole cover) but not the member (whose '
-        "cover): `class` is then the city's default member of the family, to be refined by the platform or an agent")
+        "cover): `class` is then the city's default member of the family, to be refined by the platform or an agent; "
+        '"major" when only the major class (the department) is sure: `class` is then its likeliest class, to be refined '
+        "likewise. `class_confidence` is the probability of what the precision vouches for")
     class_family: FamilyPayload | None = Field(default=None, description="The family of `class`, when it belongs to one")
     also: list[FurtherProblemPayload] = Field(default=[], description="Up to two further problems the text states")
     description: str = Field(description="The first reporter's text, as written")

@@ -28,7 +28,8 @@ class CaseRow(Base):
     class_id: Mapped[str | None] = mapped_column(String(64), index=True)
     class_confidence: Mapped[float | None]
     class_source: Mapped[str | None] = mapped_column(String(20))
-    class_precision: Mapped[str | None] = mapped_column(String(10), comment="class | family: the member named, or the family's default member")
+    class_precision: Mapped[str | None] = mapped_column(
+        String(10), comment="class | family | major: the member named, the family's default member, or the likeliest class of a sure major")
     class_family: Mapped[str | None] = mapped_column(String(40))
     also_classes: Mapped[list[Any] | None] = mapped_column(comment="Further problems of the text: [{class_id, confidence, precision, family_id}]")
     suggestions: Mapped[list[Any] | None] = mapped_column(comment="The classifier's likeliest classes [[class_id, confidence], …], also when held for review")

@@ -68,7 +68,9 @@ def test_a_text_is_answered_at_the_threshold_of_its_kind(clf: Classifier) -> Non
 def test_an_answer_is_given_when_the_class_its_family_or_its_major_is_sure(clf: Classifier) -> None:
     unsure = Finding("ev-2013-0101", 0.4, "class", None, None, 0.97)
     assert unsure.surety == 0.97
-    assert clf.accept(unsure, 0.9) == unsure, "the department is sure: its likeliest class is the answer"
+    by_major = clf.accept(unsure, 0.9)
+    assert by_major == Finding("ev-2013-0101", 0.97, "major", None, None, 0.97), \
+        "the department is sure: its likeliest class is the answer, vouched for at the major only"
     assert clf.accept(Finding("ev-2013-0101", 0.4, "class", None, None, 0.6), 0.9) is None
     vague = Finding("ev-2013-0101", 0.4, "class", None, None, MAJOR_SURE - 0.01)
     assert vague.surety == 0.4 and clf.accept(vague, 0.5) is None, "below MAJOR_SURE a major answers for nothing"
@@ -81,6 +83,8 @@ def test_an_answer_is_given_when_the_class_its_family_or_its_major_is_sure(clf: 
         assert found is not None and found.major_confidence is not None
         assert found.major_confidence >= found.confidence - 1e-6, found
         assert result.needs_review == (found.surety < clf.threshold_for(text)), (text, result)
+        if not result.needs_review and result.precision == "major":
+            assert result.confidence == found.major_confidence and found.confidence < clf.threshold_for(text), result
 
 
 # Messages that state no problem, as callers and writers send them before (or instead of) saying what is wrong.

@@ -17,6 +17,7 @@ from gateway.api.cases import load_case
 from tests.console.conftest import MakeUser, agent_page, signed_in_http
 from tests.console.test_call_assist import JUNCTION, api_report, ring
 from tests.console.test_voicemails import tone_wav
+from tests.core.test_full_pipeline import MANY_OCCUPIERS
 from tests.core.test_media_api import noise_png
 from tests.support.receiver import Receiver
 from tests.web.conftest import DESKTOP, PHONE, Site, screenshots, serious_violations
@@ -73,6 +74,7 @@ async def test_an_agent_finds_the_callers_earlier_case_and_sees_it_whole(
 ) -> None:
     earlier = await callers_case(console)
     await api_report(console, text="人民路上的路灯不亮了", channel="web")
+    letter = await api_report(console, text=MANY_OCCUPIERS, channel="web")
     await deliver_all(console)
     page = await agent_page(browser, console, make_user, locale=locale)
     en = locale.startswith("en")
@@ -102,6 +104,7 @@ async def test_an_agent_finds_the_callers_earlier_case_and_sees_it_whole(
     played = await page.request.get(src)
     assert played.status == 200 and played.headers["content-type"] == "audio/wav"
     await expect(page.locator("#case-class")).to_contain_text("Manhole" if en else "井盖")
+    await expect(page.locator("#class-precision")).to_contain_text("not the owner" if en else "未说明权属")
     await expect(page.locator("#class-reasons li").first).to_be_visible()
     await expect(page.locator("#deliveries")).to_contain_text("city")
     await expect(page.locator("#deliveries")).to_contain_text("delivered" if en else "已送达")
@@ -116,6 +119,9 @@ async def test_an_agent_finds_the_callers_earlier_case_and_sees_it_whole(
     admin = await agent_page(browser, console, make_user, role="admin", locale=locale)
     await admin.goto(f"/console/cases/{earlier['case_id']}")
     await expect(admin.locator("#report-1 .phone")).to_have_text(CALLER)
+
+    await page.goto(f"/console/cases/{letter['case_id']}")  # sure of the department only
+    await expect(page.locator("#class-precision")).to_contain_text("major class “Street order” is sure" if en else "只能确定大类“街面秩序”")
 
 
 async def test_searches_by_words_place_class_status_and_date_and_pages_through(browser: Browser, console: Site, make_user: MakeUser) -> None:

@@ -128,6 +128,24 @@ async def test_the_readme_example_is_forwarded_with_family_precision(full: Api, 
     assert body["class"]["minor_code"] == "0114" and body["class"]["minor_name"] == "无主井盖"
 
 
+# A pavement taken by several things at once (fruit carts, a restaurant's tables, building materials): a street-order
+# problem for sure, which of its classes is not.
+MANY_OCCUPIERS = ("市长您好，我是建设路东段的居民，我们这条路上的人行道最近被各种东西占着，有卖水果的三轮车，有饭店摆出来的桌椅，"
+                  "还有人堆放建材，行人只能走到机动车道上，非常危险。希望有关部门管一管，谢谢！")
+
+
+async def test_a_letter_sure_only_of_its_department_is_forwarded_with_major_precision(full: Api, receiver: Receiver) -> None:
+    from classifier.core import MAJOR_SURE
+
+    result = await full.report(text=MANY_OCCUPIERS, channel="web")
+    assert result["needs_review"] is False, result
+    await deliver_all(full)
+    [got] = receiver.received
+    body = got.payload
+    assert body["class_precision"] == "major" and body["class_confidence"] >= MAJOR_SURE, body
+    assert body["class"]["major_name"] == "街面秩序" and body["class_id"] == result["class_id"]
+
+
 async def test_a_stated_owner_is_forwarded_as_the_member(full: Api, receiver: Receiver) -> None:
     result = await full.report(text="人民路和解放路路口的燃气井盖不见了，晚上很危险", channel="web")
     await deliver_all(full)

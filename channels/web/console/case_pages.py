@@ -30,7 +30,7 @@ from gateway.media import recording_name
 from gateway.delivery.payload import CHINA, case_number
 from gateway.privacy import mask_numbers
 from gateway.store.casesearch import CaseFile, CaseSearch
-from gateway.store.models import ReportRow
+from gateway.store.models import CaseRow, ReportRow
 
 routes = web.RouteTableDef()
 LIST_PATH = "/console/cases"
@@ -138,10 +138,24 @@ def _media(report: ReportRow) -> tuple[list[str], list[dict[str, str]]]:
     return photos, recordings
 
 
-def _class_view(request: web.Request, file: CaseFile, lang: str) -> dict[str, Any]:
-    """The class, how sure and by whom, the family it is only known by, further problems, and the classifier's reasons."""
-    case, tables = file.case, request.app[TABLES]
+def _precision_note(case: CaseRow, tables: CodeTables, lang: str) -> str | None:
+    """What the class stands for when the text did not name it: the family's default member, or a sure major's likeliest
+    class (None when the class itself was named)."""
+    if case.class_id is None:
+        return None
+    member = tables.label(case.class_id, lang, major=False)
     family = load_families().get(case.class_family or "") if case.class_precision == "family" else None
+    if family is not None:
+        return t("class_family_only", lang, family=family.display_name(lang), member=member)
+    code = tables.render(case.class_id, DEFAULT_EDITION) if case.class_precision == "major" else None
+    if code is not None:
+        return t("class_major_only", lang, major=tables.major_label(code.kind, code.major_name, lang), member=member)
+    return None
+
+
+def _class_view(request: web.Request, file: CaseFile, lang: str) -> dict[str, Any]:
+    """The class, how sure and by whom, what it stands for, further problems, and the classifier's reasons."""
+    case, tables = file.case, request.app[TABLES]
     classifier = request.app[PIPELINE].classifier
     reasons = [] if classifier is None else [
         t("class_reason_item", lang, name=c["name"] or c["class_id"], percent=round(c["confidence"] * 100), words="、".join(c["words"]) or "—")
@@ -150,8 +164,7 @@ def _class_view(request: web.Request, file: CaseFile, lang: str) -> dict[str, An
         "name": tables.label(case.class_id, lang) if case.class_id else None,
         "by": t("class_by", lang, source=t(f"class_source_{case.class_source}", lang) if f"class_source_{case.class_source}" in CASE_TEXTS
                 else case.class_source or "—", percent=round((case.class_confidence or 0) * 100)) if case.class_id else None,
-        "family": t("class_family_only", lang, family=family.display_name(lang), member=tables.label(case.class_id, lang, major=False))
-        if family is not None and case.class_id else None,
+        "precision": _precision_note(case, tables, lang),
         "also": [f"{tables.label(a['class_id'], lang) or a['class_id']} ({round(float(a.get('confidence') or 0) * 100)}%)"
                  for a in case.also_classes or () if a.get("class_id") in tables],
         "reasons": reasons,

@@ -60,6 +60,8 @@ CASE_TEXTS: dict[str, dict[Lang, str]] = {
     "class_source_reporter": {"zh": "报告人", "en": "the reporter"},
     "class_family_only": {"zh": "只知道类别“{family}”，未说明权属，暂按默认的“{member}”上报。",
                           "en": "Only the family “{family}” is known, not the owner: filed as its default member “{member}”."},
+    "class_major_only": {"zh": "只能确定大类“{major}”，小类暂按其中最可能的“{member}”上报。",
+                         "en": "Only the major class “{major}” is sure: filed as its likeliest class “{member}”."},
     "class_also": {"zh": "同一诉求中的其他问题", "en": "Further problems in the same text"},
     "class_reasons": {"zh": "模型的判断依据", "en": "Why the classifier thinks so"},
     "class_reason_item": {"zh": "{name}（{percent}%）：{words}", "en": "{name} ({percent}%): {words}"},
