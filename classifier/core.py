@@ -11,6 +11,7 @@ from typing import Any, Literal
 import numpy as np
 from scipy import sparse
 
+from classifier.corpus import OUT_OF_SCOPE
 from classifier.families import Families, load_families
 from classifier.features import SentenceFeatures, combine, sentence_features
 from classifier.letters import STATED_ROLES
@@ -103,6 +104,8 @@ class Classification:
     family_id: str | None = None
     also: list[Finding] = field(default_factory=list)
     suggestion: Finding | None = None
+    out_of_scope: float = 0.0
+    """The probability that the text's problem lies outside the standard (no class covers it)."""
 
     @classmethod
     def review(cls, reason: str) -> Classification:
@@ -121,6 +124,7 @@ class Classification:
             "suggestion": self.suggestion.as_dict() if self.suggestion else None,
             "rule_ids": self.rule_ids,
             "truncated": self.truncated,
+            "out_of_scope": round(self.out_of_scope, 4),
         }
 
 
@@ -137,6 +141,8 @@ class _Analysis:
     truncated: bool
     primary: Finding
     also: list[Finding]
+    outside: float
+    """The model's probability for OUT_OF_SCOPE, taken out of `ranked`, `primary` and `also` (which are not renormalised)."""
 
 
 class Classifier:
@@ -157,16 +163,19 @@ class Classifier:
         self.families = families or load_families()
         self._rules = RuleSet([])
         self._class_index = {c: i for i, c in enumerate(model.classes)}
-        units = sorted({self.families.unit_of(c) for c in model.classes})
+        # The model may know texts outside the standard as a label of their own: never an answer, held for an agent.
+        self._outside = self._class_index.get(OUT_OF_SCOPE)
+        inside = [(i, c) for i, c in enumerate(model.classes) if c != OUT_OF_SCOPE]
+        units = sorted({self.families.unit_of(c) for _, c in inside})
         self._units = units
         self._unit_index = {u: i for i, u in enumerate(units)}
         self._unit_matrix = np.zeros((len(model.classes), len(units)), dtype=np.float32)
-        for i, c in enumerate(model.classes):
+        for i, c in inside:
             self._unit_matrix[i, self._unit_index[self.families.unit_of(c)]] = 1.0
         tables = load_tables()
-        self._major_of_class = {c: tables.major_of(c) for c in model.classes}
-        majors = list(self._major_of_class.values())
-        self._major_members = {m: np.array([i for i, n in enumerate(majors) if n == m]) for m in set(majors)}
+        self._major_of_class = {c: tables.major_of(c) for _, c in inside}
+        self._major_members = {m: np.array([i for i, c in inside if self._major_of_class[c] == m])
+                               for m in set(self._major_of_class.values())}
 
     @classmethod
     def load(cls, model_dir: Path | None = None, *, threshold: float | None = None,
@@ -234,6 +243,7 @@ class Classifier:
             family_id=a.primary.family_id,
             also=also,
             suggestion=a.primary,
+            out_of_scope=a.outside,
         ), a
 
     def threshold_for(self, text: str) -> float:
@@ -266,6 +276,8 @@ class Classifier:
             return None
         if len(a.idx) == 0 and not a.outcome.fired:
             return "no_signal"
+        if a.outside > (a.primary.major_confidence or 0.0):
+            return "out_of_scope"
         return None
 
     def _analyse(self, norm: str, channel: str | None) -> _Analysis:
@@ -278,10 +290,21 @@ class Classifier:
         idx, vals = vocabulary.vector_ids(doc)
         outcome = self._rules.apply(norm, channel)
         probs, extra = self._boosted(self.model.probabilities(idx, vals), outcome)
+        outside = float(probs[self._outside]) if self._outside is not None else 0.0
+        probs = self._inside(probs)
         ranked = self._rank(probs, extra, outcome)
         primary, also = self._decide(text, parts, counts, probs, extra, outcome)
         words = [w for p in parts for w in p.words]
-        return _Analysis(text, words, idx, vals, outcome, ranked, len(norm) > FEATURE_CHARS, primary, also)
+        return _Analysis(text, words, idx, vals, outcome, ranked, len(norm) > FEATURE_CHARS, primary, also, outside)
+
+    def _inside(self, probs: np.ndarray) -> np.ndarray:
+        """`probs` (of a text, or rows of texts) with OUT_OF_SCOPE's set to 0 and the others left as they are: a text
+        that may lie outside the standard is that much less sure of every class."""
+        if self._outside is None:
+            return probs
+        probs = probs.copy()
+        probs[..., self._outside] = 0.0
+        return probs
 
     def _unit_probs(self, probs: np.ndarray) -> np.ndarray:
         """Probability of every decision unit (rows of `probs`): a family (the sum over its members) or a class alone."""
@@ -390,7 +413,7 @@ class Classifier:
         indptr = np.cumsum([0] + [len(i) for i, _ in vectors])
         rows = sparse.csr_matrix((np.concatenate([v for _, v in vectors]), np.concatenate([i for i, _ in vectors]), indptr),
                                  shape=(len(vectors), len(self.model.vocabulary.names)))
-        probs = self.model.probabilities_of(rows)
+        probs = self._inside(self.model.probabilities_of(rows))
         units = self._unit_probs(probs)
         best = units.argmax(axis=1)
         return [(self._units[b], float(units[k, b]), probs[k], part.sentence.text)
@@ -417,7 +440,7 @@ class Classifier:
         k = min(TOP_CANDIDATES, len(probs))
         top = np.argpartition(probs, -k)[-k:]
         classes = self.model.classes
-        ranked = [Candidate(classes[i], p) for i, p in zip(top.tolist(), probs[top].tolist())]
+        ranked = [Candidate(classes[i], p) for i, p in zip(top.tolist(), probs[top].tolist()) if i != self._outside]
         ranked += [Candidate(c, p) for c, p in extra.items()]
         ranked.sort(key=lambda c: -c.confidence)
         forced = outcome.forced

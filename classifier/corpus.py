@@ -11,6 +11,8 @@ TRAIN_DIR = DATA_DIR / "train"
 TEST_DIR = DATA_DIR / "test"
 TEST_FILE = TEST_DIR / "test.tsv"
 LETTER_HEADER = "label\talso\ttext"
+OUT_OF_SCOPE = "out-of-scope"
+"""The label of a text whose problem no class of the standard covers (see LABELLING.md)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +56,10 @@ def read_examples(path: Path) -> list[Example]:
 
 
 def test_sets(test_dir: Path = TEST_DIR) -> dict[str, list[Path]]:
-    """The held-out test sets by name: `short` (notes and messages), `letters` (Chinese letters), `letters_en`."""
+    """The held-out test sets by name: `short` (notes and messages), `letters` (Chinese letters), `letters_en`, and
+    `scope` (texts outside the standard and in-scope texts that resemble them)."""
     sets = {"short": [test_dir / "test.tsv"], "letters": sorted((test_dir / "letters").glob("*.tsv")),
-            "letters_en": sorted((test_dir / "letters_en").glob("*.tsv"))}
+            "letters_en": sorted((test_dir / "letters_en").glob("*.tsv")), "scope": sorted((test_dir / "scope").glob("*.tsv"))}
     return {name: files for name, files in sets.items() if files and all(f.exists() for f in files)}
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from sklearn.metrics import f1_score
 
 from classifier.core import Classification, Classifier, Finding
-from classifier.corpus import Example
+from classifier.corpus import OUT_OF_SCOPE, Example
 from classifier.families import Families, load_families
 from classifier.tables import CodeTables, load_tables
 from classifier.text import kind_of
@@ -111,8 +111,11 @@ def _at_threshold(clf: Classifier, judge: Judge, gold: list[str], found: list[Fi
 
 def evaluate(clf: Classifier, examples: list[Example], tables: CodeTables | None = None,
              top_confusions: int = 20) -> dict[str, Any]:
-    """Score the first answer of every example (whatever its confidence) and the automatic answers at the threshold."""
+    """Score the first answer of every example (whatever its confidence) and the automatic answers at the threshold;
+    examples labelled OUT_OF_SCOPE are scored apart, by the share held for an agent."""
     tables = tables or load_tables()
+    outside = [e for e in examples if e.label == OUT_OF_SCOPE]
+    examples = [e for e in examples if e.label != OUT_OF_SCOPE]
     if not examples:
         raise ValueError("no examples to evaluate")
     judge = Judge(tables, load_families())
@@ -145,6 +148,12 @@ def evaluate(clf: Classifier, examples: list[Example], tables: CodeTables | None
     }
     # Kept under their earlier names for readers of older reports.
     report["accuracy_accepted"] = report["accuracy_accepted_minor"]
+    report["held_as_out_of_scope"] = _share([r.reason == "out_of_scope" for r in results])
+    if outside:
+        held = [clf.classify(e.text) for e in outside]
+        report["out_of_scope"] = {"examples": len(outside), "held": _share([r.needs_review for r in held]),
+                                  "held_as_out_of_scope": _share([r.reason == "out_of_scope" for r in held])}
+        report["out_of_scope_held"] = report["out_of_scope"]["held"]
     with_also = [(e, r) for e, r in zip(examples, results) if e.also or r.also]
     if any(e.also for e in examples):
         gold_also = [{judge.families.unit_of(a) for a in e.also} for e, _ in with_also]
@@ -209,6 +218,8 @@ def choose_thresholds(clf: Classifier, letters: list[Example], notes: Sequence[E
     ("en-letter"); the short letters among them (a board's one-line title) are answered at their language's notes'
     threshold while the letters' is chosen. The others are reported under "kinds".
     """
+    letters = [e for e in letters if e.label != OUT_OF_SCOPE]
+    notes = [e for e in notes if e.label != OUT_OF_SCOPE]
     kinds = {f"{lang}-note": choose_threshold(clf, evaluate(clf, ex))
              for lang, ex in sorted(_by_language(notes, "note").items()) if len(ex) >= MIN_KIND_EXAMPLES}
     by_language = _by_language(letters)
@@ -258,6 +269,12 @@ def format_report(report: dict[str, Any], tables: CodeTables | None = None, *, d
     lines.append(f"{'threshold':<33} {report['threshold']}")
     lines.append(f"{'calibration error':<33} {report['calibration_error']:.4f}")
     lines.append(f"{'macro-F1 (families as one)':<33} {report['macro_f1']:.4f}")
+    if "out_of_scope" in report:
+        o = report["out_of_scope"]
+        lines.append(f"{'outside the standard: held':<33} {o['held']:.2%} ({o['held_as_out_of_scope']:.2%} as outside; "
+                     f"{o['examples']} texts)")
+    if report.get("held_as_out_of_scope") is not None:
+        lines.append(f"{'in scope but held as outside':<33} {report['held_as_out_of_scope']:.2%}")
     if "also" in report:
         a = report["also"]
         precision = f"{a['precision']:.2%}" if a["precision"] is not None else "-"

@@ -34,6 +34,7 @@ def render_classification(result: Classification, edition: str, tables: CodeTabl
             candidates = [c for c in candidates if c["class_id"] != result.class_id]
     out["alternatives"] = candidates[:ALTERNATIVES]
     out["precision"] = result.precision
+    out["out_of_scope"] = round(result.out_of_scope, 4)
     out["family_id"] = result.family_id
     out["also"] = [{**(coded(a.class_id, a.confidence) or {"class_id": a.class_id, "confidence": round(a.confidence, 4)}),
                     "precision": a.precision} for a in result.also]

@@ -12,7 +12,7 @@ from scipy.optimize import minimize_scalar
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
 
-from classifier.corpus import Example
+from classifier.corpus import OUT_OF_SCOPE, Example
 from classifier.families import load_families
 from classifier.features import FeatureConfig, Vocabulary, featurize
 from classifier.model import LinearModel, MajorHead, softmax
@@ -105,8 +105,12 @@ def fit(examples: list[Example], segmenter: Segmenter, config: TrainConfig = Tra
     head, offset = None, 0.0
     if config.major_head:
         tables = load_tables()
-        majors = sorted({tables.major_of(c) for c in classes})
-        of_class = np.array([majors.index(tables.major_of(c)) for c in classes])
+
+        def major_of(label: str) -> str:
+            """A class's major; texts outside the standard are a major of their own."""
+            return OUT_OF_SCOPE if label == OUT_OF_SCOPE else tables.major_of(label)
+        majors = sorted({major_of(c) for c in classes})
+        of_class = np.array([majors.index(major_of(c)) for c in classes])
         if len(majors) > 1:
             head_estimator, head_held_out = _fitted(config, x, of_class[y], weights, folds)
             head = MajorHead(majors, of_class, *_columns(head_estimator), fit_temperature(head_held_out, of_class[y]),

@@ -34,6 +34,17 @@ async def test_a_class_decision_is_recorded_as_a_correction(browser: Browser, co
     assert case is not None and case.class_id == chosen and case.class_source == "agent" and case.status == "forwarded"
 
 
+async def test_a_matter_outside_city_management_waits_with_its_reason(browser: Browser, console: Site, make_user: MakeUser) -> None:
+    from tests.core.test_full_pipeline import WAGES_OWED
+
+    outside = await api_report(console, text=WAGES_OWED, channel="web")
+    assert outside["needs_review"]
+    for locale, reason in (("zh-CN", "可能不属于城市管理事项"), ("en-US", "may lie outside city management")):
+        page = await agent_page(browser, console, make_user, locale=locale)
+        await page.goto("/console/review")
+        await expect(page.locator(f"#case-{outside['case_id']}")).to_contain_text(reason)
+
+
 async def test_a_possible_duplicate_is_merged_in_one_click(browser: Browser, console: Site, make_user: MakeUser) -> None:
     first = await api_report(console, text="解放路和中山路交叉口的井盖不见了", channel="web", address=JUNCTION, class_id="cp-0114")
     # the same major class at the same place (a kerb grate by a manhole cover), a text only half alike: held for

@@ -146,6 +146,18 @@ async def test_a_letter_sure_only_of_its_department_is_forwarded_with_major_prec
     assert body["class"]["major_name"] == "街面秩序" and body["class_id"] == result["class_id"]
 
 
+WAGES_OWED = "装修公司老板拖欠我们工人三个月工资，现在电话也打不通了，我们该找哪个部门"
+
+
+async def test_a_matter_outside_city_management_waits_for_an_agent_and_is_not_forwarded(full: Api, receiver: Receiver) -> None:
+    result = await full.report(text=WAGES_OWED, channel="web")
+    assert result["needs_review"] is True, result
+    case = await case_of(full, result["case_id"])
+    assert case["review_reason"] == "out_of_scope", case
+    await deliver_all(full)
+    assert receiver.received == []
+
+
 async def test_a_stated_owner_is_forwarded_as_the_member(full: Api, receiver: Receiver) -> None:
     result = await full.report(text="人民路和解放路路口的燃气井盖不见了，晚上很危险", channel="web")
     await deliver_all(full)

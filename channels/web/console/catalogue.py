@@ -162,6 +162,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "review_intro": {"zh": "每个分类决定都会作为纠正记录，用于重新训练分类模型。", "en": "Every class decision is recorded as a correction the classifier is retrained on."},
     "reason_low_confidence": {"zh": "分类置信度低", "en": "low-confidence class"},
     "reason_no_signal": {"zh": "描述中没有可用于分类的内容", "en": "nothing in the text to classify by"},
+    "reason_out_of_scope": {"zh": "可能不属于城市管理事项", "en": "may lie outside city management"},
     "reason_too_long": {"zh": "描述过长", "en": "text too long"},
     "reason_empty": {"zh": "描述为空", "en": "empty text"},
     "reason_no_classifier": {"zh": "未加载分类模型", "en": "no classifier loaded"},
