@@ -117,7 +117,8 @@ def evaluate(clf: Classifier, examples: list[Example], tables: CodeTables | None
     outside = [e for e in examples if e.label == OUT_OF_SCOPE]
     examples = [e for e in examples if e.label != OUT_OF_SCOPE]
     if not examples:
-        raise ValueError("no examples to evaluate")
+        raise ValueError("no examples to evaluate" + (f" but {len(outside)} outside the standard, which are measured beside "
+                                                        "the classes of others" if outside else ""))
     judge = Judge(tables, load_families())
     gold = [e.label for e in examples]
     results = [clf.classify(e.text) for e in examples]
