@@ -118,12 +118,17 @@ TWO_PROBLEMS = ("尊敬的领导您好！我是和平新村的居民，想反映
                 "恳请有关部门尽快处理，谢谢！")
 
 
-async def test_the_readme_example_is_forwarded_with_family_precision(full: Api, receiver: Receiver) -> None:
-    result = await full.report(text=README_EXAMPLE, channel="web")
-    assert result["needs_review"] is False and result["class_id"] == "cp-0114", result
+async def forwarded(full: Api, receiver: Receiver, text: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A web report of `text`, every delivery made: the intake's answer and the one payload the platform received."""
+    result = await full.report(text=text, channel="web")
     await deliver_all(full)
     [got] = receiver.received
-    body = got.payload
+    return result, got.payload
+
+
+async def test_the_readme_example_is_forwarded_with_family_precision(full: Api, receiver: Receiver) -> None:
+    result, body = await forwarded(full, receiver, README_EXAMPLE)
+    assert result["needs_review"] is False and result["class_id"] == "cp-0114", result
     assert body["class_precision"] == "family" and body["class_family"]["id"] == "fam-manhole-cover"
     assert body["class"]["minor_code"] == "0114" and body["class"]["minor_name"] == "无主井盖"
 
@@ -137,11 +142,8 @@ MANY_OCCUPIERS = ("市长您好，我是建设路东段的居民，我们这条�
 async def test_a_letter_sure_only_of_its_department_is_forwarded_with_major_precision(full: Api, receiver: Receiver) -> None:
     from classifier.core import MAJOR_SURE
 
-    result = await full.report(text=MANY_OCCUPIERS, channel="web")
+    result, body = await forwarded(full, receiver, MANY_OCCUPIERS)
     assert result["needs_review"] is False, result
-    await deliver_all(full)
-    [got] = receiver.received
-    body = got.payload
     assert body["class_precision"] == "major" and body["class_confidence"] >= MAJOR_SURE, body
     assert body["class"]["major_name"] == "街面秩序" and body["class_id"] == result["class_id"]
 
@@ -159,18 +161,13 @@ async def test_a_matter_outside_city_management_waits_for_an_agent_and_is_not_fo
 
 
 async def test_a_stated_owner_is_forwarded_as_the_member(full: Api, receiver: Receiver) -> None:
-    result = await full.report(text="人民路和解放路路口的燃气井盖不见了，晚上很危险", channel="web")
-    await deliver_all(full)
-    [got] = receiver.received
-    assert result["class_id"] == "cp-0111" and got.payload["class_precision"] == "class"
+    result, body = await forwarded(full, receiver, "人民路和解放路路口的燃气井盖不见了，晚上很危险")
+    assert result["class_id"] == "cp-0111" and body["class_precision"] == "class"
 
 
 async def test_a_letter_with_two_problems_carries_a_further_class(full: Api, receiver: Receiver) -> None:
-    result = await full.report(text=TWO_PROBLEMS, channel="web")
+    result, body = await forwarded(full, receiver, TWO_PROBLEMS)
     assert result["needs_review"] is False, result
-    await deliver_all(full)
-    [got] = receiver.received
-    body = got.payload
     classes = {body["class_id"], *(a["class_id"] for a in body["also"])}
     assert {"cp-0118", "ev-2013-0409"} <= classes, body
     assert all(a["class"]["edition"] == "gbt30428-2013" for a in body["also"] if a["class"])
